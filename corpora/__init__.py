@@ -1,0 +1,1 @@
+"""Corpus manifests shipped with hangul-rnn (installed as ``hangul_rnn.manifests``)."""
