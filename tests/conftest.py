@@ -1,0 +1,32 @@
+"""Shared test setup: every test runs with its own hangul-rnn home and the local corpora, never the network."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SHARED_CORPORA = (REPO_ROOT.parent / "shared" / "corpora").resolve()
+
+
+@pytest.fixture(autouse=True)
+def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Point HANGUL_RNN_HOME at a fresh folder and HANGUL_RNN_CORPORA at ../shared/corpora."""
+    monkeypatch.setenv("HANGUL_RNN_HOME", str(tmp_path_factory.mktemp("home")))
+    if SHARED_CORPORA.is_dir():
+        monkeypatch.setenv("HANGUL_RNN_CORPORA", str(SHARED_CORPORA))
+    else:
+        monkeypatch.delenv("HANGUL_RNN_CORPORA", raising=False)
+
+
+@pytest.fixture
+def shared_corpora() -> Path:
+    """The real corpora beside the checkout; tests that need them skip only where ../shared is absent."""
+    if not SHARED_CORPORA.is_dir():
+        pytest.skip("../shared/corpora is not present")
+    return SHARED_CORPORA
+
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
