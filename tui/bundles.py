@@ -1,0 +1,41 @@
+"""Loading bundles for the TUI: one cache per app so switching tabs never reloads a Keras model."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+
+class BundleCache:
+    """Thread-safe name -> loaded Bundle; loading happens in workers, never on the UI thread."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._bundles: dict[str, Any] = {}
+
+    def get(self, name: str) -> Any:
+        from hangul_rnn.bundle import load_bundle
+
+        with self._lock:
+            if name not in self._bundles:
+                self._bundles[name] = load_bundle(name)
+            return self._bundles[name]
+
+    def forget(self, name: str | None = None) -> None:
+        with self._lock:
+            if name is None:
+                self._bundles.clear()
+            else:
+                self._bundles.pop(name, None)
+
+
+def bundle_options(task: str) -> list[tuple[str, str]]:
+    """(label, name-or-path) of every installed or shipped bundle of one task, for a Select."""
+    from hangul_rnn.bundle import list_bundles
+
+    options = []
+    for summary in list_bundles():
+        if summary.task == task:
+            label = f"{summary.name}  ({summary.corpus}, {summary.level})"
+            options.append((label, str(summary.path)))
+    return options

@@ -1,0 +1,214 @@
+"""The Train tab: a form, a progress bar per epoch, a live loss chart, throughput and the per-epoch sample.
+
+Training runs in a thread worker through :func:`hangul_rnn.training.train` (the same function the CLI calls); its
+typed events come back to the UI thread with ``call_from_thread``, so the form stays responsive while a model
+trains. Cancel sets the trainer's cancel event: it stops at the next batch and the last epoch's bundle stays saved.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from textual import work
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.widgets import Button, Input, Label, ProgressBar, RichLog, Select, Static
+
+from tui.forms import FormError, int_field
+from tui.loss_chart import LossChart
+
+CORPORA = [("NSMC (movie reviews, labeled)", "nsmc"), ("Annals of the Joseon Dynasty", "annals")]
+
+
+class TrainPane(Vertical):
+    """Form on the left, live run on the right."""
+
+    class Finished(Message):
+        """Posted when a run ends (done, cancelled or failed) so the model list can refresh."""
+
+        def __init__(self, bundle_path: Path | None) -> None:
+            super().__init__()
+            self.bundle_path = bundle_path
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._cancel: threading.Event | None = None
+        self._steps = 1
+        self._epochs = 1
+
+    def compose(self) -> ComposeResult:
+        with Horizontal():
+            with VerticalScroll(id="train-form", classes="form"):
+                yield Label("task")
+                yield Select([("generator", "generator"), ("classifier", "classifier")], value="generator",
+                             allow_blank=False, id="train-task")
+                yield Label("corpus")
+                yield Select(CORPORA + [("a file (path below)", "file")], value="annals", allow_blank=False,
+                             id="train-corpus")
+                yield Input(placeholder="path to a .txt (generator) or .tsv (classifier)", id="train-file")
+                yield Label("level")
+                yield Select([("jamo", "jamo"), ("syllable", "syllable"), ("word", "word")], value="jamo",
+                             allow_blank=False, id="train-level")
+                yield Label("word stems")
+                yield Select([("truncate to 5", "truncate"), ("morphemes (Kiwi)", "morph"), ("none", "none")],
+                             value="truncate", allow_blank=False, id="train-stem")
+                yield Label("cell")
+                yield Select([("LSTM", "lstm"), ("GRU", "gru"), ("simple RNN", "rnn")], value="lstm",
+                             allow_blank=False, id="train-cell")
+                yield Label("units / layers / epochs")
+                with Horizontal(classes="row"):
+                    yield Input("128", id="train-units", classes="num")
+                    yield Input("1", id="train-layers", classes="num")
+                    yield Input("3", id="train-epochs", classes="num")
+                yield Label("documents to read (0 = all)")
+                yield Input("20000", id="train-limit")
+                yield Label("model name")
+                yield Input("my-model", id="train-name")
+                yield Static("", id="train-error", classes="error")
+                with Horizontal(classes="row"):
+                    yield Button("Start", id="train-start", variant="primary")
+                    yield Button("Cancel", id="train-cancel", variant="error", disabled=True)
+            with Vertical(id="train-run"):
+                yield Static("idle", id="train-status")
+                yield ProgressBar(total=1, id="train-progress", show_eta=True)
+                yield LossChart(id="train-chart")
+                yield RichLog(id="train-log", wrap=True, markup=True, max_lines=500)
+
+    # -- form ---------------------------------------------------------------------------------------------
+    def read_config(self):  # -> TrainConfig
+        """The form as a TrainConfig, or FormError with the first problem found."""
+        from hangul_rnn.errors import HangulRNNError
+        from hangul_rnn.training import TrainConfig
+
+        task = self.query_one("#train-task", Select).value
+        corpus = self.query_one("#train-corpus", Select).value
+        if corpus == "file":
+            path = self.query_one("#train-file", Input).value.strip()
+            if not path:
+                raise FormError("type the path of a text or TSV file")
+            if not Path(path).expanduser().is_file():
+                raise FormError(f"no such file: {path}")
+            corpus = ("tsv:" if task == "classifier" else "text:") + str(Path(path).expanduser())
+        elif task == "classifier" and corpus == "annals":
+            raise FormError("the Annals have no labels: train a classifier on NSMC or a TSV file")
+        units = int_field(self.query_one("#train-units", Input), "units", maximum=4096)
+        layers = int_field(self.query_one("#train-layers", Input), "layers", maximum=8)
+        epochs = int_field(self.query_one("#train-epochs", Input), "epochs", maximum=1000)
+        limit = int_field(self.query_one("#train-limit", Input), "documents", minimum=0)
+        name = self.query_one("#train-name", Input).value.strip()
+        if not name or "/" in name or name.startswith("."):
+            raise FormError("give the model a name (letters, digits, - and _)")
+        stem = self.query_one("#train-stem", Select).value
+        try:
+            config = TrainConfig(
+                task=str(task),
+                corpus=str(corpus),
+                level=str(self.query_one("#train-level", Select).value),
+                stem=None if stem == "none" else str(stem),
+                cell=str(self.query_one("#train-cell", Select).value),
+                units=units,
+                layers=layers,
+                epochs=epochs,
+                limit=limit or None,
+            )
+            config.validate()
+        except HangulRNNError as exc:
+            raise FormError(str(exc)) from None
+        return config, name
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "train-start":
+            self.start()
+        elif event.button.id == "train-cancel":
+            self.cancel()
+
+    def start(self) -> None:
+        error = self.query_one("#train-error", Static)
+        if self._cancel is not None:
+            error.update("a run is already going: cancel it first")
+            return
+        try:
+            config, name = self.read_config()
+        except FormError as exc:
+            error.update(str(exc))
+            return
+        error.update("")
+        self._cancel = threading.Event()
+        self._epochs = config.epochs
+        self.query_one("#train-chart", LossChart).reset(config.epochs)
+        self.query_one("#train-log", RichLog).clear()
+        self.query_one("#train-start", Button).disabled = True
+        self.query_one("#train-cancel", Button).disabled = False
+        self.query_one("#train-status", Static).update(f"loading {config.corpus} …")
+        self._run(config, name, self._cancel)
+
+    def cancel(self) -> None:
+        if self._cancel is not None:
+            self._cancel.set()
+            self.query_one("#train-status", Static).update("cancelling at the next batch …")
+
+    # -- worker ---------------------------------------------------------------------------------------------
+    @work(thread=True, exclusive=True, group="train")
+    def _run(self, config, name: str, cancel: threading.Event) -> None:
+        from hangul_rnn.errors import HangulRNNError
+        from hangul_rnn.training import train
+
+        bundle_path: Path | None = None
+        try:
+            bundle = train(config, name=name, on_event=lambda ev: self.app.call_from_thread(self.on_train_event, ev),
+                           cancel=cancel)
+            bundle_path = bundle.path
+        except HangulRNNError as exc:
+            self.app.call_from_thread(self._failed, str(exc))
+        except Exception as exc:  # noqa: BLE001 - a crash in a run must not take the whole app down
+            self.app.call_from_thread(self._failed, f"{type(exc).__name__}: {exc}")
+        finally:
+            self.app.call_from_thread(self._done, bundle_path)
+
+    def on_train_event(self, event: object) -> None:
+        """Render one training event (runs on the UI thread)."""
+        kind = type(event).__name__
+        status = self.query_one("#train-status", Static)
+        bar = self.query_one("#train-progress", ProgressBar)
+        chart = self.query_one("#train-chart", LossChart)
+        log = self.query_one("#train-log", RichLog)
+        if kind == "TrainStarted":
+            self._steps = max(1, int(getattr(event, "steps_per_epoch", 1) or 1))
+            log.write(f"[b]training[/] vocab {getattr(event, 'vocab_size', '?'):,} · "
+                      f"{getattr(event, 'params', 0):,} parameters · {self._steps} steps/epoch")
+            bar.update(total=self._steps, progress=0)
+        elif kind == "BatchEnded":
+            epoch, step = int(event.epoch), int(event.step)
+            bar.update(total=max(self._steps, int(getattr(event, "steps", self._steps) or self._steps)), progress=step)
+            chart.add_train(epoch + step / self._steps, float(event.loss))
+            status.update(f"epoch {epoch + 1}/{self._epochs} · step {step}/{self._steps} · loss {event.loss:.4f} · "
+                          f"{getattr(event, 'tokens_per_s', 0):,.0f} tokens/s")
+        elif kind == "EpochEnded":
+            logs = dict(getattr(event, "logs", {}) or {})
+            epoch = int(event.epoch)
+            if "val_loss" in logs:
+                chart.add_val(epoch + 1, float(logs["val_loss"]))
+            shown = " · ".join(f"{k} {v:.4f}" for k, v in logs.items() if isinstance(v, (int, float)))
+            log.write(f"[b]epoch {epoch + 1}[/] {shown} ({getattr(event, 'seconds', 0):.1f}s)")
+            bar.update(progress=0)
+        elif kind == "SampleWritten":
+            log.write(f"[i]sample:[/] {event.text}")
+        elif kind == "CheckpointSaved":
+            log.write(f"[dim]saved {event.path}[/]")
+        elif kind == "TrainFinished":
+            how = "cancelled, last checkpoint kept" if event.cancelled else (
+                "stopped early" if event.stopped_early else "finished")
+            log.write(f"[b]{how}[/] after {event.epochs_done} epochs: {event.bundle_path}")
+
+    def _failed(self, message: str) -> None:
+        self.query_one("#train-error", Static).update(message)
+        self.query_one("#train-log", RichLog).write(f"[red]error:[/] {message}")
+
+    def _done(self, bundle_path: Path | None) -> None:
+        self._cancel = None
+        self.query_one("#train-start", Button).disabled = False
+        self.query_one("#train-cancel", Button).disabled = True
+        self.query_one("#train-status", Static).update("idle" if bundle_path is None else f"saved {bundle_path}")
+        self.post_message(self.Finished(bundle_path))
