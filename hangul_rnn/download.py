@@ -1,0 +1,167 @@
+"""Fetch one file over HTTP(S) with progress, resume, retry and a size/sha256 check.
+
+Corpora are tens of megabytes fetched from raw.githubusercontent.com, so a dropped connection must not throw away what
+already arrived: bytes go to ``DEST.part``, a later attempt (in this call or a later run) asks for the rest with an HTTP
+``Range`` header, and only a file whose size and sha256 match is renamed to ``DEST``. A file that does not match is
+deleted, never used: a silently corrupt corpus would train a silently wrong model.
+
+Only the standard library is used (``urllib``), and nothing is printed: callers pass ``progress`` (the CLI wraps it in
+a rich bar, the TUI in a widget).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import http.client
+import os
+import re
+import socket
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+
+from hangul_rnn import __version__
+from hangul_rnn.errors import ChecksumError, CorpusError
+
+#: ``progress(done_bytes, total_bytes_or_None)``; called after every chunk and once at the start.
+Progress = Callable[[int, "int | None"], None]
+
+_CHUNK = 1 << 16
+_CONTENT_RANGE = re.compile(r"bytes\s+(\d+)-(\d+)/(\d+|\*)")
+
+
+class _Retry(Exception):
+    """A failure worth another attempt (connection dropped, server error, short body)."""
+
+
+def sha256_file(path: Path, *, chunk: int = 1 << 20) -> str:
+    """The hex sha256 of a file, read in chunks so a 100 MB corpus never sits in memory."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(chunk):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def part_path(dest: Path) -> Path:
+    """Where the bytes of ``dest`` collect until they are verified: ``dest`` + ``.part``."""
+    return dest.with_suffix(dest.suffix + ".part")
+
+
+def download(
+    url: str,
+    dest: Path,
+    *,
+    sha256: str | None,
+    size: int | None,
+    progress: Progress | None = None,
+    retries: int = 3,
+    timeout: float = 30,
+    backoff: float = 1.0,
+) -> Path:
+    """Download ``url`` to ``dest`` and return ``dest`` once its size and sha256 (where known) are checked.
+
+    ``retries`` is the number of extra attempts after a network error, with exponential ``backoff`` seconds between
+    them; each attempt resumes from the ``.part`` file. HTTP 4xx answers (other than 408/429) are not retried: the
+    URL is wrong, and asking again will not fix it. Raises :class:`CorpusError` when the file could not be fetched
+    (the ``.part`` file is kept so the next run resumes) and :class:`ChecksumError` when it arrived but does not match
+    (the ``.part`` file is deleted).
+    """
+    dest = Path(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    part = part_path(dest)
+    attempt = 0
+    while True:
+        try:
+            _fetch(url, part, size=size, progress=progress, timeout=timeout)
+            break
+        except _Retry as exc:
+            attempt += 1
+            if attempt > retries:
+                raise CorpusError(
+                    f"could not download {url}: {exc} (after {attempt} attempts); "
+                    f"run the command again to resume from {part.name}"
+                ) from exc
+            time.sleep(backoff * (2 ** (attempt - 1)))
+    _verify_part(part, dest, sha256=sha256, size=size)
+    os.replace(part, dest)
+    return dest
+
+
+def _verify_part(part: Path, dest: Path, *, sha256: str | None, size: int | None) -> None:
+    """Delete ``part`` and raise :class:`ChecksumError` unless it has the expected size and sha256."""
+    got_size = part.stat().st_size
+    if size is not None and got_size != size:
+        part.unlink(missing_ok=True)
+        raise ChecksumError(
+            f"corpus file {dest.name}: size mismatch (expected {size:,} bytes, got {got_size:,}); "
+            "the download was deleted, try again"
+        )
+    if sha256 is not None:
+        got = sha256_file(part)
+        if got != sha256.lower():
+            part.unlink(missing_ok=True)
+            raise ChecksumError(
+                f"corpus file {dest.name}: sha256 mismatch (expected {sha256.lower()}, got {got}); "
+                "the download was deleted, try again"
+            )
+
+
+def _fetch(url: str, part: Path, *, size: int | None, progress: Progress | None, timeout: float) -> None:
+    """One attempt: append the missing bytes to ``part`` (or rewrite it when the server cannot resume)."""
+    start = part.stat().st_size if part.exists() else 0
+    if size is not None and start > size:  # not a prefix of the file we want: start over
+        part.unlink()
+        start = 0
+    if size is not None and start == size:  # a previous run got everything but stopped before verifying
+        if progress is not None:
+            progress(start, size)
+        return
+    request = urllib.request.Request(url, headers={"User-Agent": f"hangul-rnn/{__version__}"})
+    if start:
+        request.add_header("Range", f"bytes={start}-")
+    try:
+        response = urllib.request.urlopen(request, timeout=timeout)
+    except urllib.error.HTTPError as exc:
+        if exc.code == 416 and start:  # range not satisfiable: our part is no prefix of theirs
+            part.unlink(missing_ok=True)
+            raise _Retry(f"server refused to resume (HTTP 416); starting over") from exc
+        if exc.code in (408, 429) or exc.code >= 500:
+            raise _Retry(f"HTTP {exc.code} {exc.reason}") from exc
+        raise CorpusError(f"could not download {url}: HTTP {exc.code} {exc.reason}") from exc
+    except (urllib.error.URLError, OSError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise _Retry(str(reason)) from exc
+
+    with response:
+        status = getattr(response, "status", None) or 200  # file:// answers have no status
+        offset = 0
+        total = size
+        if status == 206:
+            match = _CONTENT_RANGE.match(response.headers.get("Content-Range", ""))
+            if match is None or int(match.group(1)) != start:
+                raise _Retry("server sent a range that does not continue the partial file")
+            offset = start
+            if match.group(3) != "*":
+                total = int(match.group(3))
+        length = response.headers.get("Content-Length")
+        expected_body = int(length) if length and length.isdigit() else None
+        if total is None and expected_body is not None:
+            total = offset + expected_body
+        received = 0
+        try:
+            # A server that ignores Range answers 200 with the whole file: rewrite the part from byte 0.
+            with open(part, "ab" if offset else "wb") as out:
+                if progress is not None:
+                    progress(offset, total)
+                while chunk := response.read(_CHUNK):
+                    out.write(chunk)
+                    received += len(chunk)
+                    if progress is not None:
+                        progress(offset + received, total)
+        except (http.client.HTTPException, socket.timeout, ConnectionError, OSError) as exc:
+            raise _Retry(f"connection lost after {offset + received:,} bytes ({exc})") from exc
+        if expected_body is not None and received < expected_body:
+            raise _Retry(f"connection closed after {offset + received:,} of {offset + expected_body:,} bytes")
