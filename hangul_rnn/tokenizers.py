@@ -1,0 +1,642 @@
+"""Text to token ids and back: jamo, syllable and word tokenizers over one frequency-sorted :class:`Vocabulary`.
+
+Every tokenizer follows the same path — ``clean`` (a named :func:`hangul_rnn.text.clean` rule set, stored with the
+tokenizer so inference cleans exactly like training) → split into tokens → look the tokens up in the vocabulary.
+Tokenizers are saved as JSON (``"format_version": 1``), never pickled, so a bundle can be read by a newer release,
+inspected by a person, and loaded without executing anything.
+
+This module must stay cheap to import: no TensorFlow, and kiwipiepy (through :mod:`hangul_rnn.morph`) is imported
+only when a ``WordTokenizer(stem="morph")`` actually stems something.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from itertools import islice
+from pathlib import Path
+from typing import Any, ClassVar, TypeVar
+
+from hangul_rnn import jamo as _jamo
+from hangul_rnn import text as _text
+from hangul_rnn.errors import FormatError, UsageError
+from hangul_rnn.text import NEWLINE_TOKEN
+
+__all__ = [
+    "BOS",
+    "EOS",
+    "FORMAT_VERSION",
+    "LEVELS",
+    "PAD",
+    "PAD_ID",
+    "STEM_CHOICES",
+    "UNK",
+    "UNK_ID",
+    "UNK_MARKER",
+    "JamoTokenizer",
+    "SyllableTokenizer",
+    "Tokenizer",
+    "Vocabulary",
+    "WordTokenizer",
+    "load_tokenizer",
+    "make_tokenizer",
+]
+
+PAD, UNK, BOS, EOS = "<pad>", "<unk>", "<bos>", "<eos>"
+PAD_ID = 0
+UNK_ID = 1
+
+#: What :meth:`Tokenizer.decode` shows for ``<unk>``: U+FFFD, the standard replacement character. One character
+#: (not the five of ``"<unk>"``) so a decoded jamo or syllable stream keeps its shape, and it cannot be confused
+#: with text a corpus really contains.
+UNK_MARKER = "\ufffd"
+
+#: The on-disk format this release writes and the newest it reads.
+FORMAT_VERSION = 1
+
+#: Token levels :func:`make_tokenizer` knows.
+LEVELS: tuple[str, ...] = ("jamo", "syllable", "word")
+
+#: Values of ``WordTokenizer(stem=...)``.
+STEM_CHOICES: tuple[str | None, ...] = ("truncate", "morph", None)
+
+#: Ids :meth:`Tokenizer.decode` drops: padding, and the sequence markers that carry no text.
+_SILENT = frozenset({PAD, BOS, EOS})
+
+#: Texts tokenized per call while fitting, so progress can be reported and a generator is never held whole.
+_FIT_CHUNK = 2000
+
+#: Batches of at least this many lines use :func:`hangul_rnn.morph.cached_stem_batch`.
+_CACHE_MIN_LINES = 1000
+
+T = TypeVar("T", bound="Tokenizer")
+
+
+# --------------------------------------------------------------------------------------------------- vocabulary
+
+
+class Vocabulary:
+    """A token <-> id table, most frequent tokens first.
+
+    Ids: 0 is ``<pad>`` (so zero-padded batches need no mask of their own), 1 is ``<unk>``, then the extra
+    ``specials`` in the order given (``<bos>``, ``<eos>``, the word-level newline token), then the tokens by
+    descending count. Ties are broken by code-point order of the token, not by first occurrence, so the same
+    multiset of tokens always gives the same ids whatever order the documents came in (shuffled or sharded input
+    builds the same vocabulary).
+
+    ``counts`` maps every token in the vocabulary to how often it was seen when built (specials that never occur
+    count 0); it is kept for statistics, not for lookups.
+    """
+
+    __slots__ = ("_ids", "_tokens", "counts", "specials")
+
+    def __init__(
+        self,
+        tokens: Sequence[str],
+        counts: Mapping[str, int] | None = None,
+        specials: Sequence[str] = (),
+    ) -> None:
+        """Make a vocabulary from its full id order (``tokens[0]`` must be ``<pad>``, ``tokens[1]`` ``<unk>``)."""
+        tokens = list(tokens)
+        if len(tokens) < 2 or tokens[0] != PAD or tokens[1] != UNK:
+            raise ValueError(f"a vocabulary starts with {PAD!r}, {UNK!r}; got {tokens[:2]!r}")
+        ids: dict[str, int] = {}
+        for i, token in enumerate(tokens):
+            if not isinstance(token, str):
+                raise ValueError(f"vocabulary token {i} is not a string: {token!r}")
+            if token in ids:
+                raise ValueError(f"vocabulary token {token!r} appears twice (ids {ids[token]} and {i})")
+            ids[token] = i
+        self._tokens: list[str] = tokens
+        self._ids: dict[str, int] = ids
+        self.specials: tuple[str, ...] = tuple(specials)
+        counts = counts or {}
+        self.counts: dict[str, int] = {t: int(counts.get(t, 0)) for t in tokens}
+
+    @classmethod
+    def build(
+        cls,
+        token_lists: Iterable[Iterable[str]],
+        *,
+        max_size: int | None = None,
+        min_count: int = 1,
+        specials: Sequence[str] = (),
+    ) -> Vocabulary:
+        """Count tokens and keep the most frequent.
+
+        ``max_size`` bounds the whole table, reserved ids included (it is the model's embedding/output size);
+        ``min_count`` drops tokens seen fewer times. Dropped tokens encode as ``<unk>``.
+        """
+        counter: Counter[str] = Counter()
+        for tokens in token_lists:
+            counter.update(tokens)
+        return cls.from_counts(counter, max_size=max_size, min_count=min_count, specials=specials)
+
+    @classmethod
+    def from_counts(
+        cls,
+        counts: Mapping[str, int],
+        *,
+        max_size: int | None = None,
+        min_count: int = 1,
+        specials: Sequence[str] = (),
+    ) -> Vocabulary:
+        """Like :meth:`build`, from counts already made (lets callers count in chunks or in parallel)."""
+        if min_count < 1:
+            raise UsageError(f"min_count must be at least 1, got {min_count}")
+        reserved = [PAD, UNK]
+        for s in specials:
+            if s not in reserved:
+                reserved.append(s)
+        if max_size is not None and max_size < len(reserved):
+            raise UsageError(
+                f"max_size {max_size} is smaller than the {len(reserved)} reserved ids ({', '.join(reserved)})"
+            )
+        reserved_set = set(reserved)
+        ranked = sorted(
+            ((t, c) for t, c in counts.items() if c >= min_count and t not in reserved_set),
+            key=lambda tc: (-tc[1], tc[0]),
+        )
+        if max_size is not None:
+            ranked = ranked[: max_size - len(reserved)]
+        tokens = reserved + [t for t, _ in ranked]
+        kept = {t: counts.get(t, 0) for t in tokens}
+        return cls(tokens, kept, specials=reserved[2:])
+
+    # ---- lookups
+
+    def __len__(self) -> int:
+        return len(self._tokens)
+
+    def __contains__(self, token: object) -> bool:
+        return token in self._ids
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._tokens)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Vocabulary):
+            return NotImplemented
+        return self._tokens == other._tokens and self.specials == other.specials
+
+    def __repr__(self) -> str:
+        return f"Vocabulary({len(self)} ids, specials={list(self.specials)!r})"
+
+    def id(self, token: str) -> int:
+        """The id of ``token``, or ``UNK_ID`` when it is not in the vocabulary."""
+        return self._ids.get(token, UNK_ID)
+
+    def token(self, i: int) -> str:
+        """The token with id ``i``; an id outside ``0 .. len-1`` (negative ones too) is an :class:`IndexError`."""
+        if not 0 <= i < len(self._tokens):
+            raise IndexError(f"token id {i} is outside the vocabulary (0..{len(self._tokens) - 1})")
+        return self._tokens[i]
+
+    @property
+    def tokens(self) -> list[str]:
+        """All tokens in id order (a copy)."""
+        return list(self._tokens)
+
+    def encode(self, tokens: Iterable[str]) -> list[int]:
+        """Ids of ``tokens``; unknown ones become ``UNK_ID``."""
+        get = self._ids.get
+        return [get(t, UNK_ID) for t in tokens]
+
+    def decode_tokens(self, ids: Iterable[int]) -> list[str]:
+        """Tokens of ``ids``, reserved ones included as they are (``<pad>``, ``<unk>``...)."""
+        return [self.token(int(i)) for i in ids]
+
+    def oov_rate(self, token_lists: Iterable[Iterable[str]]) -> float:
+        """Fraction of tokens (not types) in ``token_lists`` that would encode as ``<unk>``; 0.0 when empty.
+
+        The number to look at before choosing ``max_size``/``min_count``: measured on held-out text it says how
+        much of what the model will see it cannot represent.
+        """
+        total = unknown = 0
+        ids = self._ids
+        for tokens in token_lists:
+            for t in tokens:
+                total += 1
+                if t not in ids:
+                    unknown += 1
+        return unknown / total if total else 0.0
+
+    # ---- JSON
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict: tokens in id order, their counts, and which of them are specials."""
+        return {
+            "tokens": list(self._tokens),
+            "counts": [self.counts.get(t, 0) for t in self._tokens],
+            "specials": list(self.specials),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Vocabulary:
+        """Inverse of :meth:`to_dict`; malformed data is a :class:`FormatError`."""
+        try:
+            tokens = data["tokens"]
+            counts = data.get("counts") or [0] * len(tokens)
+            specials = data.get("specials", [])
+            if not isinstance(tokens, list) or not isinstance(counts, list) or len(counts) != len(tokens):
+                raise ValueError("'tokens' and 'counts' must be lists of the same length")
+            if not all(isinstance(c, int) and c >= 0 for c in counts):
+                raise ValueError("'counts' must be non-negative integers")
+            if not isinstance(specials, list) or any(s not in tokens[2 : 2 + len(specials)] for s in specials):
+                raise ValueError("'specials' must name the tokens right after <pad> and <unk>")
+            return cls(tokens, dict(zip(tokens, counts)), specials=specials)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise FormatError(f"bad vocabulary data: {exc}") from None
+
+
+# --------------------------------------------------------------------------------------------------- tokenizers
+
+
+class Tokenizer:
+    """Base class: cleaning, vocabulary, ids, JSON. Subclasses only say how cleaned text splits into tokens.
+
+    A tokenizer is made unfitted (no vocabulary), :meth:`fit` on training text, then used for
+    :meth:`encode`/:meth:`decode`. :meth:`tokenize` and :meth:`detokenize` work without a vocabulary.
+    """
+
+    #: The name stored under ``"kind"`` in JSON; :func:`load_tokenizer` dispatches on it.
+    kind: ClassVar[str] = ""
+    #: Ids reserved after ``<pad>``/``<unk>`` for this kind (the generator's start/end markers).
+    specials: ClassVar[tuple[str, ...]] = (BOS, EOS)
+
+    def __init__(self, *, clean: str | None = None, vocab: Vocabulary | None = None) -> None:
+        if clean is not None:
+            names = list(_text.rule_names())
+            if clean not in names:
+                raise UsageError(f"unknown cleaning rules {clean!r}; choose one of: {', '.join(names)}")
+        #: Name of the :func:`hangul_rnn.text.clean` rule set applied before tokenizing, or None for raw text.
+        self.clean: str | None = clean
+        self.vocab: Vocabulary | None = vocab
+
+    # ---- subclass hooks
+
+    def _split(self, text: str) -> list[str]:
+        """Tokens of one already-cleaned text."""
+        raise NotImplementedError
+
+    def _split_batch(self, texts: list[str]) -> list[list[str]]:
+        """Tokens of many cleaned texts; overridden where one batched call is faster (Kiwi)."""
+        return [self._split(t) for t in texts]
+
+    def detokenize(self, tokens: Iterable[str]) -> str:
+        """Text from tokens (the inverse of tokenizing, up to cleaning and stemming)."""
+        raise NotImplementedError
+
+    def _params(self) -> dict[str, Any]:
+        """Constructor arguments of the subclass, stored in JSON."""
+        return {}
+
+    # ---- text <-> tokens
+
+    def _cleaned(self, text: str) -> str:
+        if self.clean is None:
+            return text
+        return _text.clean(text, rules=self.clean)
+
+    def tokenize(self, text: str) -> list[str]:
+        """Clean ``text`` with this tokenizer's rules and split it into tokens.
+
+        A text of nothing but whitespace has no tokens at every level: a blank review or a blank prompt is empty,
+        not a run of spaces (so exact round trips hold for every text except whitespace-only ones).
+        """
+        return self.tokenize_batch([text])[0]
+
+    def tokenize_batch(self, texts: Iterable[str]) -> list[list[str]]:
+        """:meth:`tokenize` for many texts at once (one Kiwi call for morpheme stems)."""
+        cleaned = [self._cleaned(t) for t in texts]
+        keep = [i for i, t in enumerate(cleaned) if t and not t.isspace()]
+        out: list[list[str]] = [[] for _ in cleaned]
+        for i, tokens in zip(keep, self._split_batch([cleaned[i] for i in keep])):
+            out[i] = tokens
+        return out
+
+    def unknown_tokens(self, text: str) -> list[str]:
+        """Tokens of ``text`` the vocabulary lacks, each once, in order of first appearance.
+
+        Sampling reports them for a prompt, since they reach the model as ``<unk>``.
+        """
+        vocab = self._fitted()
+        seen: dict[str, None] = {}
+        for t in self.tokenize(text):
+            if t not in vocab:
+                seen.setdefault(t, None)
+        return list(seen)
+
+    # ---- vocabulary
+
+    def fit(
+        self: T,
+        texts: Iterable[str],
+        *,
+        max_size: int | None = None,
+        min_count: int = 1,
+        progress: Callable[[int], None] | None = None,
+    ) -> T:
+        """Build the vocabulary from ``texts`` (cleaned and tokenized like at inference); returns ``self``.
+
+        ``progress`` is called with the number of texts done so far, after each chunk of texts.
+        """
+        counter: Counter[str] = Counter()
+        done = 0
+        it = iter(texts)
+        while chunk := list(islice(it, _FIT_CHUNK)):
+            for tokens in self.tokenize_batch(chunk):
+                counter.update(tokens)
+            done += len(chunk)
+            if progress is not None:
+                progress(done)
+        self.vocab = Vocabulary.from_counts(counter, max_size=max_size, min_count=min_count, specials=self.specials)
+        return self
+
+    def _fitted(self) -> Vocabulary:
+        if self.vocab is None:
+            raise UsageError(f"the {self.kind} tokenizer has no vocabulary yet; fit it on training text first")
+        return self.vocab
+
+    @property
+    def vocab_size(self) -> int:
+        """Number of ids, reserved ones included (the size of the model's embedding and output layers)."""
+        return len(self._fitted())
+
+    # ---- text <-> ids
+
+    def encode(self, text: str) -> list[int]:
+        """Ids of ``text``; tokens outside the vocabulary become ``UNK_ID``. Empty or blank text gives ``[]``."""
+        return self._fitted().encode(self.tokenize(text))
+
+    def encode_batch(self, texts: Iterable[str]) -> list[list[int]]:
+        """:meth:`encode` for many texts, tokenized in one batch."""
+        vocab = self._fitted()
+        return [vocab.encode(tokens) for tokens in self.tokenize_batch(texts)]
+
+    def decode(self, ids: Iterable[int]) -> str:
+        """Text of ``ids``: ``<pad>``, ``<bos>`` and ``<eos>`` are dropped, ``<unk>`` shows as :data:`UNK_MARKER`."""
+        vocab = self._fitted()
+        tokens: list[str] = []
+        for i in ids:
+            t = vocab.token(int(i))
+            if t in _SILENT:
+                continue
+            tokens.append(UNK_MARKER if t == UNK else t)
+        return self.detokenize(tokens)
+
+    # ---- JSON
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict with everything needed to tokenize like this one (the vocabulary included)."""
+        return {
+            "format_version": FORMAT_VERSION,
+            "kind": self.kind,
+            "clean": self.clean,
+            **self._params(),
+            "vocab": self.vocab.to_dict() if self.vocab is not None else None,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Tokenizer:
+        """A tokenizer from :meth:`to_dict` output; called on the base class it picks the class by ``"kind"``."""
+        return _from_dict(data, expect=cls)
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write the tokenizer as JSON, atomically: a crash never leaves a half-written file in place."""
+        text = json.dumps(self.to_dict(), ensure_ascii=False, indent=1)
+        _atomic_write(Path(path), text)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> Tokenizer:
+        """Read a file written by :meth:`save`; a bad or too-new file is a :class:`FormatError` naming it."""
+        return _from_dict(_read_json(Path(path)), expect=cls, source=str(path))
+
+    def __repr__(self) -> str:
+        params = "".join(f", {k}={v!r}" for k, v in self._params().items())
+        size = len(self.vocab) if self.vocab is not None else "unfitted"
+        return f"{type(self).__name__}(clean={self.clean!r}{params}, vocab={size})"
+
+
+class JamoTokenizer(Tokenizer):
+    """One token per conjoining jamo: syllables decompose to lead/vowel/tail (U+1100 block); other characters
+    (spaces, punctuation, compatibility jamo such as ㅋ) stay single tokens.
+
+    A Korean vocabulary shrinks from thousands of syllables to a few dozen jamo, and since leads and tails are
+    distinct code points a generated stream recomposes without ambiguity; :meth:`decode` composes, so users see
+    real syllables, never loose jamo.
+    """
+
+    kind = "jamo"
+
+    def _split(self, text: str) -> list[str]:
+        return list(_jamo.decompose(text))
+
+    def detokenize(self, tokens: Iterable[str]) -> str:
+        return _jamo.compose("".join(tokens))
+
+
+class SyllableTokenizer(Tokenizer):
+    """One token per character (a Hangul syllable, a letter, a space, an emoji code point)."""
+
+    kind = "syllable"
+
+    def _split(self, text: str) -> list[str]:
+        return list(text)
+
+    def detokenize(self, tokens: Iterable[str]) -> str:
+        return "".join(tokens)
+
+
+class WordTokenizer(Tokenizer):
+    """Whitespace words, optionally stemmed; each newline is its own ``<nl>`` token so line structure survives.
+
+    ``stem="truncate"`` keeps the first ``truncate_to`` characters of each word (the textbook method: Korean
+    endings come last, so 재미있을/재미있는 share 재미있); ``stem="morph"`` replaces each line by its Kiwi content
+    morphemes with verbs and adjectives as lemmas (재미있을 → 재미있다); ``stem=None`` keeps words as they are.
+    """
+
+    kind = "word"
+    specials = (BOS, EOS, NEWLINE_TOKEN)
+
+    def __init__(
+        self,
+        stem: str | None = "truncate",
+        truncate_to: int = 5,
+        *,
+        clean: str | None = None,
+        vocab: Vocabulary | None = None,
+    ) -> None:
+        if stem not in STEM_CHOICES:
+            raise UsageError(f"unknown stem option {stem!r}; choose one of: truncate, morph, none")
+        if isinstance(truncate_to, bool) or not isinstance(truncate_to, int) or truncate_to < 1:
+            raise UsageError(f"truncate_to must be a positive number of characters, got {truncate_to!r}")
+        super().__init__(clean=clean, vocab=vocab)
+        self.stem: str | None = stem
+        self.truncate_to: int = truncate_to
+
+    def _params(self) -> dict[str, Any]:
+        return {"stem": self.stem, "truncate_to": self.truncate_to}
+
+    def _split(self, text: str) -> list[str]:
+        if self.stem == "morph":
+            return self._split_batch([text])[0]
+        words = _text.split_words(text)
+        if self.stem == "truncate":
+            n = self.truncate_to
+            return [w if w == NEWLINE_TOKEN else w[:n] for w in words]
+        return words
+
+    def _split_batch(self, texts: list[str]) -> list[list[str]]:
+        if self.stem != "morph":
+            return [self._split(t) for t in texts]
+        # Stem every line of every text in one batched call, then put the newline tokens back between lines.
+        lines_per_text = [t.split("\n") for t in texts]
+        flat = [line for lines in lines_per_text for line in lines]
+        stems = _stem_lines(flat)
+        out: list[list[str]] = []
+        pos = 0
+        for lines in lines_per_text:
+            tokens: list[str] = []
+            for k in range(len(lines)):
+                if k:
+                    tokens.append(NEWLINE_TOKEN)
+                tokens.extend(stems[pos])
+                pos += 1
+            out.append(tokens)
+        return out
+
+    def detokenize(self, tokens: Iterable[str]) -> str:
+        return _text.join_words(list(tokens))
+
+
+def _stem_lines(lines: list[str]) -> list[list[str]]:
+    """Kiwi stems of each line; blank lines skip Kiwi.
+
+    Corpus-sized batches go through the disk cache (re-stemming NSMC takes minutes); small ones, as at inference,
+    go straight to Kiwi so they do not litter the cache with one-off entries.
+    """
+    todo = [i for i, line in enumerate(lines) if line.strip()]
+    result: list[list[str]] = [[] for _ in lines]
+    if not todo:
+        return result
+    from hangul_rnn import morph  # imports kiwipiepy: only now that there is something to stem
+
+    batch = [lines[i] for i in todo]
+    if len(batch) == 1:
+        stems = [morph.stem(batch[0])]
+    elif len(batch) < _CACHE_MIN_LINES:
+        stems = morph.stem_batch(batch)
+    else:
+        stems = morph.cached_stem_batch(batch)
+    for i, s in zip(todo, stems):
+        result[i] = list(s)
+    return result
+
+
+# --------------------------------------------------------------------------------------------------- factories
+
+_KINDS: dict[str, type[Tokenizer]] = {
+    cls.kind: cls for cls in (JamoTokenizer, SyllableTokenizer, WordTokenizer)
+}
+
+
+def make_tokenizer(
+    level: str,
+    *,
+    stem: str | None = None,
+    truncate_to: int = 5,
+    clean: str | None = None,
+) -> Tokenizer:
+    """An unfitted tokenizer for ``level`` ("jamo", "syllable" or "word").
+
+    ``stem`` and ``truncate_to`` apply to words only; ``stem=None`` keeps whole words (pass ``"truncate"`` for the
+    textbook method). A ``stem`` given for another level is a :class:`UsageError` rather than silently ignored.
+    """
+    if level == "word":
+        return WordTokenizer(stem=stem, truncate_to=truncate_to, clean=clean)
+    if level in ("jamo", "syllable"):
+        if stem is not None:
+            raise UsageError(f"stem={stem!r} only applies to the word level, not {level!r}")
+        return _KINDS[level](clean=clean)
+    raise UsageError(f"unknown token level {level!r}; choose one of: {', '.join(LEVELS)}")
+
+
+def load_tokenizer(path_or_dict: str | os.PathLike[str] | Mapping[str, Any]) -> Tokenizer:
+    """A tokenizer from a JSON file written by :meth:`Tokenizer.save` or from a dict of :meth:`Tokenizer.to_dict`."""
+    if isinstance(path_or_dict, Mapping):
+        return _from_dict(path_or_dict, expect=Tokenizer)
+    return Tokenizer.load(path_or_dict)
+
+
+def _from_dict(data: Any, *, expect: type[Tokenizer], source: str = "tokenizer data") -> Tokenizer:
+    """Check version and kind, then build the tokenizer; every problem is one :class:`FormatError` line."""
+    if not isinstance(data, Mapping):
+        raise FormatError(f"{source}: expected a JSON object, got {type(data).__name__}")
+    version = data.get("format_version")
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise FormatError(f"{source}: no valid format_version; it is not a hangul-rnn tokenizer file")
+    if version > FORMAT_VERSION:
+        raise FormatError(
+            f"{source}: tokenizer format version {version} is newer than this hangul-rnn reads "
+            f"({FORMAT_VERSION}); upgrade hangul-rnn"
+        )
+    if version < 1:
+        raise FormatError(f"{source}: unknown tokenizer format version {version}")
+    kind = data.get("kind")
+    cls = _KINDS.get(kind) if isinstance(kind, str) else None
+    if cls is None:
+        raise FormatError(f"{source}: unknown tokenizer kind {kind!r} (known: {', '.join(_KINDS)})")
+    if expect is not Tokenizer and not issubclass(cls, expect):
+        raise FormatError(f"{source}: holds a {kind} tokenizer, not a {expect.kind} one")
+    try:
+        vocab_data = data.get("vocab")
+        vocab = Vocabulary.from_dict(vocab_data) if vocab_data is not None else None
+        clean = data.get("clean")
+        if cls is WordTokenizer:
+            tok: Tokenizer = WordTokenizer(
+                stem=data.get("stem", "truncate"), truncate_to=data.get("truncate_to", 5), clean=clean, vocab=vocab
+            )
+        else:
+            tok = cls(clean=clean, vocab=vocab)
+    except (FormatError, UsageError) as exc:
+        raise FormatError(f"{source}: {exc}") from None
+    if vocab is not None and tuple(vocab.specials) != tuple(tok.specials):
+        raise FormatError(f"{source}: vocabulary specials {list(vocab.specials)} do not match a {kind} tokenizer")
+    return tok
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise FormatError(f"{path}: no such tokenizer file") from None
+    except UnicodeDecodeError as exc:
+        raise FormatError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except OSError as exc:
+        raise FormatError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise FormatError(f"{path}: corrupt JSON ({exc.msg} at line {exc.lineno} column {exc.colno})") from None
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    """Write to a temp file beside ``path``, fsync, then ``os.replace`` over it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
