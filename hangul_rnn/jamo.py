@@ -1,0 +1,294 @@
+"""Hangul syllables <-> conjoining jamo, table-driven, with an exact round trip.
+
+Why conjoining jamo: a model that reads jamo sees 19 + 21 + 27 + a few hundred other symbols instead of 11,172
+syllables, and because a *trailing* consonant (U+11A8–11C2) is a different code point from a *leading* one
+(U+1100–1112), a generated stream recomposes without any end-of-syllable marker.
+
+Why the care over compatibility jamo: text such as NSMC is full of ㅋㅋㅋ and ㅠㅠ (compatibility jamo,
+U+3131–318E). :func:`decompose` leaves them alone and :func:`compose` never produces or consumes them from
+conjoining input except as a fallback, so ``compose(decompose(s)) == s`` for every string ``s`` that holds no
+conjoining jamo of its own (see :func:`compose` for what happens to text that already does).
+
+This module imports nothing outside the standard library at import time (preprocessing users should not pay for
+NumPy, let alone TensorFlow); long inputs use NumPy lazily when it is installed, which is several times faster
+than ``str.translate`` on this kind of text.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+__all__ = [
+    "LEADS",
+    "VOWELS",
+    "TAILS",
+    "compose",
+    "complete_prefix",
+    "decompose",
+    "is_conjoining_jamo",
+    "is_hangul_syllable",
+    "join_syllable",
+    "split_syllable",
+    "to_compat",
+]
+
+# --- the Unicode arithmetic (Unicode §3.12) -------------------------------------------------------------------
+
+_S_BASE, _L_BASE, _V_BASE, _T_BASE = 0xAC00, 0x1100, 0x1161, 0x11A7
+_L_COUNT, _V_COUNT, _T_COUNT = 19, 21, 28  # _T_COUNT includes "no tail"
+_N_COUNT = _V_COUNT * _T_COUNT  # 588 syllables per leading consonant
+_S_COUNT = _L_COUNT * _N_COUNT  # 11,172 syllables
+
+LEADS: str = "".join(chr(_L_BASE + i) for i in range(_L_COUNT))
+"""The 19 modern leading consonants (초성), U+1100–1112, in syllable order."""
+VOWELS: str = "".join(chr(_V_BASE + i) for i in range(_V_COUNT))
+"""The 21 modern vowels (중성), U+1161–1175, in syllable order."""
+TAILS: str = "".join(chr(_T_BASE + i) for i in range(1, _T_COUNT))
+"""The 27 modern trailing consonants (종성), U+11A8–11C2, in syllable order (no entry for "no tail")."""
+
+# Compatibility jamo for display: what a reader expects to see for a jamo that belongs to no syllable.
+_LEADS_COMPAT = "ㄱㄲㄴㄷㄸㄹㅁㅂㅃㅅㅆㅇㅈㅉㅊㅋㅌㅍㅎ"
+_VOWELS_COMPAT = "".join(chr(0x314F + i) for i in range(_V_COUNT))  # ㅏ … ㅣ
+_TAILS_COMPAT = "ㄱㄲㄳㄴㄵㄶㄷㄹㄺㄻㄼㄽㄾㄿㅀㅁㅂㅄㅅㅆㅇㅈㅊㅋㅌㅍㅎ"
+
+# Conjoining jamo blocks: Hangul Jamo, Hangul Jamo Extended-A (old leads), Extended-B (old vowels and tails).
+_CONJOINING_CLASS = "\u1100-\u11ff\ua960-\ua97f\ud7b0-\ud7ff"
+_L_ALL = "\u1100-\u115f\ua960-\ua97f"
+_V_ALL = "\u1160-\u11a7\ud7b0-\ud7ca"
+_T_ALL = "\u11a8-\u11ff\ud7cb-\ud7ff"
+_L_OLD = "\u1113-\u115f\ua960-\ua97f"  # archaic leads and the choseong filler
+_V_OLD = "\u1160\u1176-\u11a7\ud7b0-\ud7ca"  # jungseong filler and archaic vowels
+_T_OLD = "\u11c3-\u11ff\ud7cb-\ud7ff"  # archaic tails
+
+# --- tables ---------------------------------------------------------------------------------------------------
+
+
+def _syllable_jamo(index: int) -> str:
+    lead, rest = divmod(index, _N_COUNT)
+    vowel, tail = divmod(rest, _T_COUNT)
+    return LEADS[lead] + VOWELS[vowel] + (TAILS[tail - 1] if tail else "")
+
+
+_SYLLABLE_JAMO: list[str] = [_syllable_jamo(i) for i in range(_S_COUNT)]
+
+# str.translate table: a list indexed by code point is faster than a dict (no KeyError per unmapped character).
+# Code points below the syllable block map to themselves (as ints); above it, IndexError means "unchanged".
+_DECOMPOSE_TABLE: list[Any] = list(range(_S_BASE)) + _SYLLABLE_JAMO
+
+_COMPOSE_TABLE: dict[str, str] = {jamo: chr(_S_BASE + i) for i, jamo in enumerate(_SYLLABLE_JAMO)}
+
+_TO_COMPAT_TABLE: dict[int, str] = {
+    **{ord(c): h for c, h in zip(LEADS, _LEADS_COMPAT)},
+    **{ord(c): h for c, h in zip(VOWELS, _VOWELS_COMPAT)},
+    **{ord(c): h for c, h in zip(TAILS, _TAILS_COMPAT)},
+}
+
+_LEAD_FROM_ANY = {**{c: c for c in LEADS}, **dict(zip(_LEADS_COMPAT, LEADS))}
+_VOWEL_FROM_ANY = {**{c: c for c in VOWELS}, **dict(zip(_VOWELS_COMPAT, VOWELS))}
+_TAIL_FROM_ANY = {**{c: c for c in TAILS}, **dict(zip(_TAILS_COMPAT, TAILS))}
+
+_SYLLABLE_RUN = f"[{LEADS[0]}-{LEADS[-1]}][{VOWELS[0]}-{VOWELS[-1]}][{TAILS[0]}-{TAILS[-1]}]?"
+_SYLLABLE_SPLIT_RE = re.compile(f"({_SYLLABLE_RUN})")
+_MODERN_JAMO_RE = re.compile(f"[{LEADS[0]}-{LEADS[-1]}{VOWELS[0]}-{VOWELS[-1]}{TAILS[0]}-{TAILS[-1]}]")
+_OLD_JAMO_RE = re.compile(f"[{_L_OLD}{_V_OLD}{_T_OLD}]")
+# An old-Hangul cluster (L* V* T* holding at least one non-modern jamo) is kept exactly as written: composing
+# part of it, or turning its modern jamo into compatibility jamo, would break how fonts draw it.
+_OLD_CLUSTER = (
+    f"[{_L_ALL}]*[{_L_OLD}][{_L_ALL}]*[{_V_ALL}]*[{_T_ALL}]*"
+    f"|[{_L_ALL}]*[{_V_ALL}]*[{_V_OLD}][{_V_ALL}]*[{_T_ALL}]*"
+    f"|[{_L_ALL}]*[{_V_ALL}]*[{_T_ALL}]*[{_T_OLD}][{_T_ALL}]*"
+)
+_MIXED_RE = re.compile(
+    f"(?P<old>{_OLD_CLUSTER})|(?P<syl>{_SYLLABLE_RUN})"
+    f"|(?P<one>[{LEADS[0]}-{LEADS[-1]}{VOWELS[0]}-{VOWELS[-1]}{TAILS[0]}-{TAILS[-1]}])"
+)
+
+# Inputs at least this long go through NumPy (when importable); below it the fixed cost of NumPy calls loses to
+# str.translate.
+_NUMPY_MIN_CHARS = 2048
+_NUMPY_CHUNK = 8192  # small enough that every temporary stays in cache and off fresh pages
+_numpy_state: dict[str, Any] = {}
+
+# --- single-syllable helpers ----------------------------------------------------------------------------------
+
+
+def is_hangul_syllable(ch: str) -> bool:
+    """True for one precomposed modern syllable (가 … 힣, U+AC00–D7A3), the only thing :func:`decompose` splits."""
+    return len(ch) == 1 and _S_BASE <= ord(ch) < _S_BASE + _S_COUNT
+
+
+def is_conjoining_jamo(ch: str) -> bool:
+    """True for one conjoining jamo, modern or archaic (U+1100–11FF, A960–A97F, D7B0–D7FF).
+
+    Compatibility jamo (ㄱ, ㅏ, U+3131–318E) are *not* conjoining: they are ordinary letters in running text.
+    """
+    if len(ch) != 1:
+        return False
+    cp = ord(ch)
+    return 0x1100 <= cp <= 0x11FF or 0xA960 <= cp <= 0xA97F or 0xD7B0 <= cp <= 0xD7FF
+
+
+def split_syllable(ch: str) -> tuple[str, str, str]:
+    """Split one syllable into (초성, 중성, 종성) as conjoining jamo; the tail is ``""`` when there is none.
+
+    Raises ValueError for anything that is not exactly one modern Hangul syllable, because silently returning
+    something for ``"ㄱ"`` or ``"ab"`` would hide a caller's bug.
+    """
+    if not is_hangul_syllable(ch):
+        raise ValueError(f"split_syllable expects one Hangul syllable (U+AC00-U+D7A3), got {ch!r}")
+    jamo = _SYLLABLE_JAMO[ord(ch) - _S_BASE]
+    return jamo[0], jamo[1], jamo[2:]
+
+
+def join_syllable(lead: str, vowel: str, tail: str = "") -> str:
+    """Build one syllable from its jamo, given as conjoining or compatibility jamo (``join_syllable("ㄱ", "ㅏ",
+    "ㄴ") == "간"``).
+
+    Raises ValueError naming the offending argument, e.g. for ``ㄸ`` as a tail (no modern syllable ends in ㄸ).
+    """
+    lead_c = _LEAD_FROM_ANY.get(lead)
+    if lead_c is None:
+        raise ValueError(f"join_syllable: {lead!r} is not a leading consonant (one of {_LEADS_COMPAT})")
+    vowel_c = _VOWEL_FROM_ANY.get(vowel)
+    if vowel_c is None:
+        raise ValueError(f"join_syllable: {vowel!r} is not a vowel (one of {_VOWELS_COMPAT})")
+    if tail:
+        tail_c = _TAIL_FROM_ANY.get(tail)
+        if tail_c is None:
+            raise ValueError(f"join_syllable: {tail!r} is not a trailing consonant (one of {_TAILS_COMPAT} or '')")
+    else:
+        tail_c = ""
+    return _COMPOSE_TABLE[lead_c + vowel_c + tail_c]
+
+
+# --- whole strings --------------------------------------------------------------------------------------------
+
+
+def _numpy_decompose_table() -> Any:
+    """One uint64 per UTF-16 code unit: four little-endian uint16 slots holding the unit itself, or L, V, T."""
+    table = _numpy_state.get("table")
+    if table is None:
+        import numpy as np
+
+        table = np.arange(0x10000, dtype=np.uint64)
+        index = np.arange(_S_COUNT, dtype=np.uint64)
+        tail = index % _T_COUNT
+        table[_S_BASE : _S_BASE + _S_COUNT] = (
+            (_L_BASE + index // _N_COUNT)
+            | ((_V_BASE + index % _N_COUNT // _T_COUNT) << 16)
+            | (np.where(tail > 0, _T_BASE + tail, 0) << 32)
+        )
+        _numpy_state["np"] = np
+        _numpy_state["table"] = table
+    return table
+
+
+def _decompose_numpy(text: str) -> str | None:
+    """Gather every UTF-16 unit's 4-slot row, drop the empty slots; None when the text cannot take this path."""
+    try:
+        table = _numpy_decompose_table()
+    except ImportError:  # NumPy is a project dependency, but this module must work without it
+        return None
+    np = _numpy_state["np"]
+    u16 = np.uint16
+    parts = []
+    for start in range(0, len(text), _NUMPY_CHUNK):
+        try:
+            units = text[start : start + _NUMPY_CHUNK].encode("utf-16-le")
+        except UnicodeEncodeError:  # lone surrogates: UTF-16 could pair them up, so keep them off this path
+            return None
+        slots = table.take(np.frombuffer(units, dtype=u16)).view(u16)
+        keep = slots != 0
+        keep[::4] = True  # slot 0 is always the character or its lead, even U+0000
+        parts.append(slots.compress(keep).tobytes())
+    return b"".join(parts).decode("utf-16-le")
+
+
+def decompose(text: str) -> str:
+    """Replace every Hangul syllable by its conjoining jamo (leading, vowel, optional trailing); nothing else changes.
+
+    Compatibility jamo (ㅋㅋ), Latin, emoji, lone surrogates and conjoining jamo already in the text pass through
+    as they are, so the jamo stream a model sees keeps everything the text had.
+    """
+    if len(text) >= _NUMPY_MIN_CHARS:
+        result = _decompose_numpy(text)
+        if result is not None:
+            return result
+    return text.translate(_DECOMPOSE_TABLE)
+
+
+def compose(text: str) -> str:
+    """Turn conjoining-jamo runs back into syllables: the inverse of :func:`decompose`.
+
+    ``compose(decompose(s)) == s`` for every string ``s`` that contains no conjoining jamo of its own (none in
+    U+1100–11FF, A960–A97F, D7B0–D7FF); compatibility jamo, incomplete syllables typed as ㄱㅏ, and all non-Hangul
+    text round-trip exactly.
+
+    For any other input (a model's output, or text that already held conjoining jamo) it is lenient and never
+    raises:
+
+    - each modern leading consonant + vowel (+ trailing consonant) becomes one syllable, left to right;
+    - every modern conjoining jamo left over (a vowel with no lead, a tail with no vowel, a lone lead, a second
+      tail) becomes the matching compatibility jamo (ᄀ → ㄱ, ᅡ → ㅏ, ᆨ → ㄱ), so the screen never shows loose
+      conjoining jamo;
+    - an old-Hangul cluster (leads, vowels, tails holding at least one archaic jamo or a filler) is kept exactly
+      as written, so medieval text such as ᄒᆞᆫ still renders as one block.
+
+    Consequently a string that already holds a well-formed modern sequence such as ``"\\u1100\\u1161"`` composes to
+    ``"가"``: the identity is promised for decompose's output, not for arbitrary conjoining input.
+    """
+    if _OLD_JAMO_RE.search(text) is not None:
+        return _MIXED_RE.sub(_compose_mixed_match, text)
+    parts = _SYLLABLE_SPLIT_RE.split(text)
+    parts[1::2] = map(_COMPOSE_TABLE.__getitem__, parts[1::2])
+    result = "".join(parts)
+    if _MODERN_JAMO_RE.search(result) is not None:
+        result = result.translate(_TO_COMPAT_TABLE)
+    return result
+
+
+def _compose_mixed_match(match: re.Match[str]) -> str:
+    kind = match.lastgroup
+    if kind == "syl":
+        return _COMPOSE_TABLE[match[0]]
+    if kind == "one":
+        return _TO_COMPAT_TABLE[ord(match[0])]
+    return match[0]
+
+
+def to_compat(text: str) -> str:
+    """Show modern conjoining jamo as compatibility jamo (ᄀ → ㄱ, ᅡ → ㅏ, ᆨ → ㄱ) without composing anything.
+
+    For displaying a single jamo token or a jamo vocabulary, where conjoining jamo would otherwise render as
+    half-width fragments or merge with their neighbours. Syllables, archaic jamo and all other text are untouched.
+    """
+    return text.translate(_TO_COMPAT_TABLE)
+
+
+def complete_prefix(text: str) -> tuple[str, str]:
+    """Split a growing jamo stream into ``(ready, pending)`` with ``ready + pending == text`` (both still jamo).
+
+    ``ready`` can be composed and shown now: no character appended later can change how it composes. ``pending``
+    is what the next characters may still join: a final leading consonant (it may get a vowel) or a final
+    leading consonant + vowel (it may get a trailing consonant). A final lead + vowel + tail is complete, because
+    a syllable takes nothing after its tail. So for a streaming decoder::
+
+        buffer += piece
+        ready, buffer = complete_prefix(buffer)
+        show(compose(ready))
+
+    shows exactly ``compose(whole_stream)`` once the stream ends and the last ``compose(buffer)`` is shown. This
+    holds for streams of modern jamo and other text (what a model trained on modern Korean emits); a stream
+    that brings archaic jamo may regroup the syllable before them, as :func:`compose` keeps old-Hangul clusters
+    whole.
+    """
+    if text and text[-1] in _LEAD_SET:
+        return text[:-1], text[-1:]
+    if len(text) >= 2 and text[-1] in _VOWEL_SET and text[-2] in _LEAD_SET:
+        return text[:-2], text[-2:]
+    return text, ""
+
+
+_LEAD_SET = frozenset(LEADS)
+_VOWEL_SET = frozenset(VOWELS)
