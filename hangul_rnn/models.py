@@ -1,0 +1,345 @@
+"""Keras 3 models: next-token generators, sentence classifiers, and a streaming stepper over a generator.
+
+Generator: ``ids [batch, time] -> embedding -> rnn_0 .. rnn_{L-1} -> logits [batch, time, vocab]``.  It returns
+*logits* (no softmax): the loss is ``from_logits=True`` and the sampler divides logits by a temperature.  Every
+recurrent layer is built with ``return_sequences=True, return_state=True``; the functional graph uses only its
+sequence output, and :class:`GeneratorStepper` calls the very same layer objects with ``initial_state=`` to carry
+states across calls, so the stepper and the training model share their variables (no copy, no re-load).
+
+Classifier: ``ids [batch, time] -> embedding -> [Conv1D -> MaxPooling1D] -> rnn x L -> pooling -> softmax``.
+
+Masking decision.  Without the conv front end the embedding uses ``mask_zero=True`` (id 0 is ``<pad>``): the RNN
+then skips padded steps, so ``pooling="last"`` is the last *real* token's output for pre- and post-padding alike,
+and "mean"/"max" pool over real steps only.  With pre-padding and "last" the mask changes little (the RNN has read
+the padding first) but it stays on, so the model is right whichever padding the data uses; the price is that
+cuDNN's fused kernel is not used on a GPU for pre-padded masks, irrelevant on CPU.  ``Conv1D`` cannot carry a mask,
+so with ``conv_filters > 0`` the embedding has no mask and padding is read as ordinary (learned) input, which is
+what the textbook IMDB model does.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from hangul_rnn.errors import UsageError
+
+__all__ = [
+    "CELLS",
+    "GeneratorStepper",
+    "MaskedGlobalPooling1D",
+    "build_classifier",
+    "build_generator",
+    "compile_classifier",
+    "compile_generator",
+    "count_params",
+]
+
+CELLS = ("lstm", "gru", "rnn")
+POOLINGS = ("last", "max", "mean")
+_LAYER_CLASSES = {"lstm": keras.layers.LSTM, "gru": keras.layers.GRU, "rnn": keras.layers.SimpleRNN}
+
+
+# --------------------------------------------------------------------------------------------------- checks
+
+
+def _int_at_least(name: str, value: object, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise UsageError(f"{name} must be an integer, got {value!r}")
+    if value < minimum:
+        raise UsageError(f"{name} must be at least {minimum}, got {value}")
+    return int(value)
+
+
+def _rate(name: str, value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating)) or not 0.0 <= value < 1.0:
+        raise UsageError(f"{name} must be in [0, 1), got {value!r}")
+    return float(value)
+
+
+def _cell(cell: str) -> str:
+    if not isinstance(cell, str) or cell.lower() not in CELLS:
+        raise UsageError(f"unknown cell {cell!r}: choose one of {', '.join(CELLS)}")
+    return cell.lower()
+
+
+def _common_checks(vocab_size, cell, layers, units, embedding_dim, dropout, recurrent_dropout):
+    return (
+        _int_at_least("vocab_size", vocab_size, 2),
+        _cell(cell),
+        _int_at_least("layers", layers, 1),
+        _int_at_least("units", units, 1),
+        _int_at_least("embedding_dim", embedding_dim, 1),
+        _rate("dropout", dropout),
+        _rate("recurrent_dropout", recurrent_dropout),
+    )
+
+
+# --------------------------------------------------------------------------------------------------- generator
+
+
+def build_generator(
+    vocab_size: int,
+    *,
+    cell: str = "lstm",
+    layers: int = 1,
+    units: int = 256,
+    embedding_dim: int = 64,
+    dropout: float = 0.0,
+    recurrent_dropout: float = 0.0,
+) -> keras.Model:
+    """A next-token model: int ids ``[batch, time]`` (time may vary) to logits ``[batch, time, vocab_size]``.
+
+    Layers are named ``embedding``, ``rnn_0`` ... ``rnn_{layers-1}``, ``logits``; :class:`GeneratorStepper` finds
+    them by these names.  ``dropout`` is the recurrent layers' input dropout, ``recurrent_dropout`` their
+    state dropout; both act in training only.
+    """
+    vocab_size, cell, layers, units, embedding_dim, dropout, recurrent_dropout = _common_checks(
+        vocab_size, cell, layers, units, embedding_dim, dropout, recurrent_dropout
+    )
+    rnn_class = _LAYER_CLASSES[cell]
+    ids = keras.Input(shape=(None,), dtype="int32", name="ids")
+    x = keras.layers.Embedding(vocab_size, embedding_dim, name="embedding")(ids)
+    for i in range(layers):
+        outputs = rnn_class(
+            units,
+            return_sequences=True,
+            return_state=True,
+            dropout=dropout,
+            recurrent_dropout=recurrent_dropout,
+            name=f"rnn_{i}",
+        )(x)
+        x = outputs[0]
+    logits = keras.layers.Dense(vocab_size, name="logits")(x)
+    return keras.Model(ids, logits, name=f"generator_{cell}")
+
+
+def compile_generator(model: keras.Model, learning_rate: float = 2e-3, *, clipnorm: float = 5.0) -> keras.Model:
+    """Adam + sparse categorical crossentropy on logits (every position), clipped gradients; returns ``model``."""
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate=learning_rate, clipnorm=clipnorm),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
+    )
+    return model
+
+
+# --------------------------------------------------------------------------------------------------- classifier
+
+
+@keras.saving.register_keras_serializable(package="hangul_rnn")
+class MaskedGlobalPooling1D(keras.layers.Layer):
+    """Max or mean over time of the unmasked steps only; a row with every step masked (an empty text) gives zeros.
+
+    Keras' GlobalMaxPooling1D ignores the mask (padded steps would enter the max), and its masked mean divides
+    0 by 0 for an all-padding row; both would feed NaN or padding into the output layer.
+    """
+
+    def __init__(self, mode: str = "max", **kwargs):
+        super().__init__(**kwargs)
+        if mode not in ("max", "mean"):
+            raise UsageError(f"unknown pooling mode {mode!r}: choose max or mean")
+        self.mode = mode
+        self.supports_masking = True
+
+    def call(self, inputs, mask=None):
+        ops = keras.ops
+        if mask is None:
+            return ops.max(inputs, axis=1) if self.mode == "max" else ops.mean(inputs, axis=1)
+        keep = ops.expand_dims(ops.cast(mask, "bool"), -1)
+        count = ops.sum(ops.cast(keep, inputs.dtype), axis=1)
+        if self.mode == "max":
+            pooled = ops.max(ops.where(keep, inputs, ops.full_like(inputs, -np.inf)), axis=1)
+        else:
+            pooled = ops.sum(ops.where(keep, inputs, ops.zeros_like(inputs)), axis=1) / ops.maximum(count, 1.0)
+        return ops.where(count > 0, pooled, ops.zeros_like(pooled))
+
+    def compute_mask(self, inputs, mask=None):
+        return None
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], input_shape[2])
+
+    def get_config(self):
+        return {**super().get_config(), "mode": self.mode}
+
+
+def build_classifier(
+    vocab_size: int,
+    *,
+    cell: str = "lstm",
+    layers: int = 1,
+    units: int = 64,
+    embedding_dim: int = 128,
+    dropout: float = 0.2,
+    recurrent_dropout: float = 0.0,
+    bidirectional: bool = False,
+    conv_filters: int = 0,
+    conv_kernel: int = 5,
+    pool_size: int = 4,
+    pooling: Literal["last", "max", "mean"] = "last",
+    num_classes: int = 2,
+) -> keras.Model:
+    """A sentence classifier: int ids ``[batch, time]`` to class probabilities ``[batch, num_classes]`` (softmax).
+
+    ``conv_filters > 0`` puts ``Conv1D(conv_filters, conv_kernel, relu) -> MaxPooling1D(pool_size)`` before the
+    recurrent layers (no mask then, see the module docstring).  ``pooling`` reduces the last recurrent layer over
+    time: its final output ("last"), or the max / mean of its outputs over the (unmasked) steps.  ``dropout`` is
+    both the recurrent layers' input dropout and a Dropout before the output layer.
+    """
+    vocab_size, cell, layers, units, embedding_dim, dropout, recurrent_dropout = _common_checks(
+        vocab_size, cell, layers, units, embedding_dim, dropout, recurrent_dropout
+    )
+    conv_filters = _int_at_least("conv_filters", conv_filters, 0)
+    conv_kernel = _int_at_least("conv_kernel", conv_kernel, 1)
+    pool_size = _int_at_least("pool_size", pool_size, 1)
+    num_classes = _int_at_least("num_classes", num_classes, 2)
+    if pooling not in POOLINGS:
+        raise UsageError(f"unknown pooling {pooling!r}: choose one of {', '.join(POOLINGS)}")
+    rnn_class = _LAYER_CLASSES[cell]
+
+    ids = keras.Input(shape=(None,), dtype="int32", name="ids")
+    x = keras.layers.Embedding(vocab_size, embedding_dim, mask_zero=conv_filters == 0, name="embedding")(ids)
+    if conv_filters:
+        x = keras.layers.Conv1D(conv_filters, conv_kernel, activation="relu", name="conv")(x)
+        x = keras.layers.MaxPooling1D(pool_size, name="conv_pool")(x)
+    for i in range(layers):
+        last = i == layers - 1
+        rnn = rnn_class(
+            units,
+            return_sequences=not (last and pooling == "last"),
+            dropout=dropout,
+            recurrent_dropout=recurrent_dropout,
+            name=f"rnn_{i}",
+        )
+        if bidirectional:
+            rnn = keras.layers.Bidirectional(rnn, name=f"bi_rnn_{i}")
+        x = rnn(x)
+    if pooling != "last":
+        x = MaskedGlobalPooling1D(pooling, name="pool")(x)
+    if dropout:
+        x = keras.layers.Dropout(dropout, name="dropout")(x)
+    probs = keras.layers.Dense(num_classes, activation="softmax", name="probabilities")(x)
+    return keras.Model(ids, probs, name=f"classifier_{cell}")
+
+
+def compile_classifier(model: keras.Model, learning_rate: float = 1e-3, *, clipnorm: float = 5.0) -> keras.Model:
+    """Adam + sparse categorical crossentropy on probabilities, clipped gradients, accuracy; returns ``model``."""
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate=learning_rate, clipnorm=clipnorm),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=False),
+        metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
+    )
+    return model
+
+
+def count_params(model: keras.Model) -> int:
+    """Number of weights (trainable or not) in a built model."""
+    return int(sum(int(np.prod(w.shape)) for w in model.weights))
+
+
+# --------------------------------------------------------------------------------------------------- streaming
+
+
+class GeneratorStepper:
+    """Streaming inference over a :func:`build_generator` model, carrying the recurrent states between calls.
+
+    It holds references to the model's own ``embedding``, ``rnn_i`` and ``logits`` layers, so it reads the model's
+    current variables on every call: train the model further (or ``load_weights``) and the stepper follows.
+    ``read`` runs each recurrent layer over a whole prompt once (the layer called with ``initial_state=``);
+    ``step`` advances one token through each layer's cell.  Both are ``tf.function``s with fixed input signatures
+    (batch and prompt length may vary), so after the first call each costs one graph call and never retraces.
+    Dropout is off (``training=False``).
+
+    States are a list with one entry per recurrent layer, each a list of float32 ``[batch, units]`` arrays:
+    ``[h, c]`` for an LSTM, ``[h]`` for a GRU or simple RNN.
+    """
+
+    def __init__(self, model: keras.Model) -> None:
+        try:
+            self._embedding = model.get_layer("embedding")
+            self._logits = model.get_layer("logits")
+            self._rnns = []
+            while any(layer.name == f"rnn_{len(self._rnns)}" for layer in model.layers):
+                self._rnns.append(model.get_layer(f"rnn_{len(self._rnns)}"))
+        except ValueError as exc:  # get_layer on a missing name
+            raise UsageError(f"not a generator model (no layer {exc}); build it with build_generator") from exc
+        if not self._rnns or not all(getattr(r, "return_state", False) for r in self._rnns):
+            raise UsageError("not a generator model: it needs rnn_0.. layers built with return_state=True")
+        self.model = model
+        self.vocab_size = int(self._logits.units)
+        self._state_sizes = [self._sizes(r) for r in self._rnns]
+        self.traces = 0  # python-side trace counter: grows only when a tf.function (re)traces
+
+        state_spec = [[tf.TensorSpec([None, size], tf.float32) for size in sizes] for sizes in self._state_sizes]
+        self._read_fn = tf.function(
+            self._read_graph, input_signature=[tf.TensorSpec([None, None], tf.int32), state_spec]
+        )
+        self._step_fn = tf.function(self._step_graph, input_signature=[tf.TensorSpec([None], tf.int32), state_spec])
+
+    @staticmethod
+    def _sizes(layer) -> list[int]:
+        size = layer.cell.state_size
+        return [int(s) for s in size] if isinstance(size, (list, tuple)) else [int(size)]
+
+    # -- graphs
+
+    def _read_graph(self, ids, states):
+        self.traces += 1
+        x = self._embedding(ids, training=False)
+        new_states = []
+        for layer, layer_states in zip(self._rnns, states):
+            outputs = layer(x, initial_state=list(layer_states), training=False)
+            x = outputs[0]
+            new_states.append(list(outputs[1:]))
+        return self._logits(x[:, -1, :], training=False), new_states
+
+    def _step_graph(self, ids, states):
+        self.traces += 1
+        x = self._embedding(ids, training=False)
+        new_states = []
+        for layer, layer_states in zip(self._rnns, states):
+            x, layer_new = layer.cell(x, list(layer_states), training=False)
+            new_states.append(list(layer_new) if isinstance(layer_new, (list, tuple)) else [layer_new])
+        return self._logits(x, training=False), new_states
+
+    # -- public API
+
+    def initial_state(self, batch_size: int) -> list:
+        """Zero states for ``batch_size`` streams: one list per layer (``[h, c]`` for LSTM, ``[h]`` otherwise)."""
+        batch_size = _int_at_least("batch_size", batch_size, 1)
+        return [[np.zeros((batch_size, size), np.float32) for size in sizes] for sizes in self._state_sizes]
+
+    def _as_states(self, states: list) -> list:
+        if len(states) != len(self._rnns):
+            raise UsageError(f"states for {len(states)} layers given to a {len(self._rnns)}-layer model")
+        return [[np.asarray(s, dtype=np.float32) for s in layer] for layer in states]
+
+    @staticmethod
+    def _to_numpy(logits, states):
+        return logits.numpy(), [[s.numpy() for s in layer] for layer in states]
+
+    def read(self, ids: np.ndarray, states: list | None = None) -> tuple[np.ndarray, list]:
+        """Read prompts ``ids [B, T]`` (T >= 1) once, from ``states`` (zeros by default).
+
+        Returns the logits ``[B, vocab]`` after each prompt's last token and the states after it.
+        """
+        ids = np.asarray(ids, dtype=np.int32)
+        if ids.ndim != 2 or ids.shape[1] < 1:
+            raise UsageError(f"read needs ids of shape [batch, time >= 1], got {ids.shape}")
+        if states is None:
+            states = self.initial_state(ids.shape[0])
+        return self._to_numpy(*self._read_fn(ids, self._as_states(states)))
+
+    def step(self, ids: np.ndarray, states: list) -> tuple[np.ndarray, list]:
+        """Feed one token per stream (``ids [B]``) and return the next-token logits ``[B, vocab]`` and new states."""
+        ids = np.asarray(ids, dtype=np.int32).reshape(-1)
+        return self._to_numpy(*self._step_fn(ids, self._as_states(states)))
+
+    @property
+    def tracing_count(self) -> int:
+        """How many graphs ``read`` and ``step`` have traced (TensorFlow's own count); 2 once both have run."""
+        return self._read_fn.experimental_get_tracing_count() + self._step_fn.experimental_get_tracing_count()
