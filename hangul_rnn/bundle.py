@@ -1,0 +1,368 @@
+"""A trained model on disk: config + tokenizer + Keras model + metrics + history, in one versioned folder.
+
+A bundle folder holds exactly these files::
+
+    config.json     format_version, versions, task, corpus, tokenizer settings, hyper-parameters, labels, times
+    tokenizer.json  the fitted tokenizer (``Tokenizer.to_dict()``), never a pickle
+    model.keras     the Keras model (loaded with ``safe_mode=True``)
+    metrics.json    key numbers (val loss, perplexity, bits per char, accuracy, ``epochs_done``)
+    history.json    per-epoch Keras logs, appended across resumed runs
+
+Writes are atomic: a new bundle is written into a temporary folder beside the target and renamed into place only
+once it is complete; an older bundle of the same name is renamed aside first and deleted only after the new one is
+in place, so an interrupted or failed save never leaves a half-written model under the name. Training uses the
+same save for its per-epoch checkpoint: the bundle *is* the checkpoint.
+
+``list_bundles()`` reads only the JSON files so that ``hangul-rnn models`` stays fast (no Keras import).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from hangul_rnn import __version__, paths
+from hangul_rnn.errors import FormatError, UsageError
+
+if TYPE_CHECKING:  # pragma: no cover - typing only; importing keras here would cost seconds
+    import keras
+
+    from hangul_rnn.tokenizers import Tokenizer
+
+#: Version of the on-disk layout. Bump it when a change makes old readers misread new bundles.
+FORMAT_VERSION = 1
+
+CONFIG_FILE = "config.json"
+TOKENIZER_FILE = "tokenizer.json"
+MODEL_FILE = "model.keras"
+METRICS_FILE = "metrics.json"
+HISTORY_FILE = "history.json"
+BUNDLE_FILES = (CONFIG_FILE, TOKENIZER_FILE, MODEL_FILE, METRICS_FILE, HISTORY_FILE)
+
+TASKS = ("generator", "classifier")
+_NAME_RE = re.compile(r"^[A-Za-z0-9가-힣][A-Za-z0-9가-힣._-]*$")
+
+
+@dataclass
+class Bundle:
+    """A trained model with everything needed to use it; ``path`` is None until it is saved."""
+
+    path: Path | None
+    config: dict
+    tokenizer: Tokenizer
+    model: keras.Model
+    metrics: dict = field(default_factory=dict)
+    history: dict = field(default_factory=dict)
+
+    @property
+    def task(self) -> str:
+        """``"generator"`` or ``"classifier"``."""
+        return str(self.config.get("task", ""))
+
+    @property
+    def name(self) -> str:
+        """The folder name once saved, else the name recorded in the config."""
+        if self.path is not None:
+            return self.path.name
+        return str(self.config.get("name", ""))
+
+    @property
+    def label_names(self) -> list[str]:
+        """Class names of a classifier (``"0"``, ``"1"``, … where the corpus names none)."""
+        return [str(n) for n in self.config.get("label_names") or []]
+
+
+@dataclass(frozen=True)
+class BundleSummary:
+    """What ``hangul-rnn models`` shows about one bundle, read from its JSON files only."""
+
+    name: str
+    path: Path
+    task: str
+    corpus: str
+    level: str
+    cell: str
+    params: int | None
+    metrics: dict
+    created: str = ""
+    error: str | None = None  # set when the bundle cannot be read; the other fields are then best effort
+
+    def to_dict(self) -> dict:
+        return {
+            "name": self.name,
+            "path": str(self.path),
+            "task": self.task,
+            "corpus": self.corpus,
+            "level": self.level,
+            "cell": self.cell,
+            "params": self.params,
+            "metrics": self.metrics,
+            "created": self.created,
+            "error": self.error,
+        }
+
+
+def check_name(name: str) -> str:
+    """A model name must be a plain folder name; returns it or raises UsageError."""
+    if not name or not _NAME_RE.match(name) or name in (".", ".."):
+        raise UsageError(
+            f"bad model name {name!r}: use letters, digits, '.', '_' or '-' (no slashes, not starting with '.')"
+        )
+    return name
+
+
+def bundle_dir(name: str) -> Path:
+    """Where the bundle called ``name`` lives: ``paths.models_dir()/name``."""
+    return paths.models_dir() / check_name(name)
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _stamp_config(bundle: Bundle) -> dict:
+    """The config as written: the caller's keys plus format and version stamps."""
+    config = dict(bundle.config)
+    config["format_version"] = FORMAT_VERSION
+    config["hangul_rnn_version"] = __version__
+    try:
+        import keras
+        import tensorflow as tf
+
+        config["keras_version"] = keras.__version__
+        config["tensorflow_version"] = tf.__version__
+    except Exception:  # noqa: BLE001 - versions are informative only
+        pass
+    config.setdefault("created", _now())
+    config["saved"] = _now()
+    try:
+        config["params"] = int(bundle.model.count_params())
+    except Exception:  # noqa: BLE001 - an unbuilt model has no parameter count yet
+        config.setdefault("params", None)
+    return config
+
+
+def _write_json(path: Path, data: Any) -> None:
+    with open(path, "w", encoding="utf-8") as fh:
+        json.dump(data, fh, ensure_ascii=False, indent=2, default=_json_default)
+        fh.write("\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def _json_default(obj: Any) -> Any:
+    """NumPy scalars and arrays (Keras logs) as plain JSON."""
+    if hasattr(obj, "tolist"):
+        return obj.tolist()
+    if hasattr(obj, "item"):
+        return obj.item()
+    if isinstance(obj, Path):
+        return str(obj)
+    raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
+
+
+def save_bundle(bundle: Bundle, path: str | Path) -> Path:
+    """Write ``bundle`` to the folder ``path`` atomically and return the path; sets ``bundle.path``.
+
+    The new files go into ``.NAME.tmp-*`` beside the target; only once all five are written is an existing bundle
+    renamed aside (``.NAME.old-*``), the new folder renamed in, and the old one deleted. A failure while writing
+    removes the temporary folder and leaves the old bundle untouched.
+    """
+    target = Path(path).expanduser()
+    check_name(target.name)
+    parent = target.parent
+    parent.mkdir(parents=True, exist_ok=True)
+    token = uuid.uuid4().hex[:8]
+    tmp = parent / f".{target.name}.tmp-{token}"
+    old = parent / f".{target.name}.old-{token}"
+    config = _stamp_config(bundle)
+    tmp.mkdir()
+    try:
+        _write_json(tmp / CONFIG_FILE, config)
+        _write_json(tmp / TOKENIZER_FILE, bundle.tokenizer.to_dict())
+        bundle.model.save(tmp / MODEL_FILE)
+        _write_json(tmp / METRICS_FILE, bundle.metrics)
+        _write_json(tmp / HISTORY_FILE, bundle.history)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    moved_aside = False
+    try:
+        if target.exists():
+            os.replace(target, old)
+            moved_aside = True
+        os.replace(tmp, target)
+    except BaseException:
+        if moved_aside and not target.exists():
+            os.replace(old, target)  # put the old bundle back
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    if moved_aside:
+        shutil.rmtree(old, ignore_errors=True)
+    bundle.config = config
+    bundle.path = target
+    return target
+
+
+def installed_names() -> list[str]:
+    """Names of the bundle folders under ``paths.models_dir()``, sorted."""
+    root = paths.models_dir()
+    if not root.is_dir():
+        return []
+    return sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+
+
+def shipped_dir() -> Path | None:
+    """Folder of default bundles shipped with the package, if any (none yet)."""
+    return None
+
+
+def resolve_bundle_path(name_or_path: str | Path) -> Path:
+    """A folder path, an installed name, or a shipped default name -> the bundle folder; UsageError otherwise."""
+    if isinstance(name_or_path, Path) or os.sep in str(name_or_path) or str(name_or_path).startswith("."):
+        path = Path(name_or_path).expanduser()
+        if not path.is_dir():
+            raise UsageError(f"no model folder at {path}")
+        return path
+    name = str(name_or_path)
+    candidate = paths.models_dir() / name
+    if name and candidate.is_dir():
+        return candidate
+    shipped = shipped_dir()
+    if shipped is not None and name and (shipped / name).is_dir():
+        return shipped / name
+    names = installed_names()
+    listed = ", ".join(names) if names else "none installed; train one with 'hangul-rnn train'"
+    raise UsageError(f"no model named {name!r} (installed: {listed})")
+
+
+def _read_json(path: Path) -> Any:
+    if not path.is_file():
+        raise FormatError(f"{path}: missing; the bundle is incomplete (train or save it again)")
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return json.load(fh)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise FormatError(f"{path}: not valid JSON ({exc.__class__.__name__}: {exc}); the bundle is corrupt") from None
+
+
+def read_config(folder: Path) -> dict:
+    """Read and check ``config.json``: a JSON object with a known ``format_version`` and task."""
+    path = folder / CONFIG_FILE
+    config = _read_json(path)
+    if not isinstance(config, dict):
+        raise FormatError(f"{path}: expected a JSON object; the bundle is corrupt")
+    version = config.get("format_version")
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise FormatError(f"{path}: no format_version; not a hangul-rnn bundle or corrupt")
+    if version > FORMAT_VERSION:
+        raise FormatError(
+            f"{path}: format_version {version} is newer than this hangul-rnn reads ({FORMAT_VERSION}); upgrade hangul-rnn"
+        )
+    if version < 1:
+        raise FormatError(f"{path}: unknown format_version {version}")
+    if config.get("task") not in TASKS:
+        raise FormatError(f"{path}: unknown task {config.get('task')!r} (expected generator or classifier)")
+    return config
+
+
+def load_bundle(name_or_path: str | Path) -> Bundle:
+    """Load a bundle by folder path or installed name; FormatError (one line, naming the file) if it is broken."""
+    folder = resolve_bundle_path(name_or_path)
+    config = read_config(folder)
+    tok_path = folder / TOKENIZER_FILE
+    tok_data = _read_json(tok_path)
+    metrics = _read_json(folder / METRICS_FILE)
+    history = _read_json(folder / HISTORY_FILE)
+    if not isinstance(metrics, dict):
+        raise FormatError(f"{folder / METRICS_FILE}: expected a JSON object; the bundle is corrupt")
+    if not isinstance(history, dict):
+        raise FormatError(f"{folder / HISTORY_FILE}: expected a JSON object; the bundle is corrupt")
+
+    from hangul_rnn.tokenizers import load_tokenizer
+
+    try:
+        tokenizer = load_tokenizer(tok_data)
+    except FormatError as exc:
+        raise FormatError(f"{tok_path}: {exc}") from None
+    except Exception as exc:  # noqa: BLE001 - any failure here means a bad file, reported as such
+        raise FormatError(f"{tok_path}: cannot read tokenizer ({exc.__class__.__name__}: {exc})") from None
+
+    model_path = folder / MODEL_FILE
+    if not model_path.is_file():
+        raise FormatError(f"{model_path}: missing; the bundle is incomplete (train or save it again)")
+    model = _load_keras_model(model_path)
+    return Bundle(path=folder, config=config, tokenizer=tokenizer, model=model, metrics=metrics, history=history)
+
+
+def _load_keras_model(model_path: Path) -> keras.Model:
+    import keras
+
+    try:  # registers the project's custom layers, if it has any, before deserialising
+        import hangul_rnn.models  # noqa: F401
+    except ImportError:
+        pass
+    try:
+        return keras.models.load_model(model_path, safe_mode=True)
+    except Exception as exc:  # noqa: BLE001 - corrupt zip, unknown layer, unsafe lambda: all one message
+        msg = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        raise FormatError(f"{model_path}: cannot load Keras model ({exc.__class__.__name__}: {msg[:200]})") from None
+
+
+def require_task(bundle: Bundle, task: str) -> Bundle:
+    """Raise UsageError unless ``bundle`` is a ``task`` model (``generate`` needs a generator, …)."""
+    if bundle.task != task:
+        raise UsageError(f"model {bundle.name!r} is a {bundle.task}, this command needs a {task}")
+    return bundle
+
+
+def summarize(folder: Path) -> BundleSummary:
+    """A BundleSummary from the JSON files of one bundle folder (``error`` set if they cannot be read)."""
+    try:
+        config = read_config(folder)
+    except FormatError as exc:
+        return BundleSummary(folder.name, folder, "?", "?", "?", "?", None, {}, error=str(exc))
+    metrics: dict = {}
+    error = None
+    try:
+        data = _read_json(folder / METRICS_FILE)
+        metrics = data if isinstance(data, dict) else {}
+    except FormatError as exc:
+        error = str(exc)
+    tok = config.get("tokenizer") or {}
+    hp = config.get("hyperparameters") or {}
+    return BundleSummary(
+        name=folder.name,
+        path=folder,
+        task=str(config.get("task", "?")),
+        corpus=str(config.get("corpus", "?")),
+        level=str(tok.get("level", "?")),
+        cell=str(hp.get("cell", "?")),
+        params=config.get("params"),
+        metrics=key_metrics(str(config.get("task")), metrics),
+        created=str(config.get("created", "")),
+        error=error,
+    )
+
+
+def key_metrics(task: str, metrics: dict) -> dict:
+    """The few numbers worth a column: loss/perplexity/bits per char, or accuracy."""
+    keys = (
+        ("val_loss", "perplexity", "bits_per_char", "epochs_done")
+        if task == "generator"
+        else ("val_accuracy", "val_loss", "test_accuracy", "epochs_done")
+    )
+    return {k: metrics[k] for k in keys if k in metrics}
+
+
+def list_bundles() -> list[BundleSummary]:
+    """Every installed bundle, sorted by name, read from JSON only (no Keras import)."""
+    root = paths.models_dir()
+    return [summarize(root / name) for name in installed_names()]
