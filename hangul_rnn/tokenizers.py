@@ -264,8 +264,10 @@ class Tokenizer:
 
     #: The name stored under ``"kind"`` in JSON; :func:`load_tokenizer` dispatches on it.
     kind: ClassVar[str] = ""
-    #: Ids reserved after ``<pad>``/``<unk>`` for this kind (the generator's start/end markers).
-    specials: ClassVar[tuple[str, ...]] = (BOS, EOS)
+    #: Ids reserved after ``<pad>``/``<unk>`` for this kind: the generator's start/end markers and the line break
+    #: (``"\n"`` for characters, ``<nl>`` for words), reserved so that a tokenizer fitted line by line still
+    #: knows newlines when it encodes a whole multi-line text.
+    specials: ClassVar[tuple[str, ...]] = (BOS, EOS, "\n")
 
     def __init__(self, *, clean: str | None = None, vocab: Vocabulary | None = None) -> None:
         if clean is not None:

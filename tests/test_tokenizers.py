@@ -325,8 +325,16 @@ def test_fit_options_and_progress() -> None:
     tok = SyllableTokenizer().fit(iter(docs), max_size=6, progress=seen.append)
     assert seen == [2000, 4000, 4500]
     assert tok.vocab_size == 6
-    assert tok.vocab is not None and tok.vocab.tokens[4] == "가"
-    assert SyllableTokenizer().fit(["aab"], min_count=2).vocab_size == 5  # pad unk bos eos a
+    assert tok.vocab is not None and tok.vocab.tokens[5] == "가"
+    assert SyllableTokenizer().fit(["aab"], min_count=2).vocab.tokens == [PAD, UNK, BOS, EOS, "\n", "a"]
+
+
+@pytest.mark.parametrize("level", ["jamo", "syllable", "word"])
+def test_fitted_line_by_line_still_knows_newlines(level: str) -> None:
+    text = "첫 줄이다\n둘째 줄이다"
+    tok = make_tokenizer(level).fit(text.split("\n"))
+    assert tok.unknown_tokens(text) == []
+    assert tok.decode(tok.encode(text)) == text
 
 
 def test_encode_batch_matches_encode() -> None:
@@ -386,7 +394,7 @@ def test_save_overwrites_atomically(tmp_path: Path) -> None:
     path = tmp_path / "tok.json"
     SyllableTokenizer().fit(["가"]).save(path)
     SyllableTokenizer().fit(["나다"]).save(path)
-    assert load_tokenizer(path).vocab_size == 6
+    assert load_tokenizer(path).vocab_size == 7
     assert [p.name for p in tmp_path.iterdir()] == ["tok.json"]
 
 
