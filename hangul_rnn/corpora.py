@@ -20,7 +20,6 @@ and the line, never a silent replacement character in the training data. This mo
 
 from __future__ import annotations
 
-import csv
 import gzip
 import json
 import os
@@ -57,7 +56,6 @@ KINDS = ("labeled", "text")
 #: The cleaning rule of corpora that are not built in (``text:``/``tsv:``); rule names live in ``hangul_rnn.text``.
 DEFAULT_CLEANING = "default"
 _VERIFY_CACHE_NAME = "corpus-checksums.json"
-_CSV_FIELD_LIMIT = 1 << 20  # one document; longer means a runaway quote, reported as such
 
 
 # --------------------------------------------------------------------------------------------------------- manifests
@@ -346,14 +344,14 @@ class Corpus:
 
     def _check_local_copy(self, file: CorpusFile, path: Path) -> None:
         """Say once if a user-provided copy is not the canonical file; it is used either way."""
-        if file.sha256 is None and file.size is not None and not file.known_copies:
-            if path.stat().st_size == file.size and path.suffix == Path(file.filename).suffix:
-                return
+        if file.sha256 is None:
+            if file.size is None:
+                return  # nothing published to compare with
+            if path.stat().st_size == file.size:
+                return  # right size, no published checksum: the best check there is
         digest = _cached_sha256(path)
         if digest == file.sha256:
             return
-        if file.sha256 is None and file.size is not None and path.stat().st_size == file.size:
-            return  # right size, no published checksum: the best check there is
         known = next((k for k in file.known_copies if k.sha256 == digest), None)
         expected = f"sha256 {file.sha256}" if file.sha256 else f"{file.size:,} bytes, sha256 unknown"
         what = f"it is {known.note}" if known else f"its sha256 is {digest}"
@@ -398,59 +396,45 @@ class Corpus:
                     yield text, label
 
     def _rows(self, path: Path) -> Iterator[tuple[int, str, int]]:
-        """``(line number, text, label)`` of every data row of a TSV file, CSV quoting undone as pandas does.
+        """``(line number, text, label)`` of every data row of a TSV file: one row per line, tab-separated.
 
-        NSMC was written by pandas, which quotes documents that hold a double quote; reading it with the csv module
-        gives the same strings ``pandas.read_table`` gives, i.e. what every NSMC recipe trains on.
+        A cell written with CSV quoting (``"..."`` with inner quotes doubled, as pandas writes NSMC's documents that
+        hold a quote) is unquoted once, so the strings are those ``pandas.read_table`` gives on the official files.
+        Rows never span lines: a stray opening quote (the rebuilt NSMC train split has some) stays as it is instead
+        of swallowing the next rows, and every error can name its line.
         """
         m = self.manifest
         text_col, label_col, has_header = m.text_column, m.label_column, m.has_header
         if has_header is None and (isinstance(text_col, str) or isinstance(label_col, str)):
             has_header = True
-        reader = csv.reader((line for _n, line in _decoded_lines(path)), delimiter="\t", quotechar='"', strict=False)
         text_idx = label_idx = None
         header: list[str] | None = None
         rows = 0
-        old_limit = csv.field_size_limit(_CSV_FIELD_LIMIT)
-        try:
-            while True:
-                try:
-                    row = next(reader)
-                except StopIteration:
-                    break
-                except csv.Error as exc:
-                    raise CorpusError(
-                        f"{path}: line {reader.line_num}: cannot parse the row ({exc}); look for an unbalanced "
-                        "double quote"
-                    ) from exc
-                lineno = reader.line_num
-                if not row or (len(row) == 1 and not row[0].strip()):
-                    continue  # blank line
-                if label_idx is None:
-                    if has_header is None:  # guess: a header's label cell is a name, not a number
-                        probe = label_col if isinstance(label_col, int) else -1
-                        has_header = not (-len(row) <= probe < len(row) and _is_int(row[probe]))
-                    header = [cell.strip() for cell in row] if has_header else None
-                    label_idx = _column_index(label_col, header, path, default=-1)
-                    text_idx = _column_index(
-                        text_col, header, path, default=label_idx - 1 if label_idx != 0 else 1
-                    )
-                    if has_header:
-                        continue
-                assert text_idx is not None
-                if not (-len(row) <= text_idx < len(row) and -len(row) <= label_idx < len(row)) or len(row) < 2:
-                    raise CorpusError(
-                        f"{path}: line {lineno}: missing column (found {len(row)} tab-separated "
-                        f"column{'s' if len(row) != 1 else ''}, need text column {text_idx} and label column "
-                        f"{label_idx})"
-                    )
-                raw_label = row[label_idx].strip()
-                if not _is_int(raw_label):
-                    raise CorpusError(f"{path}: line {lineno}: label {raw_label!r} is not an integer")
-                rows += 1
-                yield lineno, row[text_idx], int(raw_label)
-        finally:
-            csv.field_size_limit(old_limit)
+        for lineno, line in _decoded_lines(path):
+            line = line.rstrip("\r\n")
+            if not line.strip():
+                continue  # blank line
+            row = [_unquote(cell) for cell in line.split("\t")]
+            if label_idx is None:
+                if has_header is None:  # guess: a header's label cell is a name, not a number
+                    probe = label_col if isinstance(label_col, int) else -1
+                    has_header = not (-len(row) <= probe < len(row) and _is_int(row[probe]))
+                header = [cell.strip() for cell in row] if has_header else None
+                label_idx = _column_index(label_col, header, path, default=-1)
+                text_idx = _column_index(text_col, header, path, default=label_idx - 1 if label_idx != 0 else 1)
+                if has_header:
+                    continue
+            assert text_idx is not None
+            if not (-len(row) <= text_idx < len(row) and -len(row) <= label_idx < len(row)) or len(row) < 2:
+                raise CorpusError(
+                    f"{path}: line {lineno}: missing column (found {len(row)} tab-separated "
+                    f"column{'s' if len(row) != 1 else ''}, need text column {text_idx} and label column {label_idx})"
+                )
+            raw_label = row[label_idx].strip()
+            if not _is_int(raw_label):
+                raise CorpusError(f"{path}: line {lineno}: label {raw_label!r} is not an integer")
+            rows += 1
+            yield lineno, row[text_idx], int(raw_label)
         if rows == 0:
             raise CorpusError(f"{path} has no data rows" + (" (only a header)" if header is not None else ""))
 
@@ -508,6 +492,15 @@ def _is_int(value: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def _unquote(cell: str) -> str:
+    """Undo CSV quoting of one cell when it is well formed (``"a ""b"" c"`` -> ``a "b" c``); else keep the cell."""
+    if len(cell) >= 2 and cell[0] == '"' and cell[-1] == '"':
+        inner = cell[1:-1]
+        if '"' not in inner.replace('""', ""):
+            return inner.replace('""', '"')
+    return cell
 
 
 def _column_index(column: str | int | None, header: list[str] | None, path: Path, *, default: int) -> int:

@@ -127,7 +127,7 @@ def _fetch(url: str, part: Path, *, size: int | None, progress: Progress | None,
     except urllib.error.HTTPError as exc:
         if exc.code == 416 and start:  # range not satisfiable: our part is no prefix of theirs
             part.unlink(missing_ok=True)
-            raise _Retry(f"server refused to resume (HTTP 416); starting over") from exc
+            raise _Retry("server refused to resume (HTTP 416); starting over") from exc
         if exc.code in (408, 429) or exc.code >= 500:
             raise _Retry(f"HTTP {exc.code} {exc.reason}") from exc
         raise CorpusError(f"could not download {url}: HTTP {exc.code} {exc.reason}") from exc

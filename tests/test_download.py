@@ -1,0 +1,217 @@
+"""download(): a local HTTP server on 127.0.0.1 stands in for the web (nothing here touches the network)."""
+
+from __future__ import annotations
+
+import hashlib
+import http.server
+import re
+import threading
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from hangul_rnn import corpora, download as dl
+from hangul_rnn.errors import ChecksumError, CorpusError
+
+PAYLOAD = ("조선왕조실록 " * 5000).encode("utf-8") + bytes(range(256))
+PAYLOAD_SHA = hashlib.sha256(PAYLOAD).hexdigest()
+
+
+class _Server:
+    """Serves PAYLOAD at /file; knobs: honour Range or not, cut the body short once, count requests."""
+
+    def __init__(self) -> None:
+        self.honour_range = True
+        self.cut_after: int | None = None  # send only this many bytes of the body, once
+        self.requests: list[dict[str, str]] = []
+        self.payload = PAYLOAD
+        server = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args: object) -> None:  # keep test output clean
+                pass
+
+            def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+                server.requests.append(dict(self.headers))
+                if self.path == "/missing":
+                    self.send_error(404)
+                    return
+                data = server.payload
+                start = 0
+                match = re.match(r"bytes=(\d+)-", self.headers.get("Range", ""))
+                if match and server.honour_range:
+                    start = int(match.group(1))
+                    if start >= len(data):
+                        self.send_error(416)
+                        return
+                    self.send_response(206)
+                    self.send_header("Content-Range", f"bytes {start}-{len(data) - 1}/{len(data)}")
+                else:
+                    self.send_response(200)
+                body = data[start:]
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                if server.cut_after is not None:
+                    self.wfile.write(body[: server.cut_after])
+                    server.cut_after = None
+                    self.close_connection = True
+                    return
+                self.wfile.write(body)
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/file"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
+
+    def __enter__(self) -> _Server:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def server() -> Iterator[_Server]:
+    with _Server() as s:
+        yield s
+
+
+def test_download_verifies_and_reports_progress(server: _Server, tmp_path: Path) -> None:
+    seen: list[tuple[int, int | None]] = []
+    dest = tmp_path / "sub" / "corpus.txt"
+    out = dl.download(server.url, dest, sha256=PAYLOAD_SHA, size=len(PAYLOAD), progress=lambda d, t: seen.append((d, t)))
+    assert out == dest and dest.read_bytes() == PAYLOAD
+    assert not dl.part_path(dest).exists()
+    assert seen[-1] == (len(PAYLOAD), len(PAYLOAD))
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen)
+
+
+def test_checksum_mismatch_deletes_the_download(server: _Server, tmp_path: Path) -> None:
+    dest = tmp_path / "corpus.txt"
+    with pytest.raises(ChecksumError, match=r"corpus file corpus.txt: sha256 mismatch .*deleted"):
+        dl.download(server.url, dest, sha256="0" * 64, size=len(PAYLOAD), backoff=0)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_size_mismatch_is_a_checksum_error(server: _Server, tmp_path: Path) -> None:
+    dest = tmp_path / "corpus.txt"
+    with pytest.raises(ChecksumError, match="size mismatch"):
+        dl.download(server.url, dest, sha256=None, size=len(PAYLOAD) + 1, backoff=0)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_interrupted_part_is_resumed_with_range(server: _Server, tmp_path: Path) -> None:
+    dest = tmp_path / "corpus.txt"
+    dl.part_path(dest).write_bytes(PAYLOAD[:1000])
+    dl.download(server.url, dest, sha256=PAYLOAD_SHA, size=len(PAYLOAD))
+    assert dest.read_bytes() == PAYLOAD
+    assert server.requests[0].get("Range") == "bytes=1000-"
+
+
+def test_dropped_connection_is_retried_and_resumed(server: _Server, tmp_path: Path) -> None:
+    server.cut_after = 4096
+    dest = tmp_path / "corpus.txt"
+    dl.download(server.url, dest, sha256=PAYLOAD_SHA, size=len(PAYLOAD), backoff=0)
+    assert dest.read_bytes() == PAYLOAD
+    assert len(server.requests) == 2
+    assert server.requests[1].get("Range") == "bytes=4096-"
+
+
+def test_server_ignoring_range_restarts_from_zero(server: _Server, tmp_path: Path) -> None:
+    server.honour_range = False
+    dest = tmp_path / "corpus.txt"
+    dl.part_path(dest).write_bytes(PAYLOAD[:1000])
+    dl.download(server.url, dest, sha256=PAYLOAD_SHA, size=len(PAYLOAD))
+    assert dest.read_bytes() == PAYLOAD  # not the first 1000 bytes twice
+
+
+def test_complete_part_is_verified_without_refetching(server: _Server, tmp_path: Path) -> None:
+    dest = tmp_path / "corpus.txt"
+    dl.part_path(dest).write_bytes(PAYLOAD)
+    dl.download(server.url, dest, sha256=PAYLOAD_SHA, size=len(PAYLOAD))
+    assert dest.read_bytes() == PAYLOAD and server.requests == []
+
+
+def test_http_404_is_not_retried(server: _Server, tmp_path: Path) -> None:
+    with pytest.raises(CorpusError, match="HTTP 404"):
+        dl.download(server.url.replace("/file", "/missing"), tmp_path / "x.txt", sha256=None, size=None, backoff=0)
+    assert len(server.requests) == 1
+
+
+def test_unreachable_server_gives_up_after_retries(tmp_path: Path) -> None:
+    with _Server() as s:
+        url = s.url
+    with pytest.raises(CorpusError, match=r"could not download .*after 3 attempts"):
+        dl.download(url, tmp_path / "x.txt", sha256=None, size=None, retries=2, backoff=0, timeout=2)
+
+
+def test_file_url(tmp_path: Path) -> None:
+    src = tmp_path / "src.txt"
+    src.write_bytes(PAYLOAD)
+    out = dl.download(src.as_uri(), tmp_path / "out" / "x.txt", sha256=PAYLOAD_SHA, size=len(PAYLOAD))
+    assert out.read_bytes() == PAYLOAD
+
+
+def _with_url(manifest: corpora.CorpusManifest, url: str, sha256: str | None) -> corpora.CorpusManifest:
+    (file,) = manifest.splits["train"]
+    return replace(manifest, splits={"train": (replace(file, url=url, sha256=sha256, size=len(PAYLOAD)),)})
+
+
+def test_corpus_path_downloads_into_data_dir(
+    server: _Server, monkeypatch: pytest.MonkeyPatch, recwarn: pytest.WarningsRecorder
+) -> None:
+    from hangul_rnn import paths
+
+    monkeypatch.delenv("HANGUL_RNN_CORPORA", raising=False)
+    corpus = corpora.Corpus(_with_url(corpora.get_corpus("annals").manifest, server.url, PAYLOAD_SHA))
+    with pytest.raises(CorpusError, match="not downloaded"):
+        corpus.path(download=False)
+    assert server.requests == []
+    seen: list[int] = []
+    path = corpus.path(progress=lambda d, t: seen.append(d))
+    assert path == paths.data_dir() / "annals" / "corpus.txt"
+    assert path.read_bytes() == PAYLOAD and seen[-1] == len(PAYLOAD)
+    # The second time it is found in the data dir: no request, and the cached verification means no re-hash needed.
+    assert corpus.path(download=False) == path
+    assert len(server.requests) == 1
+    assert next(corpus.texts()).startswith("조선왕조실록")
+
+
+def test_corpus_download_mismatch_leaves_nothing(server: _Server, monkeypatch: pytest.MonkeyPatch) -> None:
+    from hangul_rnn import paths
+
+    monkeypatch.delenv("HANGUL_RNN_CORPORA", raising=False)
+    corpus = corpora.Corpus(_with_url(corpora.get_corpus("annals").manifest, server.url, "f" * 64))
+    with pytest.raises(ChecksumError, match="corpus.txt"):
+        corpus.path()
+    folder = paths.data_dir() / "annals"
+    assert not folder.exists() or list(folder.iterdir()) == []
+
+
+def test_unknown_sha_download_says_so_once(server: _Server, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("HANGUL_RNN_CORPORA", raising=False)
+    corpora._warned.clear()
+    corpus = corpora.Corpus(_with_url(corpora.get_corpus("annals").manifest, server.url, None))
+    with pytest.warns(UserWarning, match="no sha256 is published") as record:
+        corpus.path()
+        corpus.path()
+    assert sum("no sha256" in str(w.message) for w in record) == 1
+
+
+def test_corrupt_file_in_data_dir_is_replaced(server: _Server, monkeypatch: pytest.MonkeyPatch) -> None:
+    from hangul_rnn import paths
+
+    monkeypatch.delenv("HANGUL_RNN_CORPORA", raising=False)
+    corpora._warned.clear()
+    stale = paths.data_dir() / "annals" / "corpus.txt"
+    stale.parent.mkdir(parents=True)
+    stale.write_bytes(b"x" * len(PAYLOAD))  # right size, wrong bytes
+    corpus = corpora.Corpus(_with_url(corpora.get_corpus("annals").manifest, server.url, PAYLOAD_SHA))
+    with pytest.raises(CorpusError, match="not downloaded"):
+        with pytest.warns(UserWarning, match="did not match"):
+            corpus.path(download=False)
+    assert not stale.exists()
+    assert corpus.path().read_bytes() == PAYLOAD
