@@ -54,7 +54,7 @@ __all__ = [
 
 KINDS = ("labeled", "text")
 #: The cleaning rule of corpora that are not built in (``text:``/``tsv:``); rule names live in ``hangul_rnn.text``.
-DEFAULT_CLEANING = "default"
+DEFAULT_CLEANING = "plain"
 _VERIFY_CACHE_NAME = "corpus-checksums.json"
 
 

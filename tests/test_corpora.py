@@ -75,7 +75,7 @@ def test_names_are_case_insensitive_and_column_options_are_refused() -> None:
 def test_text_spec_yields_non_blank_lines(tmp_path: Path) -> None:
     path = _write(tmp_path / "my.txt", "\ufeff첫 줄\r\n\n  \n둘째 줄\n마지막")
     corpus = get_corpus(f"text:{path}")
-    assert (corpus.name, corpus.kind, corpus.splits, corpus.cleaning) == ("my", "text", ("train",), "default")
+    assert (corpus.name, corpus.kind, corpus.splits, corpus.cleaning) == ("my", "text", ("train",), "plain")
     assert list(corpus.texts()) == ["첫 줄", "둘째 줄", "마지막"]
     assert corpus.path() == path
     with pytest.raises(UsageError, match="without labels"):
