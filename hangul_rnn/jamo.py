@@ -6,8 +6,8 @@ syllables, and because a *trailing* consonant (U+11A8–11C2) is a different cod
 
 Why the care over compatibility jamo: text such as NSMC is full of ㅋㅋㅋ and ㅠㅠ (compatibility jamo,
 U+3131–318E). :func:`decompose` leaves them alone and :func:`compose` never produces or consumes them from
-conjoining input except as a fallback, so ``compose(decompose(s)) == s`` for every string ``s`` that holds no
-conjoining jamo of its own (see :func:`compose` for what happens to text that already does).
+conjoining input except as a fallback, so ``compose(decompose(s)) == s`` for every string ``s`` that holds none
+of the 67 modern conjoining jamo of its own (see :func:`compose` for what happens to text that already does).
 
 This module imports nothing outside the standard library at import time (preprocessing users should not pay for
 NumPy, let alone TensorFlow); long inputs use NumPy lazily when it is installed, which is several times faster
@@ -92,17 +92,15 @@ _SYLLABLE_RUN = f"[{LEADS[0]}-{LEADS[-1]}][{VOWELS[0]}-{VOWELS[-1]}][{TAILS[0]}-
 _SYLLABLE_SPLIT_RE = re.compile(f"({_SYLLABLE_RUN})")
 _MODERN_JAMO_RE = re.compile(f"[{LEADS[0]}-{LEADS[-1]}{VOWELS[0]}-{VOWELS[-1]}{TAILS[0]}-{TAILS[-1]}]")
 _OLD_JAMO_RE = re.compile(f"[{_L_OLD}{_V_OLD}{_T_OLD}]")
-# An old-Hangul cluster (L* V* T* holding at least one non-modern jamo) is kept exactly as written: composing
-# part of it, or turning its modern jamo into compatibility jamo, would break how fonts draw it.
+# An old-Hangul cluster (L* V* T* holding at least one archaic jamo or filler) is kept exactly as written once
+# the modern syllables are composed: turning its modern jamo into compatibility jamo would break how fonts draw
+# medieval text such as ᄒᆞᆫ.
 _OLD_CLUSTER = (
     f"[{_L_ALL}]*[{_L_OLD}][{_L_ALL}]*[{_V_ALL}]*[{_T_ALL}]*"
     f"|[{_L_ALL}]*[{_V_ALL}]*[{_V_OLD}][{_V_ALL}]*[{_T_ALL}]*"
     f"|[{_L_ALL}]*[{_V_ALL}]*[{_T_ALL}]*[{_T_OLD}][{_T_ALL}]*"
 )
-_MIXED_RE = re.compile(
-    f"(?P<old>{_OLD_CLUSTER})|(?P<syl>{_SYLLABLE_RUN})"
-    f"|(?P<one>[{LEADS[0]}-{LEADS[-1]}{VOWELS[0]}-{VOWELS[-1]}{TAILS[0]}-{TAILS[-1]}])"
-)
+_LEFTOVER_RE = re.compile(f"(?P<old>{_OLD_CLUSTER})|(?P<one>{_MODERN_JAMO_RE.pattern})")
 
 # Inputs at least this long go through NumPy (when importable); below it the fixed cost of NumPy calls loses to
 # str.translate.
@@ -221,9 +219,11 @@ def decompose(text: str) -> str:
 def compose(text: str) -> str:
     """Turn conjoining-jamo runs back into syllables: the inverse of :func:`decompose`.
 
-    ``compose(decompose(s)) == s`` for every string ``s`` that contains no conjoining jamo of its own (none in
-    U+1100–11FF, A960–A97F, D7B0–D7FF); compatibility jamo, incomplete syllables typed as ㄱㅏ, and all non-Hangul
-    text round-trip exactly.
+    ``compose(decompose(s)) == s`` for every string ``s`` that contains none of the 67 modern conjoining jamo
+    (:data:`LEADS`, :data:`VOWELS`, :data:`TAILS`) of its own: compatibility jamo, incomplete syllables typed as
+    ㄱㅏ, all non-Hangul text and archaic conjoining jamo round-trip exactly. The last matters on real data: NSMC
+    reviews use the archaic vowels ᆞ and ᆢ as dots right after a syllable (``"넘조아요ᆞᆢ"``), and the syllable
+    before them must come back whole.
 
     For any other input (a model's output, or text that already held conjoining jamo) it is lenient and never
     raises:
@@ -232,27 +232,25 @@ def compose(text: str) -> str:
     - every modern conjoining jamo left over (a vowel with no lead, a tail with no vowel, a lone lead, a second
       tail) becomes the matching compatibility jamo (ᄀ → ㄱ, ᅡ → ㅏ, ᆨ → ㄱ), so the screen never shows loose
       conjoining jamo;
-    - an old-Hangul cluster (leads, vowels, tails holding at least one archaic jamo or a filler) is kept exactly
-      as written, so medieval text such as ᄒᆞᆫ still renders as one block.
+    - modern jamo left over inside an old-Hangul cluster (leads, vowels, tails holding at least one archaic jamo
+      or a filler) stay as written, so medieval text such as ᄒᆞᆫ still renders as one block; archaic jamo
+      themselves are never changed. (A modern lead + vowel is always composed first, so 가ᆞ gives 가ᆞ.)
 
     Consequently a string that already holds a well-formed modern sequence such as ``"\\u1100\\u1161"`` composes to
     ``"가"``: the identity is promised for decompose's output, not for arbitrary conjoining input.
     """
-    if _OLD_JAMO_RE.search(text) is not None:
-        return _MIXED_RE.sub(_compose_mixed_match, text)
     parts = _SYLLABLE_SPLIT_RE.split(text)
     parts[1::2] = map(_COMPOSE_TABLE.__getitem__, parts[1::2])
     result = "".join(parts)
-    if _MODERN_JAMO_RE.search(result) is not None:
-        result = result.translate(_TO_COMPAT_TABLE)
-    return result
+    if _MODERN_JAMO_RE.search(result) is None:
+        return result
+    if _OLD_JAMO_RE.search(result) is None:
+        return result.translate(_TO_COMPAT_TABLE)
+    return _LEFTOVER_RE.sub(_leftover_match, result)
 
 
-def _compose_mixed_match(match: re.Match[str]) -> str:
-    kind = match.lastgroup
-    if kind == "syl":
-        return _COMPOSE_TABLE[match[0]]
-    if kind == "one":
+def _leftover_match(match: re.Match[str]) -> str:
+    if match.lastgroup == "one":
         return _TO_COMPAT_TABLE[ord(match[0])]
     return match[0]
 
