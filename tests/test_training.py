@@ -1,0 +1,227 @@
+"""Training: a tiny generator and classifier learn, events come in order, resume, cancel, strategies, evaluate."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from hangul_rnn.bundle import load_bundle
+from hangul_rnn.errors import UsageError
+from hangul_rnn.training import (
+    BatchEnded,
+    CheckpointSaved,
+    EpochEnded,
+    SampleWritten,
+    TrainConfig,
+    TrainFinished,
+    TrainStarted,
+    evaluate,
+    split_tail,
+    train,
+)
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = REPO_ROOT / "corpora" / "samples"
+
+
+@pytest.fixture(scope="module")
+def text_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """About 20 KB of the Annals sample (a few hundred lines at most)."""
+    lines = (SAMPLES / "annals_sample.txt").read_text(encoding="utf-8").splitlines()[:50]
+    path = tmp_path_factory.mktemp("text") / "small.txt"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def gen_config(text_file: Path, **kw) -> TrainConfig:
+    base = dict(task="generator", corpus=f"text:{text_file}", level="syllable", cell="gru", units=16,
+                embedding_dim=8, seq_len=20, batch_size=16, epochs=2, learning_rate=1e-2, validation_fraction=0.1,
+                sample_chars=10, patience=0)
+    base.update(kw)
+    return TrainConfig(**base)
+
+
+@pytest.fixture(scope="module")
+def trained(text_file: Path, tmp_path_factory: pytest.TempPathFactory):
+    """One tiny generator trained for 2 epochs, with every event it emitted."""
+    root = tmp_path_factory.mktemp("models")
+    events: list = []
+    bundle = train(gen_config(text_file), name="gen", on_event=events.append, models_root=root)
+    return bundle, events, root
+
+
+def test_generator_loss_falls_and_bundle_saved(trained) -> None:
+    bundle, _, root = trained
+    assert bundle.path == root / "gen"
+    losses = bundle.history["loss"]
+    assert len(losses) == 2 and losses[1] < losses[0]
+    m = bundle.metrics
+    assert m["epochs_done"] == 2
+    for key in ("val_loss", "perplexity", "bits_per_token", "bits_per_char"):
+        assert m[key] > 0
+    assert m["bits_per_char"] == pytest.approx(m["bits_per_token"] * m["tokens_per_char"])
+    loaded = load_bundle(bundle.path)
+    assert loaded.history == bundle.history and loaded.config["hyperparameters"]["units"] == 16
+    assert loaded.config["tokenizer"]["level"] == "syllable"
+
+
+def test_events_in_order(trained) -> None:
+    _, events, root = trained
+    kinds = [type(e).__name__ for e in events]
+    assert kinds[0] == "TrainStarted" and kinds[-1] == "TrainFinished"
+    # collapse runs of batch events: started, (batches, epoch, sample, checkpoint) x 2, finished
+    collapsed = [k for i, k in enumerate(kinds) if k != "BatchEnded" or kinds[i - 1] != "BatchEnded"]
+    per_epoch = ["BatchEnded", "EpochEnded", "SampleWritten", "CheckpointSaved"]
+    assert collapsed == ["TrainStarted", *per_epoch, *per_epoch, "TrainFinished"]
+    started: TrainStarted = events[0]
+    batches = [e for e in events if isinstance(e, BatchEnded)]
+    assert started.vocab_size > 10 and started.params > 0
+    assert [b.step for b in batches if b.epoch == 0] == list(range(1, started.steps_per_epoch + 1))
+    assert all(b.tokens_per_s > 0 for b in batches)
+    assert [e.epoch for e in events if isinstance(e, EpochEnded)] == [0, 1]
+    assert all("val_loss" in e.logs for e in events if isinstance(e, EpochEnded))
+    samples = [e for e in events if isinstance(e, SampleWritten)]
+    assert all(s.error is None and s.text for s in samples), samples
+    assert all(e.path == root / "gen" for e in events if isinstance(e, CheckpointSaved))
+    finished: TrainFinished = events[-1]
+    assert (finished.epochs_done, finished.cancelled, finished.stopped_early) == (2, False, False)
+
+
+def test_evaluate_generator(trained) -> None:
+    bundle, _, _ = trained
+    result = evaluate(bundle)
+    assert result["split"] == "validation tail"
+    assert result["loss"] == pytest.approx(bundle.metrics["val_loss"], rel=1e-3)
+    assert result["bits_per_char"] > 0
+
+
+def test_resume_continues(trained, text_file: Path, tmp_path: Path) -> None:
+    bundle, _, root = trained
+    shutil.copytree(root / "gen", tmp_path / "gen")
+    events: list = []
+    # architecture options given here are ignored: the saved network is continued
+    resumed = train(gen_config(text_file, epochs=1, units=99), name="gen", resume=True, on_event=events.append,
+                    models_root=tmp_path)
+    assert events[0].initial_epoch == 2
+    assert resumed.metrics["epochs_done"] == 3
+    assert resumed.history["loss"][:2] == bundle.history["loss"] and len(resumed.history["loss"]) == 3
+    assert resumed.config["hyperparameters"]["units"] == 16
+    assert [e.epoch for e in events if isinstance(e, EpochEnded)] == [2]
+    assert load_bundle(tmp_path / "gen").metrics["epochs_done"] == 3
+
+
+def test_cancel_keeps_last_epoch(trained, text_file: Path, tmp_path: Path) -> None:
+    _, _, root = trained
+    shutil.copytree(root / "gen", tmp_path / "gen")
+    before = {p.name: p.read_bytes() for p in (tmp_path / "gen").iterdir()}
+    cancel = threading.Event()
+    events: list = []
+
+    def on_event(event) -> None:
+        events.append(event)
+        if isinstance(event, BatchEnded):
+            cancel.set()
+
+    result = train(gen_config(text_file, epochs=2), name="gen", resume=True, on_event=on_event, cancel=cancel,
+                   models_root=tmp_path)
+    assert sum(isinstance(e, BatchEnded) for e in events) == 1
+    assert not any(isinstance(e, (EpochEnded, CheckpointSaved)) for e in events)
+    assert isinstance(events[-1], TrainFinished) and events[-1].cancelled and events[-1].epochs_done == 2
+    assert result.path == tmp_path / "gen" and result.metrics["epochs_done"] == 2
+    after = {p.name: p.read_bytes() for p in (tmp_path / "gen").iterdir()}
+    assert after == before  # untouched, byte for byte
+
+
+def test_cancel_before_first_epoch_saves_nothing(text_file: Path, tmp_path: Path) -> None:
+    cancel = threading.Event()
+    cancel.set()
+    events: list = []
+    result = train(gen_config(text_file), name="g", cancel=cancel, on_event=events.append, models_root=tmp_path)
+    assert result.path is None and not (tmp_path / "g").exists()
+    assert events[-1].cancelled and events[-1].bundle_path is None
+
+
+def test_existing_name_needs_resume_or_overwrite(trained, text_file: Path) -> None:
+    _, _, root = trained
+    with pytest.raises(UsageError, match="already exists"):
+        train(gen_config(text_file), name="gen", models_root=root)
+    with pytest.raises(UsageError, match="nothing to resume"):
+        train(gen_config(text_file), name="nope", resume=True, models_root=root)
+
+
+def test_classifier_trains_and_evaluates(tmp_path: Path) -> None:
+    config = TrainConfig(task="classifier", corpus=f"tsv:{SAMPLES / 'nsmc_sample.tsv'}", level="syllable",
+                         cell="lstm", units=16, embedding_dim=8, max_len=24, batch_size=32, epochs=2,
+                         validation_fraction=0.2, patience=1, learning_rate=1e-2)
+    events: list = []
+    bundle = train(config, name="cls", on_event=events.append, models_root=tmp_path)
+    assert bundle.task == "classifier" and bundle.metrics["epochs_done"] >= 1
+    assert 0.0 <= bundle.metrics["val_accuracy"] <= 1.0
+    assert bundle.config["num_classes"] == 2 and len(bundle.label_names) == 2
+    assert not any(isinstance(e, SampleWritten) for e in events)
+    result = evaluate(load_bundle(tmp_path / "cls"), split="train", limit=64)
+    assert result["examples"] == 64 and 0.0 <= result["accuracy"] <= 1.0
+    assert sum(map(sum, result["confusion"])) == 64
+    with pytest.raises(UsageError, match="no split 'test'"):
+        evaluate(bundle, split="test")
+
+
+@pytest.mark.parametrize(
+    "overrides, match",
+    [
+        (dict(cell="transformer"), "unknown cell"),
+        (dict(level="bpe"), "unknown level"),
+        (dict(stem="morph"), "only applies to --level word"),
+        (dict(units=0), "--units"),
+        (dict(dropout=1.5), "--dropout"),
+        (dict(strategy="tpu"), "unknown strategy"),
+        (dict(learning_rate=-1.0), "--lr"),
+    ],
+)
+def test_validate_rejects_bad_values(overrides: dict, match: str) -> None:
+    with pytest.raises(UsageError, match=match):
+        TrainConfig(**overrides).validate()
+
+
+def test_window_longer_than_corpus(text_file: Path, tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="seq-len"):
+        train(gen_config(text_file, seq_len=100_000), name="g", models_root=tmp_path)
+
+
+def test_split_tail_cuts_at_line() -> None:
+    head, tail = split_tail("가나다\n라마바\n사아자\n차카타\n", 0.25)
+    assert head + "\n" + tail == "가나다\n라마바\n사아자\n차카타\n"
+    assert tail.startswith("차카타") and split_tail("abc", 0.0) == ("abc", "")
+
+
+MIRRORED_SCRIPT = r"""
+import json, sys
+import tensorflow as tf
+cpu = tf.config.list_physical_devices("CPU")[0]
+tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+from hangul_rnn.training import TrainConfig, train, make_strategy
+strategy = make_strategy("mirrored")
+config = TrainConfig(task="generator", corpus="text:" + sys.argv[1], level="syllable", cell="gru", units=8,
+                     embedding_dim=4, seq_len=20, batch_size=16, epochs=1, sample_chars=0, patience=0,
+                     strategy="mirrored", validation_fraction=0.1)
+bundle = train(config, name="mirrored", models_root=sys.argv[2])
+print(json.dumps({"replicas": strategy.num_replicas_in_sync, "epochs_done": bundle.metrics["epochs_done"],
+                  "loss": bundle.metrics["loss"]}))
+"""
+
+
+def test_mirrored_strategy_on_two_logical_cpus(text_file: Path, tmp_path: Path) -> None:
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONPATH=str(REPO_ROOT))
+    proc = subprocess.run([sys.executable, "-c", MIRRORED_SCRIPT, str(text_file), str(tmp_path)],
+                          capture_output=True, text=True, env=env, timeout=240, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert result["replicas"] == 2 and result["epochs_done"] == 1 and result["loss"] > 0
+    assert load_bundle(tmp_path / "mirrored").task == "generator"
