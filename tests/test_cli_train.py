@@ -1,0 +1,107 @@
+"""The train / evaluate / models commands through ``hangul_rnn.cli.main``: exit codes and one-line errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from hangul_rnn.cli import main
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = REPO_ROOT / "corpora" / "samples"
+TINY = ["--units", "8", "--embedding-dim", "4", "--batch-size", "16", "--epochs", "1", "--patience", "0"]
+
+
+@pytest.fixture
+def text_file(tmp_path: Path) -> Path:
+    lines = (SAMPLES / "annals_sample.txt").read_text(encoding="utf-8").splitlines()[:40]
+    path = tmp_path / "small.txt"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def one_line_error(capsys: pytest.CaptureFixture) -> str:
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("hangul-rnn: error:") and "\n" not in err and "Traceback" not in err, err
+    return err
+
+
+def test_unknown_cell(text_file: Path, capsys: pytest.CaptureFixture) -> None:
+    code = main(["train", "generator", "--corpus", f"text:{text_file}", "--cell", "transformer", *TINY])
+    assert code == 2
+    assert "cell" in one_line_error(capsys)
+
+
+def test_empty_corpus(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    empty = tmp_path / "empty.txt"
+    empty.write_text("\n\n", encoding="utf-8")
+    code = main(["train", "generator", "--corpus", f"text:{empty}", "--name", "e", *TINY])
+    # hangul_rnn.corpora refuses a blank file itself, as a CorpusError (exit 1); training's own check
+    # (no text left, exit 2) covers corpora that read but yield nothing
+    assert code in (1, 2)
+    assert "blank" in one_line_error(capsys) or code == 2
+
+
+def test_window_longer_than_corpus(text_file: Path, capsys: pytest.CaptureFixture) -> None:
+    code = main(["train", "generator", "--corpus", f"text:{text_file}", "--seq-len", "100000", "--name", "w", *TINY])
+    assert code == 2
+    assert "seq-len" in one_line_error(capsys)
+
+
+def test_classifier_on_text_corpus(text_file: Path, capsys: pytest.CaptureFixture) -> None:
+    code = main(["train", "classifier", "--corpus", f"text:{text_file}", "--name", "c", *TINY])
+    assert code == 2
+    assert "no labels" in one_line_error(capsys)
+
+
+def test_evaluate_unknown_model(capsys: pytest.CaptureFixture) -> None:
+    assert main(["evaluate", "nope"]) == 2
+    assert "no model named 'nope'" in one_line_error(capsys)
+
+
+def test_models_empty(capsys: pytest.CaptureFixture) -> None:
+    assert main(["models", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == []
+
+
+def test_train_then_models_and_evaluate(text_file: Path, capsys: pytest.CaptureFixture) -> None:
+    code = main(["train", "generator", "--corpus", f"text:{text_file}", "--name", "tiny", "--seq-len", "20",
+                 "--cell", "gru", "--validation", "0.1", "--sample-chars", "5", *TINY])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "epoch 1/1" in out and "saved tiny" in out
+
+    assert main(["models", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [m["name"] for m in listed] == ["tiny"]
+    assert listed[0]["task"] == "generator" and listed[0]["cell"] == "gru" and listed[0]["params"] > 0
+
+    assert main(["models"]) == 0
+    assert "tiny" in capsys.readouterr().out
+
+    assert main(["evaluate", "tiny", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["model"] == "tiny" and result["bits_per_char"] > 0
+
+    assert main(["evaluate", "tiny"]) == 0
+    assert "perplexity" in capsys.readouterr().out
+
+    # the same name again without --resume is refused; with --resume it continues
+    assert main(["train", "generator", "--corpus", f"text:{text_file}", "--name", "tiny", *TINY]) == 2
+    assert "already exists" in one_line_error(capsys)
+    assert main(["train", "generator", "--corpus", f"text:{text_file}", "--name", "tiny", "--resume",
+                 "--sample-chars", "0", *TINY]) == 0
+    assert "epoch 2/2" in capsys.readouterr().out
+
+
+def test_classifier_cli_and_confusion(capsys: pytest.CaptureFixture) -> None:
+    tsv = SAMPLES / "nsmc_sample.tsv"
+    code = main(["train", "classifier", "--corpus", f"tsv:{tsv}", "--name", "cls", "--level", "syllable",
+                 "--max-len", "20", "--validation", "0.2", *TINY])
+    assert code == 0, capsys.readouterr().err
+    capsys.readouterr()
+    assert main(["evaluate", "cls", "--split", "train", "--limit", "50"]) == 0
+    out = capsys.readouterr().out
+    assert "confusion matrix" in out and "accuracy" in out
