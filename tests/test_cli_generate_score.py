@@ -1,0 +1,135 @@
+"""``hangul-rnn generate`` and ``hangul-rnn score`` end to end, with tiny bundles saved to a temporary folder."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from hangul_rnn.cli import main
+
+TEXT = "태조가 왕위에 올랐다.\n신하들이 모두 절하였다!\n임금이 말하기를 좋다 하였다.\n"
+REVIEWS = ["재미있을 줄 알았는데 완전 실망했다", "최고의 영화 정말 재미있다", "지루하고 별로였다"]
+
+
+@pytest.fixture(scope="module")
+def saved(tmp_path_factory):
+    import keras
+
+    from hangul_rnn.bundle import Bundle, save_bundle
+    from hangul_rnn.models import build_classifier, build_generator
+    from hangul_rnn.tokenizers import make_tokenizer
+
+    root = tmp_path_factory.mktemp("bundles")
+    keras.utils.set_random_seed(0)
+    tok = make_tokenizer("word").fit(TEXT.splitlines(keepends=True))
+    gen = build_generator(tok.vocab_size, cell="gru", layers=1, units=8, embedding_dim=8)
+    gen_path = save_bundle(Bundle(None, {"task": "generator", "name": "gen"}, tok, gen), root / "gen")
+    ctok = make_tokenizer("syllable").fit(REVIEWS)
+    clf = build_classifier(ctok.vocab_size, units=8, embedding_dim=8, dropout=0.0)
+    config = {"task": "classifier", "name": "clf", "label_names": ["negative", "positive"],
+              "hyperparameters": {"max_len": 30}}
+    clf_path = save_bundle(Bundle(None, config, ctok, clf), root / "clf")
+    return {"gen": str(gen_path), "clf": str(clf_path)}
+
+
+def _run(capsys, *argv):
+    rc = main(list(argv))
+    out, err = capsys.readouterr()
+    return rc, out, err
+
+
+def test_generate_streams_prompt_and_text(saved, capsys):
+    rc, out, err = _run(capsys, "generate", "--model", saved["gen"], "--prompt", "태조가", "--temperature", "0",
+                        "--max-tokens", "8")
+    assert rc == 0, err
+    assert out.startswith("태조가 ")
+    assert out.endswith("\n")
+    rc2, out2, _ = _run(capsys, "generate", "--model", saved["gen"], "--prompt", "태조가", "--temperature", "0",
+                        "--max-tokens", "8")
+    assert out2 == out
+
+
+def test_generate_several_samples_separated_by_blank_lines(saved, capsys):
+    rc, out, err = _run(capsys, "generate", "--model", saved["gen"], "--prompt", "태조가", "--num-samples", "3",
+                        "--max-tokens", "5", "--seed", "1", "--stop-at", "line", "--top-k", "5", "--top-p", "0.9")
+    assert rc == 0, err
+    blocks = out.split("\n\n")
+    assert len(blocks) == 3 and all(b.startswith("태조가") for b in blocks)
+
+
+def test_generate_reports_unknown_prompt_words(saved, capsys):
+    rc, out, err = _run(capsys, "generate", "--model", saved["gen"], "--prompt", "우주선이", "--max-tokens", "3",
+                        "--seed", "0")
+    assert rc == 0
+    assert "note: unknown to the model: 우주선이" in err
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        (["--temperature", "-1"], "temperature"),
+        (["--top-p", "1.5"], "top-p"),
+        (["--top-p", "0"], "top-p"),
+        (["--top-k", "-2"], "top-k"),
+        (["--max-tokens", "0"], "max-tokens"),
+        (["--num-samples", "0"], "num-samples"),
+    ],
+)
+def test_generate_bad_options_are_one_line_exit_2(saved, capsys, extra, message):
+    rc, out, err = _run(capsys, "generate", "--model", saved["gen"], *extra)
+    assert rc == 2
+    assert message in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_generate_unknown_model_and_classifier_model(saved, capsys):
+    rc, _, err = _run(capsys, "generate", "--model", "no-such-model")
+    assert rc == 2 and "no-such-model" in err and err.count("\n") == 1
+    rc, _, err = _run(capsys, "generate")  # the default model is not installed in the test home
+    assert rc == 2 and "annals-jamo" in err
+    rc, _, err = _run(capsys, "generate", "--model", saved["clf"])
+    assert rc == 2 and "classifier" in err and err.count("\n") == 1
+    with pytest.raises(SystemExit) as info:  # argparse's own one-line error
+        main(["generate", "--stop-at", "page"])
+    assert info.value.code == 2 and capsys.readouterr().err.count("\n") == 1
+
+
+def test_score_arguments_piped(saved, capsys):
+    rc, out, err = _run(capsys, "score", "--model", saved["clf"], *REVIEWS[:2])
+    assert rc == 0, err
+    lines = out.splitlines()
+    assert len(lines) == 2
+    for line, text in zip(lines, REVIEWS):
+        label, prob, shown = line.split("\t")
+        assert label in ("negative", "positive") and 0.5 <= float(prob) <= 1.0 and shown == text
+
+
+def test_score_lines_on_stdin(saved, capsys, monkeypatch):
+    monkeypatch.setattr("sys.stdin", io.StringIO("\n".join(REVIEWS) + "\n\n"))
+    rc, out, err = _run(capsys, "score", "--model", saved["clf"])
+    assert rc == 0, err
+    assert [line.split("\t")[2] for line in out.splitlines()] == REVIEWS
+
+
+def test_score_explain(saved, capsys):
+    rc, out, err = _run(capsys, "score", "--model", saved["clf"], "--explain", REVIEWS[0])
+    assert rc == 0, err
+    lines = out.splitlines()
+    words = REVIEWS[0].split()
+    assert [line.split("\t")[0] for line in lines[: len(words)]] == words
+    assert lines[len(words)].split("\t")[2] == REVIEWS[0]
+    final_p = float(lines[len(words) - 1].split("\t")[1])
+    label, prob, _ = lines[len(words)].split("\t")
+    assert abs((final_p if label == "positive" else 1 - final_p) - float(prob)) < 2e-4
+
+
+def test_score_errors(saved, capsys, monkeypatch):
+    rc, _, err = _run(capsys, "score", "--model", saved["clf"], "  ")
+    assert rc == 2 and "nothing to score" in err and err.count("\n") == 1
+    rc, _, err = _run(capsys, "score", "--model", saved["gen"], "좋다")
+    assert rc == 2 and "generator" in err and err.count("\n") == 1
+    rc, _, err = _run(capsys, "score", "좋다")
+    assert rc == 2 and "nsmc-classifier" in err
+    monkeypatch.setattr("sys.stdin", io.StringIO("\n  \n"))
+    rc, _, err = _run(capsys, "score", "--model", saved["clf"])
+    assert rc == 2 and "nothing to score" in err
