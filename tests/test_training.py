@@ -225,3 +225,19 @@ def test_mirrored_strategy_on_two_logical_cpus(text_file: Path, tmp_path: Path) 
     result = json.loads(proc.stdout.strip().splitlines()[-1])
     assert result["replicas"] == 2 and result["epochs_done"] == 1 and result["loss"] > 0
     assert load_bundle(tmp_path / "mirrored").task == "generator"
+
+
+def test_keyboard_interrupt_is_a_cancel(trained, text_file: Path, tmp_path: Path) -> None:
+    _, _, root = trained
+    shutil.copytree(root / "gen", tmp_path / "gen")
+    before = (tmp_path / "gen" / "metrics.json").read_bytes()
+    events: list = []
+
+    def on_event(event) -> None:
+        events.append(event)
+        if isinstance(event, BatchEnded):
+            raise KeyboardInterrupt
+
+    result = train(gen_config(text_file), name="gen", resume=True, on_event=on_event, models_root=tmp_path)
+    assert events[-1].cancelled and result.metrics["epochs_done"] == 2
+    assert (tmp_path / "gen" / "metrics.json").read_bytes() == before
