@@ -100,12 +100,13 @@ class TrainPane(Vertical):
         name = self.query_one("#train-name", Input).value.strip()
         if not name or "/" in name or name.startswith("."):
             raise FormError("give the model a name (letters, digits, - and _)")
-        stem = self.query_one("#train-stem", Select).value
+        level = str(self.query_one("#train-level", Select).value)
+        stem = self.query_one("#train-stem", Select).value if level == "word" else "none"
         try:
             config = TrainConfig(
                 task=str(task),
                 corpus=str(corpus),
-                level=str(self.query_one("#train-level", Select).value),
+                level=level,
                 stem=None if stem == "none" else str(stem),
                 cell=str(self.query_one("#train-cell", Select).value),
                 units=units,

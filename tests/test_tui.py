@@ -1,0 +1,202 @@
+"""The terminal UI driven through Textual's pilot: every tab, a real tiny training run, streaming, live scoring."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("textual")
+
+from textual.widgets import Button, Input, Select, Static, TabbedContent, TextArea  # noqa: E402
+
+from hangul_rnn import paths  # noqa: E402
+from hangul_rnn.training import TrainConfig, train  # noqa: E402
+from tui.app import HangulRNNApp  # noqa: E402
+from tui.generate_pane import GeneratePane  # noqa: E402
+from tui.loss_chart import LossChart  # noqa: E402
+from tui.score_pane import ScorePane  # noqa: E402
+
+SAMPLES = Path(__file__).resolve().parent.parent / "corpora" / "samples"
+SIZE = (100, 34)
+
+
+@pytest.fixture(scope="module")
+def text_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The Annals sample: just enough text for a batch of 100-token windows (the form's defaults)."""
+    lines = (SAMPLES / "annals_sample.txt").read_text(encoding="utf-8").splitlines()
+    path = tmp_path_factory.mktemp("tui-text") / "small.txt"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def tiny_models(text_file: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny jamo generator and a tiny syllable classifier, trained once for the module."""
+    root = tmp_path_factory.mktemp("tui-models")
+    train(TrainConfig(task="generator", corpus=f"text:{text_file}", level="jamo", cell="gru", units=16,
+                      embedding_dim=8, seq_len=20, batch_size=16, epochs=1, validation_fraction=0.1,
+                      sample_chars=0, patience=0), name="tiny-gen", models_root=root)
+    train(TrainConfig(task="classifier", corpus=f"tsv:{SAMPLES / 'nsmc_sample.tsv'}", level="syllable",
+                      cell="gru", units=8, embedding_dim=8, max_len=30, batch_size=16, epochs=1,
+                      validation_fraction=0.1, patience=0), name="tiny-clf", models_root=root)
+    return root
+
+
+@pytest.fixture
+def installed(tiny_models: Path) -> Path:
+    """The tiny models copied into this test's own hangul-rnn home."""
+    target = paths.models_dir()
+    target.mkdir(parents=True, exist_ok=True)
+    for bundle in tiny_models.iterdir():
+        shutil.copytree(bundle, target / bundle.name)
+    return target
+
+
+async def wait_for(pilot, condition, timeout: float = 60.0) -> None:
+    """Let the app run until ``condition()`` holds (workers run in threads)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not reached in time")
+        await pilot.pause(0.05)
+
+
+def text_of(app, selector: str) -> str:
+    return str(app.query_one(selector, Static).render())
+
+
+async def test_tabs_switch_with_keys_and_fit_80x24() -> None:
+    app = HangulRNNApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        tabs = app.query_one("#tabs", TabbedContent)
+        assert tabs.active == "train"
+        for key, tab in (("f2", "generate"), ("f3", "score"), ("f4", "models"), ("f5", "corpora"), ("f1", "train")):
+            await pilot.press(key)
+            assert tabs.active == tab
+        theme = app.theme
+        await pilot.press("ctrl+t")
+        assert app.theme != theme
+
+
+async def test_palette_has_an_entry_for_each_action() -> None:
+    app = HangulRNNApp()
+    async with app.run_test(size=SIZE):
+        titles = {command.title for command in app.get_system_commands(app.screen)}
+    for title in ("Start training", "Cancel training", "Generate", "Stop generation", "Go to Score",
+                  "Toggle light/dark"):
+        assert title in titles
+
+
+async def test_bad_form_input_shows_inline_messages(tmp_path: Path) -> None:
+    app = HangulRNNApp()
+    async with app.run_test(size=SIZE) as pilot:
+        app.query_one("#train-epochs", Input).value = "three"
+        app.query_one("#train-start", Button).press()
+        await pilot.pause()
+        assert "epochs must be a whole number" in text_of(app, "#train-error")
+
+        app.query_one("#train-epochs", Input).value = "1"
+        app.query_one("#train-corpus", Select).value = "file"
+        app.query_one("#train-file", Input).value = str(tmp_path / "missing.txt")
+        app.query_one("#train-start", Button).press()
+        await pilot.pause()
+        assert "no such file" in text_of(app, "#train-error")
+
+        await pilot.press("f2")
+        app.query_one("#gen-temperature", Input).value = "-1"
+        await pilot.pause()
+        assert "temperature must be in" in text_of(app, "#gen-error")
+        app.query_one("#gen-start", Button).press()
+        await pilot.pause()
+        assert text_of(app, "#gen-error")  # no model / bad temperature: said inline, no crash
+
+
+async def test_train_a_tiny_model_shows_chart_and_lists_the_bundle(text_file: Path) -> None:
+    app = HangulRNNApp()
+    async with app.run_test(size=SIZE) as pilot:
+        app.query_one("#train-corpus", Select).value = "file"
+        app.query_one("#train-file", Input).value = str(text_file)
+        app.query_one("#train-level", Select).value = "syllable"
+        app.query_one("#train-units", Input).value = "8"
+        app.query_one("#train-epochs", Input).value = "2"
+        app.query_one("#train-name", Input).value = "from-tui"
+        app.query_one("#train-start", Button).press()
+        await wait_for(pilot, lambda: not app.query_one("#train-start", Button).disabled
+                       and "saved" in text_of(app, "#train-status"), timeout=120)
+        chart = app.query_one(LossChart)
+        assert chart.train and chart.val  # both series were drawn live
+        assert (paths.models_dir() / "from-tui" / "config.json").is_file()
+        options = [value for _, value in app.query_one("#gen-model", Select)._options]
+        assert any(str(value).endswith("from-tui") for value in options)
+
+
+async def test_cancel_a_run_keeps_nothing_half_written(text_file: Path) -> None:
+    app = HangulRNNApp()
+    async with app.run_test(size=SIZE) as pilot:
+        app.query_one("#train-corpus", Select).value = "file"
+        app.query_one("#train-file", Input).value = str(text_file)
+        app.query_one("#train-units", Input).value = "8"
+        app.query_one("#train-epochs", Input).value = "50"
+        app.query_one("#train-name", Input).value = "to-cancel"
+        app.query_one("#train-start", Button).press()
+        await wait_for(pilot, lambda: bool(app.query_one(LossChart).train), timeout=120)
+        app.query_one("#train-cancel", Button).press()
+        await wait_for(pilot, lambda: not app.query_one("#train-start", Button).disabled, timeout=120)
+        folder = paths.models_dir() / "to-cancel"
+        if folder.exists():  # an epoch finished before the cancel: that checkpoint is complete
+            assert (folder / "model.keras").is_file() and (folder / "config.json").is_file()
+        assert not any(p.name.startswith(".") for p in paths.models_dir().glob("*")) if paths.models_dir().exists() \
+            else True
+
+
+async def test_stream_and_change_temperature_mid_stream(installed: Path) -> None:
+    app = HangulRNNApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f2")
+        pane = app.query_one(GeneratePane)
+        assert str(app.query_one("#gen-model", Select).value).endswith("tiny-gen")
+        app.query_one("#gen-max", Input).value = "4000"
+        app.query_one("#gen-prompt", Input).value = "임금이"
+        app.query_one("#gen-start", Button).press()
+        await wait_for(pilot, lambda: len(pane.text) > 10)
+        app.query_one("#gen-temperature", Input).value = "0.2"
+        await pilot.pause()
+        assert pane.options.temperature == pytest.approx(0.2)  # the streaming worker reads this object
+        await wait_for(pilot, lambda: "temperature 0.2" in text_of(app, "#gen-stats"))
+        app.query_one("#gen-stop", Button).press()
+        await wait_for(pilot, lambda: app.query_one("#gen-stop", Button).disabled)
+        output = app.query_one("#gen-output", TextArea).text
+        assert output.startswith("임금이")
+        assert not any("\u1100" <= ch <= "\u11ff" for ch in output)  # composed text only
+
+
+async def test_live_score_updates_as_you_type(installed: Path) -> None:
+    app = HangulRNNApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f3")
+        assert str(app.query_one("#score-model", Select).value).endswith("tiny-clf")
+        app.query_one("#score-input", Input).focus()
+        await pilot.press(*"재미있을 줄")
+        await wait_for(pilot, lambda: "%" in text_of(app, "#score-result"))
+        first = text_of(app, "#score-words")
+        await pilot.press(*" 알았는데 완전 실망했다")
+        await wait_for(pilot, lambda: "실망했다" in text_of(app, "#score-words"))
+        assert text_of(app, "#score-words") != first
+        app.query_one("#score-input", Input).value = ""
+        await wait_for(pilot, lambda: text_of(app, "#score-result") == "")
+
+
+async def test_models_and_corpora_tabs(installed: Path) -> None:
+    app = HangulRNNApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f4")
+        table = app.query_one("#models-table")
+        assert table.row_count == 2
+        await pilot.press("f5")
+        app.query_one("#corpus-name", Select).value = "nsmc"
+        app.query_one("#corpus-stats", Button).press()
+        await wait_for(pilot, lambda: "95%" in text_of(app, "#corpus-info"), timeout=120)
+        assert "◀ 95%" in text_of(app, "#corpus-histogram")
