@@ -219,9 +219,34 @@ def installed_names() -> list[str]:
     return sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
 
 
+SHIPPED_DIR = Path(__file__).resolve().parent / "default_models"
+
+
 def shipped_dir() -> Path | None:
-    """Folder of default bundles shipped with the package, if any (none yet)."""
-    return None
+    """Folder of the small default bundles shipped inside the package (so generate/score work offline at once)."""
+    return SHIPPED_DIR if SHIPPED_DIR.is_dir() else None
+
+
+def shipped_names() -> list[str]:
+    """Names of the shipped default bundles; an installed bundle of the same name takes precedence."""
+    root = shipped_dir()
+    if root is None:
+        return []
+    return sorted(p.name for p in root.iterdir() if (p / CONFIG_FILE).is_file())
+
+
+def slim_copy(src: str | Path, dest: str | Path) -> Path:
+    """Copy a bundle without the optimizer state (about a third of the size), e.g. to ship or share it.
+
+    Resuming such a copy restarts the optimizer, as every resume does; the weights are the same.
+    """
+    bundle = load_bundle(src)
+    import keras
+
+    model = keras.models.clone_model(bundle.model)
+    model.set_weights(bundle.model.get_weights())
+    bundle.model = model  # uncompiled: saved without optimizer variables
+    return save_bundle(bundle, Path(dest))
 
 
 def resolve_bundle_path(name_or_path: str | Path) -> Path:
@@ -238,7 +263,7 @@ def resolve_bundle_path(name_or_path: str | Path) -> Path:
     shipped = shipped_dir()
     if shipped is not None and name and (shipped / name).is_dir():
         return shipped / name
-    names = installed_names()
+    names = sorted(set(installed_names()) | set(shipped_names()))
     listed = ", ".join(names) if names else "none installed; train one with 'hangul-rnn train'"
     raise UsageError(f"no model named {name!r} (installed: {listed})")
 
@@ -363,6 +388,11 @@ def key_metrics(task: str, metrics: dict) -> dict:
 
 
 def list_bundles() -> list[BundleSummary]:
-    """Every installed bundle, sorted by name, read from JSON only (no Keras import)."""
+    """Every installed bundle, then the shipped defaults not shadowed by one, read from JSON only (no Keras)."""
     root = paths.models_dir()
-    return [summarize(root / name) for name in installed_names()]
+    installed = installed_names()
+    summaries = [summarize(root / name) for name in installed]
+    shipped = shipped_dir()
+    if shipped is not None:
+        summaries += [summarize(shipped / name) for name in shipped_names() if name not in installed]
+    return summaries
