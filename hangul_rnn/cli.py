@@ -20,6 +20,37 @@ from hangul_rnn.errors import HangulRNNError
 #: Subcommand modules, in the order ``--help`` lists them.
 COMMAND_MODULES = ("generate", "score", "train", "evaluate", "models", "corpus", "tui")
 
+#: Commands that load TensorFlow; the CLI imports it for them up front with its C++ start-up chatter silenced.
+NEEDS_TENSORFLOW = frozenset({"generate", "score", "train", "evaluate", "tui"})
+
+
+def quiet_tensorflow_import() -> None:
+    """Import TensorFlow with file descriptor 2 pointed at /dev/null for the duration.
+
+    TensorFlow's native start-up lines ("could not find cuda drivers", oneDNN notes) are written straight to fd 2
+    before its log level applies, so ``TF_CPP_MIN_LOG_LEVEL`` cannot hide them; on a terminal they bury the one
+    line a user needs, and under the TUI they would scribble over the screen. Python exceptions still propagate.
+    """
+    if "tensorflow" in sys.modules:
+        return
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError):  # no real fd 2 (embedded, some test runners): import as is
+        import tensorflow  # noqa: F401
+
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        import tensorflow as tf
+
+        tf.config.list_physical_devices()  # device discovery prints its own "failed call to cuInit" on CPU hosts
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
 
 class _Parser(argparse.ArgumentParser):
     """argparse, but usage errors are one line and exit 2 without the usage dump."""
@@ -53,6 +84,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
+        if args.command in NEEDS_TENSORFLOW:
+            quiet_tensorflow_import()
         return int(args.handler(args) or 0)
     except HangulRNNError as exc:
         print(f"hangul-rnn: error: {exc}", file=sys.stderr)
