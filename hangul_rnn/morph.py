@@ -92,16 +92,17 @@ _kiwi_lock = threading.Lock()
 def _resolve_workers(num_workers: int | None) -> int:
     if num_workers is None:
         return os.cpu_count() or 1
-    if isinstance(num_workers, bool) or not isinstance(num_workers, int) or num_workers < 0:
-        raise UsageError(f"num_workers must be a whole number >= 0 (0 = no worker threads), not {num_workers!r}")
+    if isinstance(num_workers, bool) or not isinstance(num_workers, int) or num_workers < 1:
+        # Kiwi's 0 means "no worker threads", and then it cannot analyse an iterable at all
+        raise UsageError(f"num_workers must be a whole number >= 1, not {num_workers!r}")
     return num_workers
 
 
 def get_kiwi(num_workers: int | None = None) -> Kiwi:
     """The shared :class:`kiwipiepy.Kiwi` for ``num_workers`` threads (default ``os.cpu_count()``), made on first use.
 
-    ``num_workers=0`` analyses on the calling thread only. The model loads in a few seconds, so each worker count
-    gets exactly one instance for the life of the process.
+    The model loads in a few seconds, so each worker count gets exactly one instance for the life of the process.
+    ``num_workers`` below 1 is a :class:`UsageError` (Kiwi without worker threads cannot take a batch).
     """
     n = _resolve_workers(num_workers)
     kiwi = _kiwis.get(n)
