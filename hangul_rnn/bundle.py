@@ -243,9 +243,10 @@ def slim_copy(src: str | Path, dest: str | Path) -> Path:
     bundle = load_bundle(src)
     import keras
 
-    model = keras.models.clone_model(bundle.model)
+    # Rebuilt from its config, the model is uncompiled (clone_model would copy the optimizer along).
+    model = keras.Model.from_config(bundle.model.get_config())
     model.set_weights(bundle.model.get_weights())
-    bundle.model = model  # uncompiled: saved without optimizer variables
+    bundle.model = model
     return save_bundle(bundle, Path(dest))
 
 

@@ -84,6 +84,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
+        if args.command in ("generate", "score"):
+            # oneDNN's custom ops buy nothing for one-token steps and print a DT_BOOL notice on most CPUs.
+            os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
         if args.command in NEEDS_TENSORFLOW:
             quiet_tensorflow_import()
         return int(args.handler(args) or 0)

@@ -99,6 +99,7 @@ class CorpusManifest:
     has_header: bool | None = None
     text_column: str | int | None = None
     label_column: str | int | None = None
+    label_names: tuple[str, ...] = ()  # names of labels 0, 1, ... (NSMC: negative, positive); empty: the ids
 
     def sample_path(self) -> Path | None:
         """The tiny real excerpt shipped with the package (for tests and examples), or None."""
@@ -137,6 +138,7 @@ def _parse_manifest(data: dict, source: str) -> CorpusManifest:
             has_header=fmt.get("has_header"),
             text_column=fmt.get("text_column"),
             label_column=fmt.get("label_column"),
+            label_names=tuple(str(n) for n in fmt.get("label_names", ())),
         )
     except (KeyError, TypeError) as exc:  # a broken manifest is a packaging bug, but say which one
         raise CorpusError(f"corpus manifest {source} is malformed: missing or wrong {exc}") from exc
@@ -264,6 +266,11 @@ class Corpus:
     @property
     def name(self) -> str:
         return self.manifest.name
+
+    @property
+    def label_names(self) -> tuple[str, ...]:
+        """Names of the integer labels in order (shown by ``score``); empty when the labels have no names."""
+        return self.manifest.label_names
 
     @property
     def kind(self) -> str:
