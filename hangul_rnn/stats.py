@@ -54,14 +54,18 @@ class CorpusStats:
         return int(self.lengths.max()) if self.lengths.size else 0
 
     def histogram(self, bins: int = 20, clip_percentile: float = 99.0) -> list[tuple[int, int, int]]:
-        """``(low, high, count)`` rows over lengths up to the ``clip_percentile`` (the long tail goes in the last bin)."""
+        """``(low, high, count)`` rows of equal integer width up to the ``clip_percentile``; longer documents are
+        counted in the last row, so a few very long reviews do not squash the rest of the chart."""
         if self.lengths.size == 0:
             return []
         top = max(1, int(np.percentile(self.lengths, clip_percentile)))
+        width = max(1, -(-(top + 1) // bins))  # ceil: every bin the same number of lengths
         clipped = np.minimum(self.lengths, top)
-        edges = np.unique(np.linspace(0, top + 1, num=min(bins, top + 1) + 1).astype(int))
-        counts, _ = np.histogram(clipped, bins=edges)
-        return [(int(lo), int(hi) - 1, int(c)) for lo, hi, c in zip(edges[:-1], edges[1:], counts)]
+        counts = np.bincount(clipped // width, minlength=(top // width) + 1)
+        rows = [(i * width, i * width + width - 1, int(c)) for i, c in enumerate(counts)]
+        low, high, count = rows[-1]
+        rows[-1] = (low, max(high, self.max_length), count)  # the last row holds the clipped tail
+        return rows
 
 
 def corpus_stats(

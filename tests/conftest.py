@@ -30,3 +30,11 @@ def shared_corpora() -> Path:
 
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+@pytest.fixture
+def no_shipped_models(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Hide the default bundles shipped in the package, for tests of what a bare install without them does."""
+    import hangul_rnn.bundle
+
+    monkeypatch.setattr(hangul_rnn.bundle, "SHIPPED_DIR", tmp_path / "no-shipped-models")

@@ -150,7 +150,7 @@ def test_corrupt_model_refused(bundle: Bundle) -> None:
         load_bundle("badmodel")
 
 
-def test_unknown_name_lists_installed(bundle: Bundle) -> None:
+def test_unknown_name_lists_installed(bundle: Bundle, no_shipped_models) -> None:
     _saved(bundle, "alpha")
     _saved(bundle, "beta")
     with pytest.raises(UsageError) as info:
@@ -159,7 +159,7 @@ def test_unknown_name_lists_installed(bundle: Bundle) -> None:
     assert info.value.exit_code == 2
 
 
-def test_unknown_name_with_nothing_installed() -> None:
+def test_unknown_name_with_nothing_installed(no_shipped_models) -> None:
     with pytest.raises(UsageError, match="none installed"):
         load_bundle("whatever")
 
@@ -176,7 +176,7 @@ def test_require_task(bundle: Bundle) -> None:
         require_task(bundle, "classifier")
 
 
-def test_list_bundles_reads_json_only(bundle: Bundle) -> None:
+def test_list_bundles_reads_json_only(bundle: Bundle, no_shipped_models) -> None:
     _saved(bundle, "one")
     broken = _saved(bundle, "two")
     (broken / "config.json").write_text("[]", encoding="utf-8")

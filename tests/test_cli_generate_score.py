@@ -82,7 +82,7 @@ def test_generate_bad_options_are_one_line_exit_2(saved, capsys, extra, message)
     assert message in err and err.count("\n") == 1 and "Traceback" not in err
 
 
-def test_generate_unknown_model_and_classifier_model(saved, capsys):
+def test_generate_unknown_model_and_classifier_model(saved, capsys, no_shipped_models):
     rc, _, err = _run(capsys, "generate", "--model", "no-such-model")
     assert rc == 2 and "no-such-model" in err and err.count("\n") == 1
     rc, _, err = _run(capsys, "generate")  # the default model is not installed in the test home
@@ -123,7 +123,7 @@ def test_score_explain(saved, capsys):
     assert abs((final_p if label == "positive" else 1 - final_p) - float(prob)) < 2e-4
 
 
-def test_score_errors(saved, capsys, monkeypatch):
+def test_score_errors(saved, capsys, monkeypatch, no_shipped_models):
     rc, _, err = _run(capsys, "score", "--model", saved["clf"], "  ")
     assert rc == 2 and "nothing to score" in err and err.count("\n") == 1
     rc, _, err = _run(capsys, "score", "--model", saved["gen"], "좋다")

@@ -61,12 +61,12 @@ def test_evaluate_unknown_model(capsys: pytest.CaptureFixture) -> None:
     assert "no model named 'nope'" in one_line_error(capsys)
 
 
-def test_models_empty(capsys: pytest.CaptureFixture) -> None:
+def test_models_empty(capsys: pytest.CaptureFixture, no_shipped_models) -> None:
     assert main(["models", "--json"]) == 0
     assert json.loads(capsys.readouterr().out) == []
 
 
-def test_train_then_models_and_evaluate(text_file: Path, capsys: pytest.CaptureFixture) -> None:
+def test_train_then_models_and_evaluate(text_file: Path, capsys: pytest.CaptureFixture, no_shipped_models) -> None:
     code = main(["train", "generator", "--corpus", f"text:{text_file}", "--name", "tiny", "--seq-len", "20",
                  "--cell", "gru", "--validation", "0.1", "--sample-chars", "5", *TINY])
     out = capsys.readouterr().out
