@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 
 from rich.table import Table
 
@@ -77,10 +78,14 @@ def _info(args: argparse.Namespace) -> int:
         d = _as_dict(info)
         labels = d.get("label_counts") or {}
         total = sum(labels.values())
-        label_text = ", ".join(f"{k}: {v:,} ({v / total:.1%})" for k, v in sorted(labels.items())) if total else "-"
+        names = corpus.label_names
+        label_text = "\n".join(
+            f"{names[int(k)] if str(k).isdigit() and int(k) < len(names) else k}: {v:,} ({v / total:.1%})"
+            for k, v in sorted(labels.items())
+        ) if total else "-"
         table.add_row(
             split,
-            str(d.get("path", "")),
+            Path(str(d.get("path") or "")).name,
             f"{d.get('bytes', 0):,}",
             f"{d.get('documents', 0):,}",
             f"{d.get('characters', 0):,}",
