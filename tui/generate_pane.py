@@ -34,25 +34,25 @@ class GeneratePane(Vertical):
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="row"):
-            yield Select([], prompt="generator model", id="gen-model")
-            yield Button("Generate", id="gen-start", variant="primary")
-            yield Button("Stop", id="gen-stop", variant="error", disabled=True)
-        yield Input(placeholder="prompt, e.g. 태조가  (empty: start from scratch)", id="gen-prompt")
-        with Horizontal(classes="row"):
+            yield Select([], prompt="generator model", id="gen-model", compact=True)
+            yield Button("Generate", id="gen-start", variant="primary", compact=True)
+            yield Button("Stop", id="gen-stop", variant="error", disabled=True, compact=True)
+        yield Input(placeholder="prompt, e.g. 태조가  (empty: start from a new line)", id="gen-prompt")
+        with Horizontal(classes="row options"):
             yield Label("temperature")
-            yield Input("1.0", id="gen-temperature", classes="num")
+            yield Input("1.0", id="gen-temperature", classes="num", compact=True)
             yield Label("top-k")
-            yield Input("0", id="gen-top-k", classes="num")
+            yield Input("0", id="gen-top-k", classes="num", compact=True)
             yield Label("top-p")
-            yield Input("1.0", id="gen-top-p", classes="num")
+            yield Input("1.0", id="gen-top-p", classes="num", compact=True)
             yield Label("max tokens")
-            yield Input("300", id="gen-max", classes="num")
+            yield Input("300", id="gen-max", classes="num", compact=True)
         yield Static("", id="gen-error", classes="error")
         yield TextArea("", id="gen-output", read_only=True, soft_wrap=True)
         with Horizontal(classes="row"):
             yield Static("", id="gen-stats")
-            yield Button("Copy", id="gen-copy")
-            yield Button("Save", id="gen-save")
+            yield Button("Copy", id="gen-copy", compact=True)
+            yield Button("Save", id="gen-save", compact=True)
 
     def refresh_models(self) -> None:
         select = self.query_one("#gen-model", Select)
@@ -109,19 +109,23 @@ class GeneratePane(Vertical):
         self.query_one("#gen-output", TextArea).text = ""
         self.query_one("#gen-start", Button).label = "Regenerate"
         self.query_one("#gen-stop", Button).disabled = False
-        self._stream(str(model), self.query_one("#gen-prompt", Input).value, max_tokens)
+        prompt = self.query_one("#gen-prompt", Input).value
+        # An empty prompt is allowed: the model reads its start token (a line break) and writes a new line.
+        note = "" if prompt else "empty prompt: starting from a new line · "
+        self._status(note + "starting …")
+        self._stream(str(model), prompt, max_tokens, note)
 
     def stop(self) -> None:
         self.workers.cancel_group(self, "generate")
         self.query_one("#gen-stop", Button).disabled = True
 
     @work(thread=True, exclusive=True, group="generate")
-    def _stream(self, model: str, prompt: str, max_tokens: int) -> None:
+    def _stream(self, model: str, prompt: str, max_tokens: int, note: str = "") -> None:
         from hangul_rnn.errors import HangulRNNError
         from hangul_rnn.sampling import generate
 
         worker = get_current_worker()
-        self.app.call_from_thread(self._status, "loading model …")
+        self.app.call_from_thread(self._status, note + "loading model …")
         try:
             bundle = self.app.bundles.get(model)
             self.app.call_from_thread(self._append, prompt)
@@ -134,9 +138,12 @@ class GeneratePane(Vertical):
                 rate = count / max(1e-6, time.perf_counter() - start)
                 self.app.call_from_thread(self._append, piece)
                 self.app.call_from_thread(
-                    self._status, f"{count} pieces · {rate:.0f}/s · temperature {self.options.temperature:.1f}")
+                    self._status,
+                    f"{note}{count} pieces · {rate:.0f}/s · temperature {self.options.temperature:.1f}")
         except HangulRNNError as exc:
             self.app.call_from_thread(self.query_one("#gen-error", Static).update, str(exc))
+        except Exception as exc:  # noqa: BLE001 - a failed stream is reported inline, it must not end the app
+            self.app.call_from_thread(self.query_one("#gen-error", Static).update, f"{type(exc).__name__}: {exc}")
         finally:
             self.app.call_from_thread(self._finished)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -17,14 +19,64 @@ def _metric(metrics: dict, *keys: str) -> str:
     return "-"
 
 
+def _short(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def short_corpus(corpus: str) -> str:
+    """``text:/some/folder/file.txt`` -> ``file.txt``: the table has no room for (or use of) the folder."""
+    kind, sep, rest = corpus.partition(":")
+    return _short(Path(rest).name if sep and kind in ("text", "tsv") else corpus, 16)
+
+
+def short_count(n: int) -> str:
+    return f"{n / 1e6:.1f}M" if n >= 1_000_000 else f"{n / 1e3:.0f}k" if n >= 1000 else str(n)
+
+
+def quality(metrics: dict) -> str:
+    """The headline number of a bundle: accuracy for a classifier, bits per character for a generator."""
+    for key in ("test_accuracy", "val_accuracy", "accuracy"):
+        if isinstance(metrics.get(key), (int, float)):
+            return f"{metrics[key]:.1%} acc"
+    if isinstance(metrics.get("bits_per_char"), (int, float)):
+        return f"{metrics['bits_per_char']:.2f} bpc"
+    return "-"
+
+
+def describe(summary) -> str:
+    """One bundle in full, for the line under the table (no file paths: they belong to `hangul-rnn models`)."""
+    metrics = dict(getattr(summary, "metrics", {}) or {})
+    parts = [f"[b]{summary.name}[/]: {summary.task} on {short_corpus(str(summary.corpus))}, {summary.level} level, "
+             f"{str(summary.cell).upper()}, {getattr(summary, 'params', 0) or 0:,} parameters"]
+    names = {"test_accuracy": "test accuracy", "val_accuracy": "val accuracy", "val_loss": "val loss",
+             "perplexity": "perplexity", "bits_per_char": "bits/char", "epochs_done": "epochs"}
+    for key, label in names.items():
+        value = metrics.get(key)
+        if isinstance(value, (int, float)):
+            parts.append(f"{label} {value:.4g}")
+    created = str(getattr(summary, "created", "") or "")[:10]
+    if created:
+        parts.append(f"created {created}")
+    if getattr(summary, "error", None):
+        parts.append(f"[red]{summary.error}[/]")
+    return " · ".join(parts)
+
+
 class ModelsPane(Vertical):
+    """Every installed and shipped bundle, one row each; the highlighted one in full underneath."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._summaries: dict[str, object] = {}
+
     def compose(self) -> ComposeResult:
         yield DataTable(id="models-table", cursor_type="row", zebra_stripes=True)
         yield Static("", id="models-empty")
+        yield Static("", id="models-detail")
 
     def on_mount(self) -> None:
         table = self.query_one("#models-table", DataTable)
-        table.add_columns("name", "task", "corpus", "level", "cell", "params", "accuracy", "val loss", "bits/char")
+        table.add_columns("name", "task", "corpus", "level", "cell", "params", "quality")
         self.refresh_models()
 
     def refresh_models(self) -> None:
@@ -33,13 +85,21 @@ class ModelsPane(Vertical):
         table = self.query_one("#models-table", DataTable)
         table.clear()
         summaries = list_bundles()
+        self._summaries = {str(s.path): s for s in summaries}
         for s in summaries:
             metrics = dict(getattr(s, "metrics", {}) or {})
-            table.add_row(s.name, s.task, s.corpus, s.level, s.cell, f"{getattr(s, 'params', 0) or 0:,}",
-                          _metric(metrics, "test_accuracy", "val_accuracy", "accuracy"),
-                          _metric(metrics, "val_loss"), _metric(metrics, "bits_per_char"), key=str(s.path))
-        self.query_one("#models-empty", Static).update(
-            "" if summaries else "no models yet: train one in the Train tab or with `hangul-rnn train`")
+            table.add_row(_short(s.name, 20), s.task, short_corpus(str(s.corpus)), s.level, s.cell,
+                          short_count(getattr(s, "params", 0) or 0), quality(metrics), key=str(s.path))
+        empty = self.query_one("#models-empty", Static)
+        empty.update("no models yet: train one in the Train tab or with `hangul-rnn train`")
+        empty.display = not summaries
+        self.query_one("#models-detail", Static).update(describe(summaries[0]) if summaries else "")
+
+    @on(DataTable.RowHighlighted, "#models-table")
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        summary = self._summaries.get(str(event.row_key.value))
+        if summary is not None:
+            self.query_one("#models-detail", Static).update(describe(summary))
 
 
 class CorporaPane(Vertical):

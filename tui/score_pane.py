@@ -9,32 +9,50 @@ from __future__ import annotations
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
+from textual.color import Color
 from textual.containers import Horizontal, Vertical
 from textual.timer import Timer
 from textual.widgets import Input, Select, Static
+from textual.worker import get_current_worker
 
 from tui.bundles import bundle_options
 
 DEBOUNCE_S = 0.25
 
 
-def tinted_words(words: list[str], deltas: list[float]) -> Text:
-    """Words coloured green when they pushed the score up and red when they pulled it down, by how much."""
+DARK_BACKGROUND = "#121212"
+UP_COLOUR = "#2E9D4A"  # the word pushed the score up
+DOWN_COLOUR = "#D0342C"
+
+
+def _tint(background: Color, target: str, strength: float) -> tuple[str, str]:
+    """(background, foreground) hex colours: the target blended into the page by strength, with readable text."""
+    tint = background.blend(Color.parse(target), 0.2 + 0.8 * strength)
+    return tint.hex, tint.get_contrast_text(1.0).hex
+
+
+def tinted_words(words: list[str], deltas: list[float], background: str = DARK_BACKGROUND) -> Text:
+    """Each word on a green tint when it pushed the score up and a red one when it pulled it down, by how much.
+
+    The tint is blended into the page ``background`` (the theme's) and the word is written in black or white,
+    whichever reads better on it, so that weak and strong tints stay legible on the light and the dark theme.
+    """
+    page = Color.parse(background)
     text = Text()
     for word, delta in zip(words, deltas):
         strength = min(1.0, abs(delta) * 2.5)
-        level = int(80 + 175 * strength)
-        colour = f"rgb(0,{level},0)" if delta >= 0 else f"rgb({level},0,0)"
-        text.append(word, style=f"bold white on {colour}" if strength > 0.15 else colour)
+        tint, ink = _tint(page, UP_COLOUR if delta >= 0 else DOWN_COLOUR, strength)
+        text.append(f" {word} ", style=f"{'bold ' if strength > 0.15 else ''}{ink} on {tint}")
         text.append(f"{delta:+.2f}", style="dim")
         text.append("  ")
     return text
 
 
-def probability_bar(label: str, probability: float, width: int = 40) -> Text:
+def probability_bar(label: str, probability: float, width: int = 40, *, high: str = "green",
+                    low: str = "red") -> Text:
     filled = round(probability * width)
     text = Text(f"{label:>10} ")
-    text.append("█" * filled, style="green" if probability >= 0.5 else "red")
+    text.append("█" * filled, style=high if probability >= 0.5 else low)
     text.append("░" * (width - filled), style="dim")
     text.append(f" {probability:6.1%}")
     return text
@@ -44,14 +62,18 @@ class ScorePane(Vertical):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._timer: Timer | None = None
+        self._explanation = None  # the last one shown, drawn again when the theme changes
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="row"):
-            yield Select([], prompt="classifier model", id="score-model")
+            yield Select([], prompt="classifier model", id="score-model", compact=True)
         yield Input(placeholder="type a review, e.g. 재미있을 줄 알았는데 완전 실망했다", id="score-input")
         yield Static("", id="score-error", classes="error")
         yield Static("", id="score-result")
         yield Static("", id="score-words")
+
+    def on_mount(self) -> None:
+        self.watch(self.app, "theme", lambda _theme: self._redraw(), init=False)
 
     def refresh_models(self) -> None:
         select = self.query_one("#score-model", Select)
@@ -75,6 +97,7 @@ class ScorePane(Vertical):
             error.update("")
             self.query_one("#score-result", Static).update("")
             self.query_one("#score-words", Static).update("")
+            self._explanation = None
             return
         if model is Select.NULL:
             error.update("pick a classifier model first (train one in the Train tab)")
@@ -93,14 +116,30 @@ class ScorePane(Vertical):
         except HangulRNNError as exc:
             self.app.call_from_thread(self.query_one("#score-error", Static).update, str(exc))
             return
-        self.app.call_from_thread(self._show, explanation)
+        except Exception as exc:  # noqa: BLE001 - reported inline, never a crash
+            self.app.call_from_thread(self.query_one("#score-error", Static).update, f"{type(exc).__name__}: {exc}")
+            return
+        if not get_current_worker().is_cancelled:  # a newer text is being scored: this result is stale
+            self.app.call_from_thread(self._show, explanation)
 
     def _show(self, explanation) -> None:
+        if not self.query_one("#score-input", Input).value.strip():
+            return  # the text was cleared while this one was being scored
+        self._explanation = explanation
+        self._redraw()
+
+    def _redraw(self) -> None:
+        explanation = self._explanation
+        if explanation is None:
+            return
+        colours = self.app.get_css_variables()
         final = explanation.final
         result = Text()
         for i, (label, probability) in enumerate(final.probabilities.items()):
             if i:
                 result.append("\n")
-            result.append_text(probability_bar(label, probability))
+            result.append_text(probability_bar(label, probability, high=colours.get("success", "green"),
+                                               low=colours.get("error", "red")))
         self.query_one("#score-result", Static).update(result)
-        self.query_one("#score-words", Static).update(tinted_words(explanation.words, explanation.deltas))
+        self.query_one("#score-words", Static).update(
+            tinted_words(explanation.words, explanation.deltas, colours.get("background", DARK_BACKGROUND)))

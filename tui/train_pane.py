@@ -19,7 +19,7 @@ from textual.widgets import Button, Input, Label, ProgressBar, RichLog, Select, 
 from tui.forms import FormError, int_field
 from tui.loss_chart import LossChart
 
-CORPORA = [("NSMC (movie reviews, labeled)", "nsmc"), ("Annals of the Joseon Dynasty", "annals")]
+CORPORA = [("NSMC movie reviews", "nsmc"), ("Annals (Joseon Dynasty)", "annals")]
 
 
 class TrainPane(Vertical):
@@ -39,42 +39,44 @@ class TrainPane(Vertical):
         self._epochs = 1
 
     def compose(self) -> ComposeResult:
+        def field(label: str, widget) -> Horizontal:
+            return Horizontal(Label(label), widget, classes="field")
+
         with Horizontal():
             with VerticalScroll(id="train-form", classes="form"):
-                yield Label("task")
-                yield Select([("generator", "generator"), ("classifier", "classifier")], value="generator",
-                             allow_blank=False, id="train-task")
-                yield Label("corpus")
-                yield Select(CORPORA + [("a file (path below)", "file")], value="annals", allow_blank=False,
-                             id="train-corpus")
-                yield Input(placeholder="path to a .txt (generator) or .tsv (classifier)", id="train-file")
-                yield Label("level")
-                yield Select([("jamo", "jamo"), ("syllable", "syllable"), ("word", "word")], value="jamo",
-                             allow_blank=False, id="train-level")
-                yield Label("word stems")
-                yield Select([("truncate to 5", "truncate"), ("morphemes (Kiwi)", "morph"), ("none", "none")],
-                             value="truncate", allow_blank=False, id="train-stem")
-                yield Label("cell")
-                yield Select([("LSTM", "lstm"), ("GRU", "gru"), ("simple RNN", "rnn")], value="lstm",
-                             allow_blank=False, id="train-cell")
-                yield Label("units / layers / epochs")
-                with Horizontal(classes="row"):
-                    yield Input("128", id="train-units", classes="num")
-                    yield Input("1", id="train-layers", classes="num")
-                    yield Input("3", id="train-epochs", classes="num")
-                yield Label("documents to read (0 = all)")
-                yield Input("20000", id="train-limit")
-                yield Label("model name")
-                yield Input("my-model", id="train-name")
+                yield field("task", Select([("generator", "generator"), ("classifier", "classifier")],
+                                           value="generator", allow_blank=False, compact=True, id="train-task"))
+                yield field("corpus", Select(CORPORA + [("a file (path below)", "file")], value="annals",
+                                             allow_blank=False, compact=True, id="train-corpus"))
+                yield field("file", Input(placeholder="a .txt (generator) or .tsv (classifier)", compact=True,
+                                          id="train-file"))
+                yield field("level", Select([("jamo", "jamo"), ("syllable", "syllable"), ("word", "word")],
+                                            value="jamo", allow_blank=False, compact=True, id="train-level"))
+                yield field("stems", Select([("truncate to 5", "truncate"), ("morphemes (Kiwi)", "morph"),
+                                             ("none", "none")], value="truncate", allow_blank=False, compact=True,
+                                            id="train-stem"))
+                yield field("cell", Select([("LSTM", "lstm"), ("GRU", "gru"), ("simple RNN", "rnn")], value="lstm",
+                                           allow_blank=False, compact=True, id="train-cell"))
+                yield field("units", Input("128", compact=True, id="train-units", classes="num"))
+                yield field("layers", Input("1", compact=True, id="train-layers", classes="num"))
+                yield field("epochs", Input("3", compact=True, id="train-epochs", classes="num"))
+                yield field("documents", Input("20000", compact=True, tooltip="documents to read (0 = all)",
+                                               id="train-limit", classes="num"))
+                yield field("name", Input("my-model", compact=True, id="train-name"))
                 yield Static("", id="train-error", classes="error")
-                with Horizontal(classes="row"):
-                    yield Button("Start", id="train-start", variant="primary")
-                    yield Button("Cancel", id="train-cancel", variant="error", disabled=True)
+                with Horizontal(classes="row buttons"):
+                    yield Button("Start", id="train-start", variant="primary", compact=True)
+                    yield Button("Cancel", id="train-cancel", variant="error", disabled=True, compact=True)
             with Vertical(id="train-run"):
                 yield Static("idle", id="train-status")
                 yield ProgressBar(total=1, id="train-progress", show_eta=True)
                 yield LossChart(id="train-chart")
-                yield RichLog(id="train-log", wrap=True, markup=True, max_lines=500)
+                yield RichLog(id="train-log", wrap=True, markup=True, max_lines=500, min_width=20)
+
+    def on_mount(self) -> None:
+        log = self.query_one("#train-log", RichLog)
+        log.border_title = "epochs and samples"
+        log.write("[dim]losses and a text sample after each epoch[/]")
 
     # -- form ---------------------------------------------------------------------------------------------
     def read_config(self):  # -> TrainConfig
