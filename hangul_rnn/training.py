@@ -377,7 +377,11 @@ def make_strategy(name: str):
         cpus = [d.name for d in tf.config.list_logical_devices("CPU")]
         return tf.distribute.MirroredStrategy(devices=cpus, cross_device_ops=tf.distribute.ReductionToOneDevice())
     if name == "multiworker":
-        return tf.distribute.MultiWorkerMirroredStrategy()
+        try:
+            return tf.distribute.MultiWorkerMirroredStrategy()
+        except RuntimeError as exc:  # TF ran something in this process before: collectives can no longer be set up
+            raise UsageError(f"--strategy multiworker must start before TensorFlow runs anything in the process "
+                             f"({exc}); train in a fresh process with TF_CONFIG set") from None
     raise UsageError(f"unknown strategy {name!r}; choose one of: {', '.join(STRATEGIES)}")
 
 
@@ -498,6 +502,45 @@ def _make_callbacks(cfg, name, path, data, emit, cancel, state, sample_fn, bundl
     return callbacks, early
 
 
+def _is_chief(strategy) -> bool:
+    """True unless ``strategy`` is multi-worker and this process is not its chief (worker 0 when none is named)."""
+    resolver = getattr(strategy, "cluster_resolver", None)
+    task_type = getattr(resolver, "task_type", None)
+    if not task_type or task_type == "chief":
+        return True
+    has_chief = "chief" in resolver.cluster_spec().as_dict()
+    return task_type == "worker" and int(resolver.task_id or 0) == 0 and not has_chief
+
+
+def _prebuild_for_multiworker(model, strategy, train_ds) -> None:
+    """Build the model's loss, metric and optimizer state from one local batch, then skip Keras's own build step.
+
+    Keras 3's ``fit``/``evaluate`` first build that state from a *distributed* batch, which they average with
+    ``strategy.reduce``; MultiWorkerMirroredStrategy cannot reduce an ``(x, y)`` tuple and fails ("Attempt to
+    convert a value (PerReplica...) to a Tensor", keras-team/keras#20585). Only shapes matter to the build, so a
+    batch of the plain dataset does the same job.
+
+    Then each step's logs are averaged over the workers with ``strategy.reduce("MEAN", value, axis=0)``, which
+    fails on the scalar logs a step returns ("Invalid reduction dimension 0 for input with 0 dimensions"); the
+    steps are wrapped to return each log as a 1-element vector, which that reduce averages back to a scalar.
+    """
+    import tensorflow as tf
+
+    x, y = next(iter(train_ds))
+    with strategy.scope():
+        model._symbolic_build(data_batch=(x, y))
+    model._maybe_symbolic_build = lambda *args, **kwargs: None
+
+    def as_vectors(step):
+        def wrapped(batch):
+            return {k: tf.reshape(v, [1]) for k, v in step(batch).items()}
+
+        return wrapped
+
+    model.train_step = as_vectors(model.train_step)
+    model.test_step = as_vectors(model.test_step)
+
+
 # ---------------------------------------------------------------------------------------------------- train
 
 
@@ -525,6 +568,16 @@ def train(
     check_name(name)
     root = Path(models_root).expanduser() if models_root is not None else paths.models_dir()
     path = root / name
+
+    # The strategy comes first: MultiWorkerMirroredStrategy configures collective ops, which TF refuses once the
+    # process has run anything (loading a bundle to resume, seeding, building the data tensors).
+    strategy = make_strategy(config.strategy)
+    if not _is_chief(strategy) and not resume:
+        # Every worker runs this function and saves checkpoints; only the chief's bundle is kept (DESIGN §4).
+        import tempfile
+
+        root = Path(tempfile.mkdtemp(prefix="hangul-rnn-worker-"))
+        path = root / name
 
     tokenizer = None
     history: dict[str, list[float]] = {}
@@ -557,7 +610,6 @@ def train(
     if resume and cfg.task == "classifier" and label_names:
         data.num_classes = len(label_names)
 
-    strategy = make_strategy(cfg.strategy)
     with strategy.scope():
         model = build_model(cfg, data.tokenizer.vocab_size, data.num_classes)
         if old_model is not None:
@@ -566,6 +618,8 @@ def train(
             except ValueError as exc:
                 raise UsageError(f"cannot resume {name!r}: its saved weights do not fit the network ({exc})") from None
     del old_model
+    if cfg.strategy == "multiworker":
+        _prebuild_for_multiworker(model, strategy, data.train_ds)
     params = int(model.count_params())
 
     state: dict[str, Any] = {"epoch": initial_epoch, "step": 0, "steps": _steps(data.train_ds), "cancelled": False,

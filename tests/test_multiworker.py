@@ -1,0 +1,106 @@
+"""Multi-worker training (DESIGN §4): two local worker processes on loopback train one tiny generator together.
+
+Each worker is a fresh Python process (MultiWorkerMirroredStrategy must be created before TensorFlow runs anything
+in the process) with its own ``TF_CONFIG``; worker 0 is the chief and the only one whose bundle lands in its models
+folder. Both must exit 0 within the timeout; the processes are killed whatever happens.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from hangul_rnn.bundle import load_bundle
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = REPO_ROOT / "corpora" / "samples"
+TIMEOUT_S = 150
+
+WORKER = r"""
+import json, sys
+from hangul_rnn.training import TrainConfig, train
+
+corpus, root = sys.argv[1], sys.argv[2]
+cfg = TrainConfig(task="generator", corpus="text:" + corpus, level="syllable", cell="gru", units=16,
+                  embedding_dim=8, seq_len=20, batch_size=16, epochs=2, learning_rate=1e-2,
+                  validation_fraction=0.1, sample_chars=5, patience=0, strategy="multiworker")
+bundle = train(cfg, name="mw", models_root=root)
+print("RESULT " + json.dumps({"path": str(bundle.path), "loss": bundle.history["loss"],
+                              "val_loss": bundle.metrics.get("val_loss")}), flush=True)
+"""
+
+
+def _free_ports(n: int) -> list[int]:
+    socks = []
+    try:
+        for _ in range(n):
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            s.bind(("127.0.0.1", 0))
+            socks.append(s)
+        return [s.getsockname()[1] for s in socks]
+    finally:
+        for s in socks:
+            s.close()
+
+
+def _result(out: str) -> dict:
+    lines = [line for line in out.splitlines() if line.startswith("RESULT ")]
+    assert lines, f"worker printed no result:\n{out[-3000:]}"
+    return json.loads(lines[-1][len("RESULT "):])
+
+
+@pytest.mark.slow
+@pytest.mark.ci
+def test_two_local_workers_train_one_generator(tmp_path: Path) -> None:
+    lines = (SAMPLES / "annals_sample.txt").read_text(encoding="utf-8").splitlines()[:50]
+    corpus = tmp_path / "small.txt"
+    corpus.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    ports = _free_ports(2)
+    cluster = {"worker": [f"127.0.0.1:{p}" for p in ports]}
+    roots = [tmp_path / f"models{i}" for i in range(2)]
+
+    procs: list[subprocess.Popen] = []
+    outputs: list[str] = ["", ""]
+    try:
+        for i in range(2):
+            env = dict(os.environ, TF_CONFIG=json.dumps({"cluster": cluster, "task": {"type": "worker", "index": i}}),
+                       TF_CPP_MIN_LOG_LEVEL="2", CUDA_VISIBLE_DEVICES="",
+                       PYTHONPATH=os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])))
+            procs.append(subprocess.Popen([sys.executable, "-c", WORKER, str(corpus), str(roots[i])], env=env,
+                                          cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True))
+        deadline = time.monotonic() + TIMEOUT_S
+        for i, proc in enumerate(procs):
+            try:
+                outputs[i], _ = proc.communicate(timeout=max(1.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                pytest.fail(f"worker {i} did not finish within {TIMEOUT_S} s")
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+            try:
+                proc.communicate(timeout=10)
+            except (subprocess.TimeoutExpired, ValueError):
+                pass
+
+    for i, proc in enumerate(procs):
+        assert proc.returncode == 0, f"worker {i} exited {proc.returncode}:\n{outputs[i][-3000:]}"
+    chief, other = _result(outputs[0]), _result(outputs[1])
+    # the chief's bundle is in its models folder; the other worker's checkpoints went to a temporary folder
+    assert Path(chief["path"]) == roots[0] / "mw"
+    assert not (roots[1] / "mw").exists() and Path(other["path"]) != roots[1] / "mw"
+    # gradients and logs are all-reduced: both workers saw the same losses
+    assert len(chief["loss"]) == 2 and chief["loss"] == pytest.approx(other["loss"], rel=1e-5)
+    assert chief["val_loss"] == pytest.approx(other["val_loss"], rel=1e-5)
+
+    bundle = load_bundle(roots[0] / "mw")
+    assert bundle.task == "generator" and bundle.metrics["epochs_done"] == 2
+    assert bundle.config["hyperparameters"]["strategy"] == "multiworker"
+    assert bundle.history["loss"] == pytest.approx(chief["loss"])
