@@ -1,0 +1,121 @@
+"""Snapshot tests of the terminal UI's main screens at 80x24 (pytest-textual-snapshot), and its form messages.
+
+Update the pictures after a deliberate change with ``python -m pytest tests/test_tui_snapshots.py
+--snapshot-update`` and look at them (the report on failure shows old and new side by side). Only the shipped
+bundles appear in these screens, and no screen shows a path, a time or a rate, so the pictures are the same
+on every run and every machine.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+pytest.importorskip("textual")
+pytest.importorskip("pytest_textual_snapshot")
+
+from textual.widgets import Button, Input, Select, Static  # noqa: E402
+
+from tui.app import HangulRNNApp  # noqa: E402
+
+SIZE = (80, 24)
+SENTENCE = "재미있을 줄 알았는데 완전 실망했다"
+
+
+def text_of(app, selector: str) -> str:
+    return str(app.query_one(selector, Static).render())
+
+
+async def wait_for(pilot, condition, timeout: float = 60.0) -> None:
+    """Let the app run until ``condition()`` holds (the workers run in threads); bounded."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not reached in time")
+        await pilot.pause(0.1)
+
+
+async def type_and_wait_for_the_score(pilot) -> None:
+    app = pilot.app
+    await pilot.press("f3")
+    field = app.query_one("#score-input", Input)
+    field.cursor_blink = False  # a blinking cursor would make the picture depend on the moment it is taken
+    field.focus()
+    await pilot.press(*SENTENCE)
+    await wait_for(pilot, lambda: text_of(app, "#score-result") != ""
+                   and SENTENCE.split()[-1] in text_of(app, "#score-words"))
+
+
+def test_train_tab(snap_compare) -> None:
+    """The Train form and the empty run panel fit in 80x24."""
+    assert snap_compare(HangulRNNApp(), terminal_size=SIZE)
+
+
+def test_generate_tab(snap_compare) -> None:
+    """Generate: the shipped generator is picked, the options row fits on one line."""
+    assert snap_compare(HangulRNNApp(), press=["f2"], terminal_size=SIZE)
+
+
+def test_score_tab_after_typing(snap_compare) -> None:
+    """Score: the shipped NSMC classifier scored the typed sentence, bars and tinted words shown."""
+    assert snap_compare(HangulRNNApp(), terminal_size=SIZE, run_before=type_and_wait_for_the_score)
+
+
+def test_score_tab_light_theme(snap_compare) -> None:
+    """The same screen on the light theme: the word tints stay readable."""
+
+    async def run_before(pilot) -> None:
+        await pilot.press("ctrl+t")
+        await type_and_wait_for_the_score(pilot)
+
+    assert snap_compare(HangulRNNApp(), terminal_size=SIZE, run_before=run_before)
+
+
+def test_models_tab(snap_compare) -> None:
+    """Models: the shipped bundles with their headline metric, the highlighted one in full below."""
+    assert snap_compare(HangulRNNApp(), press=["f4"], terminal_size=SIZE)
+
+
+async def test_generate_form_messages(no_shipped_models) -> None:
+    """No model, a bad top-p and non-numeric max tokens are said inline; nothing starts, nothing crashes."""
+    app = HangulRNNApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f2")
+        assert app.query_one("#gen-model", Select).value is Select.NULL
+        app.query_one("#gen-start", Button).press()
+        await pilot.pause()
+        assert "pick a generator model first" in text_of(app, "#gen-error")
+
+
+async def test_generate_bad_options_and_the_empty_prompt() -> None:
+    app = HangulRNNApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f2")
+        assert str(app.query_one("#gen-model", Select).value).endswith("annals-jamo")
+        start = app.query_one("#gen-start", Button)
+
+        app.query_one("#gen-top-p", Input).value = "0"
+        await pilot.pause()
+        assert "top-p must be in (0.0, 1.0]" in text_of(app, "#gen-error")
+        start.press()
+        await pilot.pause()
+        assert "top-p" in text_of(app, "#gen-error") and app.query_one("#gen-stop", Button).disabled
+
+        app.query_one("#gen-top-p", Input).value = "0.9"
+        app.query_one("#gen-max", Input).value = "lots"
+        await pilot.pause()
+        start.press()
+        await pilot.pause()
+        assert "max tokens must be a whole number" in text_of(app, "#gen-error")
+        assert app.query_one("#gen-stop", Button).disabled  # nothing started
+
+        app.query_one("#gen-max", Input).value = "5"
+        app.query_one("#gen-prompt", Input).value = ""
+        start.press()
+        await pilot.pause()
+        assert text_of(app, "#gen-error") == ""
+        assert "empty prompt: starting from a new line" in text_of(app, "#gen-stats")  # a hint, not an error
+        pane = app.query_one("#generate-pane")
+        await wait_for(pilot, lambda: app.query_one("#gen-stop", Button).disabled and pane.text)
+        assert text_of(app, "#gen-error") == ""
