@@ -106,10 +106,10 @@ class CorporaPane(Vertical):
     def compose(self) -> ComposeResult:
         with Horizontal(classes="row"):
             yield Select([("nsmc", "nsmc"), ("annals", "annals")], value="nsmc", allow_blank=False,
-                         id="corpus-name")
+                         compact=True, id="corpus-name")
             yield Select([(level, level) for level in ("word", "morph", "syllable", "jamo")], value="word",
-                         allow_blank=False, id="corpus-level")
-            yield Button("Stats", id="corpus-stats", variant="primary")
+                         allow_blank=False, compact=True, id="corpus-level")
+            yield Button("Stats", id="corpus-stats", variant="primary", compact=True)
         yield Static("", id="corpus-info")
         yield Static("", id="corpus-histogram")
 
