@@ -18,6 +18,11 @@ Reported: targets scored per second (tokens of supervision), windows per second,
 logits at the window's last position, for the textbook its only output — plus, for ours, the mean over all
 positions. Then the ratios and a one-line verdict. ``--quick`` (20 s a setup, fewer held-out windows) is a
 sanity check, not a measurement.
+
+Measured on the shared 2-core dev machine (load ~3.5), defaults (3000 lines: 500,758 training / 58,716 held-out
+jamo, LSTM 128, seq_len 100, batch 64, 2 min each): ours 2,084 batches, 112,289 targets/s, 1,111 windows/s,
+held-out next-token loss 1.562 nats/jamo (all positions 1.562); textbook 2,582 batches, 1,397 targets/s,
+1,377 windows/s, held-out 1.863. Ours/textbook: 80x targets/s, 0.81x windows/s, perplexity 4.8 vs 6.4.
 """
 
 from __future__ import annotations
