@@ -39,3 +39,19 @@ def bundle_options(task: str) -> list[tuple[str, str]]:
             label = f"{summary.name}  ({summary.corpus}, {summary.level})"
             options.append((label, str(summary.path)))
     return options
+
+
+def fill_model_select(select: Any, task: str) -> None:
+    """Re-read the bundles of one task into a model picker, keeping the user's pick when it still exists."""
+    from textual.widgets import Select
+
+    previous = select.value
+    options = bundle_options(task)
+    select.set_options(options)
+    values = [value for _, value in options]
+    if previous in values:
+        select.value = previous
+    elif values:
+        select.value = values[0]
+    else:
+        select.value = Select.NULL

@@ -15,7 +15,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label, Select, Static, TextArea
 from textual.worker import get_current_worker
 
-from tui.bundles import bundle_options
+from tui.bundles import fill_model_select
 from tui.forms import FormError, float_field, int_field
 
 
@@ -55,11 +55,7 @@ class GeneratePane(Vertical):
             yield Button("Save", id="gen-save", compact=True)
 
     def refresh_models(self) -> None:
-        select = self.query_one("#gen-model", Select)
-        options = bundle_options("generator")
-        select.set_options(options)
-        if options and select.value is Select.NULL:
-            select.value = options[0][1]
+        fill_model_select(self.query_one("#gen-model", Select), "generator")
 
     # -- options that apply mid-stream -----------------------------------------------------------------------
     @on(Input.Changed, "#gen-temperature, #gen-top-k, #gen-top-p")

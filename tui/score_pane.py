@@ -15,7 +15,7 @@ from textual.timer import Timer
 from textual.widgets import Input, Select, Static
 from textual.worker import get_current_worker
 
-from tui.bundles import bundle_options
+from tui.bundles import fill_model_select
 
 DEBOUNCE_S = 0.25
 
@@ -76,11 +76,7 @@ class ScorePane(Vertical):
         self.watch(self.app, "theme", lambda _theme: self._redraw(), init=False)
 
     def refresh_models(self) -> None:
-        select = self.query_one("#score-model", Select)
-        options = bundle_options("classifier")
-        select.set_options(options)
-        if options and select.value is Select.NULL:
-            select.value = options[0][1]
+        fill_model_select(self.query_one("#score-model", Select), "classifier")
 
     @on(Input.Changed, "#score-input")
     @on(Select.Changed, "#score-model")
