@@ -201,7 +201,17 @@ class TrainFinished:
     cancelled: bool
 
 
-Event = Union[TrainStarted, BatchEnded, EpochEnded, SampleWritten, CheckpointSaved, TrainFinished]
+@dataclass(frozen=True)
+class DataProgress:
+    """Preparing the data before the first batch (reading, fitting the tokenizer, encoding): on NSMC with Kiwi
+    stems this takes a minute or more, so it is reported like any other long step. ``total`` is None when unknown."""
+
+    stage: str
+    done: int
+    total: int | None
+
+
+Event = Union[DataProgress, TrainStarted, BatchEnded, EpochEnded, SampleWritten, CheckpointSaved, TrainFinished]
 
 
 # ---------------------------------------------------------------------------------------------------- data
@@ -281,15 +291,19 @@ def _generation_windows(ids: list[int], cfg: TrainConfig, *, shuffle: bool):
     return ds
 
 
-def _prepare_generator(cfg: TrainConfig, tokenizer) -> _Data:
+def _prepare_generator(cfg: TrainConfig, tokenizer, report: Callable[[str, int, int | None], None]) -> _Data:
     corpus = _get_corpus(cfg.corpus)
+    report("reading the corpus", 0, None)
     text = generator_text(corpus, cfg.limit)
     if not text.strip():
         raise UsageError(f"corpus {cfg.corpus!r} has no text (empty file or --limit too small)")
     train_text, val_text = split_tail(text, cfg.validation_fraction)
     if tokenizer is None:
         tokenizer = _make_tokenizer(cfg, corpus)
-        tokenizer.fit(train_text.split("\n"), max_size=cfg.max_vocab, min_count=cfg.min_count)
+        lines = train_text.split("\n")
+        tokenizer.fit(lines, max_size=cfg.max_vocab, min_count=cfg.min_count,
+                      progress=lambda done: report("fitting the tokenizer", done, len(lines)))
+    report("encoding", 0, None)
     train_ids = tokenizer.encode(train_text)
     val_ids = tokenizer.encode(val_text) if val_text else []
     if len(train_ids) < cfg.seq_len + 1:
@@ -317,10 +331,12 @@ def _label_names(corpus, num_classes: int) -> list[str]:
     return [str(i) for i in range(num_classes)]
 
 
-def _prepare_classifier(cfg: TrainConfig, tokenizer, label_names: list[str] | None) -> _Data:
+def _prepare_classifier(cfg: TrainConfig, tokenizer, label_names: list[str] | None,
+                        report: Callable[[str, int, int | None], None]) -> _Data:
     from hangul_rnn.windows import classification_datasets
 
     corpus = _get_corpus(cfg.corpus)
+    report("reading the corpus", 0, None)
     if getattr(corpus, "kind", "labeled") != "labeled":
         raise UsageError(f"corpus {cfg.corpus!r} has no labels: train a classifier on nsmc or tsv:PATH")
     examples = list(islice(corpus.examples("train"), cfg.limit))
@@ -333,7 +349,9 @@ def _prepare_classifier(cfg: TrainConfig, tokenizer, label_names: list[str] | No
     num_classes = max(2, max(labels) + 1, len(label_names or []))
     if tokenizer is None:
         tokenizer = _make_tokenizer(cfg, corpus)
-        tokenizer.fit(texts, max_size=cfg.max_vocab, min_count=cfg.min_count)
+        tokenizer.fit(texts, max_size=cfg.max_vocab, min_count=cfg.min_count,
+                      progress=lambda done: report("fitting the tokenizer", done, len(texts)))
+    report("encoding", 0, None)
     sequences = tokenizer.encode_batch(texts)
     train_ds, val_ds = classification_datasets(
         sequences, labels, max_len=cfg.max_len, batch_size=cfg.batch_size, seed=cfg.seed,
@@ -605,8 +623,12 @@ def train(
     import keras
 
     keras.utils.set_random_seed(cfg.seed)
-    data = _prepare_generator(cfg, tokenizer) if cfg.task == "generator" else _prepare_classifier(
-        cfg, tokenizer, label_names)
+    def report(stage: str, done: int, total: int | None) -> None:
+        if on_event is not None:
+            on_event(DataProgress(stage, done, total))
+
+    data = _prepare_generator(cfg, tokenizer, report) if cfg.task == "generator" else _prepare_classifier(
+        cfg, tokenizer, label_names, report)
     if resume and cfg.task == "classifier" and label_names:
         data.num_classes = len(label_names)
 
@@ -766,6 +788,6 @@ def train_config_from_bundle(bundle: Bundle) -> TrainConfig:
 
 
 __all__ = [
-    "TrainConfig", "TrainStarted", "BatchEnded", "EpochEnded", "SampleWritten", "CheckpointSaved", "TrainFinished",
+    "TrainConfig", "DataProgress", "TrainStarted", "BatchEnded", "EpochEnded", "SampleWritten", "CheckpointSaved", "TrainFinished",
     "Event", "train", "evaluate", "make_strategy", "build_model", "generator_metrics", "split_tail",
 ]

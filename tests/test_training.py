@@ -17,6 +17,7 @@ from hangul_rnn.errors import UsageError
 from hangul_rnn.training import (
     BatchEnded,
     CheckpointSaved,
+    DataProgress,
     EpochEnded,
     SampleWritten,
     TrainConfig,
@@ -74,6 +75,11 @@ def test_generator_loss_falls_and_bundle_saved(trained) -> None:
 
 def test_events_in_order(trained) -> None:
     _, events, root = trained
+    prep = [e for e in events if isinstance(e, DataProgress)]
+    assert [p.stage for p in prep][0] == "reading the corpus"
+    assert any(p.stage == "fitting the tokenizer" and p.total and p.done == p.total for p in prep)
+    events = events[len(prep):]  # data preparation comes first, then training
+    assert not any(isinstance(e, DataProgress) for e in events)
     kinds = [type(e).__name__ for e in events]
     assert kinds[0] == "TrainStarted" and kinds[-1] == "TrainFinished"
     # collapse runs of batch events: started, (batches, epoch, sample, checkpoint) x 2, finished
@@ -109,7 +115,8 @@ def test_resume_continues(trained, text_file: Path, tmp_path: Path) -> None:
     # architecture options given here are ignored: the saved network is continued
     resumed = train(gen_config(text_file, epochs=1, units=99), name="gen", resume=True, on_event=events.append,
                     models_root=tmp_path)
-    assert events[0].initial_epoch == 2
+    started = next(e for e in events if isinstance(e, TrainStarted))
+    assert started.initial_epoch == 2
     assert resumed.metrics["epochs_done"] == 3
     assert resumed.history["loss"][:2] == bundle.history["loss"] and len(resumed.history["loss"]) == 3
     assert resumed.config["hyperparameters"]["units"] == 16

@@ -129,8 +129,9 @@ async def test_train_a_tiny_model_shows_chart_and_lists_the_bundle(text_file: Pa
         chart = app.query_one(LossChart)
         assert chart.train and chart.val  # both series were drawn live
         assert (paths.models_dir() / "from-tui" / "config.json").is_file()
-        options = [value for _, value in app.query_one("#gen-model", Select)._options]
-        assert any(str(value).endswith("from-tui") for value in options)
+        # the pickers are refreshed by the Finished message, handled just after the run ends
+        await wait_for(pilot, lambda: any(str(value).endswith("from-tui")
+                                          for _, value in app.query_one("#gen-model", Select)._options))
 
 
 async def test_cancel_a_run_keeps_nothing_half_written(text_file: Path) -> None:

@@ -177,7 +177,12 @@ class TrainPane(Vertical):
         bar = self.query_one("#train-progress", ProgressBar)
         chart = self.query_one("#train-chart", LossChart)
         log = self.query_one("#train-log", RichLog)
-        if kind == "TrainStarted":
+        if kind == "DataProgress":
+            total = f"/{event.total:,}" if event.total else ""
+            status.update(f"{event.stage} … {event.done:,}{total}" if event.done else f"{event.stage} …")
+            if event.total:
+                bar.update(total=event.total, progress=event.done)
+        elif kind == "TrainStarted":
             self._steps = max(1, int(getattr(event, "steps_per_epoch", 1) or 1))
             log.write(f"[b]training[/] vocab {getattr(event, 'vocab_size', '?'):,} · "
                       f"{getattr(event, 'params', 0):,} parameters · {self._steps} steps/epoch")

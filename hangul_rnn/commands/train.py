@@ -114,10 +114,10 @@ class _Renderer:
         self.epochs = epochs
         self.final_epoch = epochs
         self.progress = Progress(
-            TextColumn("[bold]epoch {task.fields[epoch]}/{task.fields[of]}"),
+            TextColumn("[bold]{task.description}"),
             BarColumn(),
             MofNCompleteColumn(),
-            TextColumn("loss {task.fields[loss]:.4f} · {task.fields[tps]:,.0f} tok/s"),
+            TextColumn("{task.fields[info]}"),
             TimeElapsedColumn(),
             console=err_console,
             transient=True,
@@ -138,7 +138,16 @@ class _Renderer:
 
     def __call__(self, event) -> None:
         kind = type(event).__name__
+        if kind == "DataProgress":
+            if self.task_id is None:
+                self.task_id = self.progress.add_task("", total=event.total, info="")
+            self.progress.update(self.task_id, completed=event.done, total=event.total,
+                                 description=event.stage)
+            return
         if kind == "TrainStarted":
+            if self.task_id is not None:
+                self.progress.remove_task(self.task_id)
+                self.task_id = None
             self.steps = event.steps_per_epoch
             self.final_epoch = event.initial_epoch + event.config.epochs
             resumed = f" · resuming after epoch {event.initial_epoch}" if event.initial_epoch else ""
@@ -149,10 +158,10 @@ class _Renderer:
             )
         elif kind == "BatchEnded":
             if self.task_id is None:
-                self.task_id = self.progress.add_task("", total=event.steps, epoch=event.epoch + 1,
-                                                      of=self.final_epoch, loss=event.loss, tps=event.tokens_per_s)
-            self.progress.update(self.task_id, completed=event.step, total=event.steps, loss=event.loss,
-                                 tps=event.tokens_per_s, epoch=event.epoch + 1)
+                self.task_id = self.progress.add_task("", total=event.steps, info="")
+            self.progress.update(self.task_id, completed=event.step, total=event.steps,
+                                 description=f"epoch {event.epoch + 1}/{self.final_epoch}",
+                                 info=f"loss {event.loss:.4f} · {event.tokens_per_s:,.0f} tok/s")
         elif kind == "EpochEnded":
             if self.task_id is not None:
                 self.progress.remove_task(self.task_id)
