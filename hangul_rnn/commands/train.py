@@ -124,6 +124,7 @@ class _Renderer:
             disable=not err_console.is_terminal,
         )
         self.task_id = None
+        self.stage: str | None = None
         self.steps = None
         self.last_bundle = None
         self.cancelled = False
@@ -139,6 +140,10 @@ class _Renderer:
     def __call__(self, event) -> None:
         kind = type(event).__name__
         if kind == "DataProgress":
+            if self.task_id is not None and self.stage != event.stage:  # a new stage gets a bar of its own
+                self.progress.remove_task(self.task_id)
+                self.task_id = None
+            self.stage = event.stage
             if self.task_id is None:
                 self.task_id = self.progress.add_task("", total=event.total, info="")
             self.progress.update(self.task_id, completed=event.done, total=event.total,
