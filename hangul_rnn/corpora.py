@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 import sys
 import warnings
 import zlib
@@ -33,7 +32,7 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-from hangul_rnn import paths
+from hangul_rnn import atomic, paths
 from hangul_rnn.download import Progress, download, sha256_file
 from hangul_rnn.errors import CorpusError, UsageError
 
@@ -594,10 +593,7 @@ def _store_cache(key: str, entry: dict) -> None:
     data[key] = entry
     target = _cache_file()
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(data, indent=1, sort_keys=True), encoding="utf-8")
-        os.replace(tmp, target)
+        atomic.write_text(target, json.dumps(data, indent=1, sort_keys=True))
     except OSError:
         pass
 

@@ -21,7 +21,6 @@ import gzip
 import hashlib
 import json
 import os
-import tempfile
 import threading
 import warnings
 import zlib
@@ -29,7 +28,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from hangul_rnn import paths
+from hangul_rnn import atomic, paths
 from hangul_rnn.errors import UsageError
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -257,26 +256,11 @@ def _read_cache(path: Path, key: str, count: int) -> list[list[str]] | None:
 
 
 def _write_cache(path: Path, key: str, stems: list[list[str]]) -> None:
-    """Write atomically: a temp file in the same folder, then ``os.replace``; a failure leaves no partial file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as raw:
-            with gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=5, mtime=0) as gz:
-                header = {"format": _CACHE_FORMAT, "key": key, "count": len(stems)}
-                lines = [json.dumps(header)]
-                dumps = json.dumps
-                lines.extend(dumps(s, ensure_ascii=False) for s in stems)
-                gz.write(("\n".join(lines) + "\n").encode("utf-8"))
-            raw.flush()
-            os.fsync(raw.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    """gzip JSON lines (a header, then one stem list per text), written atomically."""
+    header = {"format": _CACHE_FORMAT, "key": key, "count": len(stems)}
+    lines = [json.dumps(header)]
+    lines.extend(json.dumps(s, ensure_ascii=False) for s in stems)
+    atomic.write_bytes(path, gzip.compress(("\n".join(lines) + "\n").encode("utf-8"), compresslevel=5, mtime=0))
 
 
 def cached_stem_batch(

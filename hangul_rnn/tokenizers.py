@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from itertools import islice
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
+from hangul_rnn import atomic
 from hangul_rnn import jamo as _jamo
 from hangul_rnn import text as _text
 from hangul_rnn.errors import FormatError, UsageError
@@ -627,18 +627,4 @@ def _read_json(path: Path) -> Any:
 
 
 def _atomic_write(path: Path, text: str) -> None:
-    """Write to a temp file beside ``path``, fsync, then ``os.replace`` over it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
+    atomic.write_text(path, text)

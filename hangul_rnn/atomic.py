@@ -1,0 +1,35 @@
+"""Atomic file writes: the one way hangul-rnn replaces a file it may later read back.
+
+A reader (another process, or this one after a crash or Ctrl-C) sees either the old file or the complete new one,
+never a half-written file: data go to a temp file in the same folder, are fsynced, then ``os.replace`` takes over.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+
+def write_bytes(path: str | Path, data: bytes) -> None:
+    """Replace ``path`` with ``data`` atomically; on any failure the temp file is removed and ``path`` untouched."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def write_text(path: str | Path, text: str) -> None:
+    """:func:`write_bytes` for UTF-8 text with ``\\n`` line endings."""
+    write_bytes(path, text.encode("utf-8"))
