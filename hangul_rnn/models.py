@@ -119,9 +119,14 @@ def build_generator(
 
 def compile_generator(model: keras.Model, learning_rate: float = 2e-3, *, clipnorm: float = 5.0) -> keras.Model:
     """Adam + sparse categorical crossentropy on logits (every position), clipped gradients; returns ``model``."""
+    return _compile(model, learning_rate, clipnorm, from_logits=True)
+
+
+def _compile(model: keras.Model, learning_rate: float, clipnorm: float, *, from_logits: bool) -> keras.Model:
+    """The one training recipe both kinds of model share; they differ only in what the last layer outputs."""
     model.compile(
         optimizer=keras.optimizers.Adam(learning_rate=learning_rate, clipnorm=clipnorm),
-        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=from_logits),
         metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
     )
     return model
@@ -228,12 +233,7 @@ def build_classifier(
 
 def compile_classifier(model: keras.Model, learning_rate: float = 1e-3, *, clipnorm: float = 5.0) -> keras.Model:
     """Adam + sparse categorical crossentropy on probabilities, clipped gradients, accuracy; returns ``model``."""
-    model.compile(
-        optimizer=keras.optimizers.Adam(learning_rate=learning_rate, clipnorm=clipnorm),
-        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=False),
-        metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
-    )
-    return model
+    return _compile(model, learning_rate, clipnorm, from_logits=False)
 
 
 def count_params(model: keras.Model) -> int:

@@ -415,6 +415,14 @@ def _options(
     return options.validate()
 
 
+def _start(bundle, prompt, options, temperature, top_k, top_p, max_tokens, stop_at, seed, on_unknown, *,
+           num_samples: int) -> tuple[StreamingDecoder, Iterator[list[str]]]:
+    """A decoder and its started stream: what :func:`generate` and :func:`generate_batch` wrap differently."""
+    decoder = StreamingDecoder(bundle, options=_options(options, temperature, top_k, top_p), seed=seed,
+                               num_samples=num_samples, on_unknown=on_unknown)
+    return decoder, decoder.stream(prompt, max_tokens=max_tokens, stop_at=stop_at)
+
+
 def generate(
     bundle: Any,
     prompt: str = "",
@@ -433,10 +441,8 @@ def generate(
     ``temperature``/``top_k``/``top_p`` set fields of ``options`` (a new :class:`SamplingOptions` when None); the
     options object is read before every token, so changing it while iterating changes the next token.
     """
-    decoder = StreamingDecoder(
-        bundle, options=_options(options, temperature, top_k, top_p), seed=seed, on_unknown=on_unknown
-    )
-    return TextStream(decoder, decoder.stream(prompt, max_tokens=max_tokens, stop_at=stop_at))
+    return TextStream(*_start(bundle, prompt, options, temperature, top_k, top_p, max_tokens, stop_at, seed,
+                              on_unknown, num_samples=1))
 
 
 def generate_batch(
@@ -457,14 +463,8 @@ def generate_batch(
 
     The returned iterator has ``.decoder`` (with ``.stats`` and ``.unknown``) like :func:`generate`'s.
     """
-    decoder = StreamingDecoder(
-        bundle,
-        options=_options(options, temperature, top_k, top_p),
-        seed=seed,
-        num_samples=num_samples,
-        on_unknown=on_unknown,
-    )
-    return _BatchStream(decoder, decoder.stream(prompt, max_tokens=max_tokens, stop_at=stop_at))
+    return _BatchStream(*_start(bundle, prompt, options, temperature, top_k, top_p, max_tokens, stop_at, seed,
+                                on_unknown, num_samples=num_samples))
 
 
 class _BatchStream(Iterator[list[str]]):
