@@ -22,6 +22,7 @@ STAT_LEVELS: dict[str, tuple[str, str | None]] = {
     "word": ("word", "truncate"),
     "word-raw": ("word", None),
     "morph": ("word", "morph"),
+    "morph-all": ("word", "morph-all"),
 }
 
 

@@ -61,7 +61,12 @@ FORMAT_VERSION = 1
 LEVELS: tuple[str, ...] = ("jamo", "syllable", "word")
 
 #: Values of ``WordTokenizer(stem=...)``.
-STEM_CHOICES: tuple[str | None, ...] = ("truncate", "morph", None)
+STEM_CHOICES: tuple[str | None, ...] = ("truncate", "morph", "morph-all", None)
+
+#: Morpheme stems: which Kiwi tags each drops. ``"morph"`` keeps content morphemes (a small vocabulary for topic
+#: and generation work); ``"morph-all"`` keeps every morpheme, endings, particles and punctuation included, because
+#: sentiment often lives there (-네요 vs -냐, "..." vs "!", 안/못 with their endings).
+_MORPH_STEMS = ("morph", "morph-all")
 
 #: Ids :meth:`Tokenizer.decode` drops: padding, and the sequence markers that carry no text.
 _SILENT = frozenset({PAD, BOS, EOS})
@@ -458,7 +463,8 @@ class WordTokenizer(Tokenizer):
 
     ``stem="truncate"`` keeps the first ``truncate_to`` characters of each word (the textbook method: Korean
     endings come last, so 재미있을/재미있는 share 재미있); ``stem="morph"`` replaces each line by its Kiwi content
-    morphemes with verbs and adjectives as lemmas (재미있을 → 재미있다); ``stem=None`` keeps words as they are.
+    morphemes with verbs and adjectives as lemmas (재미있을 → 재미있다); ``stem="morph-all"`` keeps every morpheme
+    (재미있다 을 것 같 다 ...); ``stem=None`` keeps words as they are.
     """
 
     kind = "word"
@@ -473,7 +479,7 @@ class WordTokenizer(Tokenizer):
         vocab: Vocabulary | None = None,
     ) -> None:
         if stem not in STEM_CHOICES:
-            raise UsageError(f"unknown stem option {stem!r}; choose one of: truncate, morph, none")
+            raise UsageError(f"unknown stem option {stem!r}; choose one of: truncate, morph, morph-all, none")
         if isinstance(truncate_to, bool) or not isinstance(truncate_to, int) or truncate_to < 1:
             raise UsageError(f"truncate_to must be a positive number of characters, got {truncate_to!r}")
         super().__init__(clean=clean, vocab=vocab)
@@ -484,7 +490,7 @@ class WordTokenizer(Tokenizer):
         return {"stem": self.stem, "truncate_to": self.truncate_to}
 
     def _split(self, text: str) -> list[str]:
-        if self.stem == "morph":
+        if self.stem in _MORPH_STEMS:
             return self._split_batch([text])[0]
         words = _text.split_words(text)
         if self.stem == "truncate":
@@ -493,12 +499,12 @@ class WordTokenizer(Tokenizer):
         return words
 
     def _split_batch(self, texts: list[str]) -> list[list[str]]:
-        if self.stem != "morph":
+        if self.stem not in _MORPH_STEMS:
             return [self._split(t) for t in texts]
         # Stem every line of every text in one batched call, then put the newline tokens back between lines.
         lines_per_text = [t.split("\n") for t in texts]
         flat = [line for lines in lines_per_text for line in lines]
-        stems = _stem_lines(flat)
+        stems = _stem_lines(flat, keep_all=self.stem == "morph-all")
         out: list[list[str]] = []
         pos = 0
         for lines in lines_per_text:
@@ -515,7 +521,7 @@ class WordTokenizer(Tokenizer):
         return _text.join_words(list(tokens))
 
 
-def _stem_lines(lines: list[str]) -> list[list[str]]:
+def _stem_lines(lines: list[str], *, keep_all: bool = False) -> list[list[str]]:
     """Kiwi stems of each line; blank lines skip Kiwi.
 
     Corpus-sized batches go through the disk cache (re-stemming NSMC takes minutes); small ones, as at inference,
@@ -527,13 +533,14 @@ def _stem_lines(lines: list[str]) -> list[list[str]]:
         return result
     from hangul_rnn import morph  # imports kiwipiepy: only now that there is something to stem
 
+    stop_tags: frozenset[str] = frozenset() if keep_all else morph.DEFAULT_STOP_TAGS
     batch = [lines[i] for i in todo]
     if len(batch) == 1:
-        stems = [morph.stem(batch[0])]
+        stems = [morph.stem(batch[0], stop_tags=stop_tags)]
     elif len(batch) < _CACHE_MIN_LINES:
-        stems = morph.stem_batch(batch)
+        stems = morph.stem_batch(batch, stop_tags=stop_tags)
     else:
-        stems = morph.cached_stem_batch(batch)
+        stems = morph.cached_stem_batch(batch, stop_tags=stop_tags)
     for i, s in zip(todo, stems):
         result[i] = list(s)
     return result

@@ -15,7 +15,8 @@ Decisions worth knowing:
   models compare on one scale.
 - **Resume** (``resume=True``) reloads the bundle ``NAME``: its corpus, tokenizer, architecture and weights win
   over the new config; the new config's ``epochs`` are *more* epochs on top of ``epochs_done``, and its batch size,
-  learning rate, patience and strategy apply. Optimizer state restarts (the weights carry the learning).
+  learning rate, patience and strategy apply. Adam's step count and moments carry over too (slim bundles have
+  none, and then the optimizer restarts).
 - **Epoch numbers in events are 0-based** (Keras's convention; ``epochs_done`` counts); steps are 1-based (the
   number of batches done in the epoch).
 """
@@ -36,7 +37,7 @@ from hangul_rnn.errors import UsageError
 
 TASKS = ("generator", "classifier")
 LEVELS = ("jamo", "syllable", "word")
-STEMS = (None, "truncate", "morph")
+STEMS = (None, "truncate", "morph", "morph-all")
 CELLS = ("lstm", "gru", "rnn")
 STRATEGIES = ("default", "mirrored", "multiworker")
 POOLINGS = (None, "last", "max", "mean")
@@ -520,6 +521,29 @@ def _make_callbacks(cfg, name, path, data, emit, cancel, state, sample_fn, bundl
     return callbacks, early
 
 
+def _carry_optimizer_state(old_model, model) -> bool:
+    """Copy Adam's step count and moment estimates from a checkpoint so a resumed run continues where it stopped.
+
+    A fresh optimizer would restart its bias correction and moments, which shows as a loss bump in the first
+    resumed epoch. The learning rate is not copied: a ``--lr`` given on resume applies. Returns False (and the
+    optimizer simply restarts) when the checkpoint has no optimizer state, e.g. a slim or shipped bundle, or when
+    its variables do not line up with the new optimizer's.
+    """
+    old_opt = getattr(old_model, "optimizer", None)
+    new_opt = getattr(model, "optimizer", None)
+    if old_opt is None or new_opt is None or type(old_opt) is not type(new_opt) or not old_opt.variables:
+        return False
+    if not new_opt.built:
+        new_opt.build(model.trainable_variables)
+    pairs = [(o, n) for o, n in zip(old_opt.variables, new_opt.variables) if n.name != "learning_rate"]
+    if len(old_opt.variables) != len(new_opt.variables) or any(
+            o.name != n.name or tuple(o.shape) != tuple(n.shape) for o, n in pairs):
+        return False
+    for o, n in pairs:
+        n.assign(o.value)
+    return True
+
+
 def _is_chief(strategy) -> bool:
     """True unless ``strategy`` is multi-worker and this process is not its chief (worker 0 when none is named)."""
     resolver = getattr(strategy, "cluster_resolver", None)
@@ -639,6 +663,7 @@ def train(
                 model.set_weights(old_model.get_weights())
             except ValueError as exc:
                 raise UsageError(f"cannot resume {name!r}: its saved weights do not fit the network ({exc})") from None
+            _carry_optimizer_state(old_model, model)
     del old_model
     if cfg.strategy == "multiworker":
         _prebuild_for_multiworker(model, strategy, data.train_ds)

@@ -293,6 +293,27 @@ def test_morph_fit_encode_save_load(tmp_path: Path) -> None:
     assert back.encode_batch(docs) == tok.encode_batch(docs)
 
 
+@needs_morph
+def test_morph_all_keeps_endings_particles_and_punctuation(tmp_path: Path) -> None:
+    content = WordTokenizer(stem="morph").tokenize("영화가 재미있네요!")
+    every = WordTokenizer(stem="morph-all").tokenize("영화가 재미있네요!")
+    # The content morphemes come in the same order; the extra ones are exactly what sentiment needs.
+    assert [t for t in every if t in content] == content
+    assert {"가", "!"} <= set(every) - set(content)
+    assert len(every) > len(content)
+    # Large batches go through the stem cache; its key keeps the two modes apart.
+    docs = [f"영화가 {i}번 재미있네요!" for i in range(1200)]
+    tok = WordTokenizer(stem="morph-all").fit(docs)
+    assert tok.vocab is not None and "!" in tok.vocab
+    again = WordTokenizer(stem="morph").tokenize_batch(docs)
+    assert "!" not in again[0]
+    path = tmp_path / "all.json"
+    tok.save(path)
+    back = load_tokenizer(path)
+    assert isinstance(back, WordTokenizer) and back.stem == "morph-all"
+    assert back.encode(docs[0]) == tok.encode(docs[0])
+
+
 # --------------------------------------------------------------------------------------------------- factories
 
 

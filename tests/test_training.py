@@ -124,6 +124,42 @@ def test_resume_continues(trained, text_file: Path, tmp_path: Path) -> None:
     assert load_bundle(tmp_path / "gen").metrics["epochs_done"] == 3
 
 
+def test_resume_keeps_optimizer_state_but_takes_the_new_learning_rate(trained, text_file: Path,
+                                                                      tmp_path: Path) -> None:
+    _, _, root = trained
+    shutil.copytree(root / "gen", tmp_path / "gen")
+    before = load_bundle(tmp_path / "gen").model.optimizer
+    steps_before = int(before.iterations.numpy())
+    assert steps_before > 0
+    events: list = []
+    resumed = train(gen_config(text_file, epochs=1, learning_rate=5e-3), name="gen", resume=True,
+                    on_event=events.append, models_root=tmp_path)
+    started = next(e for e in events if isinstance(e, TrainStarted))
+    after = resumed.model.optimizer
+    assert int(after.iterations.numpy()) == steps_before + started.steps_per_epoch
+    assert float(after.learning_rate.numpy()) == pytest.approx(5e-3)
+
+
+def test_carry_optimizer_state_copies_moments_and_skips_mismatches(trained) -> None:
+    import keras
+    import numpy as np
+
+    from hangul_rnn.training import _carry_optimizer_state, build_model, train_config_from_bundle
+
+    bundle, _, root = trained
+    old = load_bundle(root / "gen").model
+    cfg = train_config_from_bundle(load_bundle(root / "gen"))
+    fresh = build_model(cfg, bundle.tokenizer.vocab_size)
+    assert _carry_optimizer_state(old, fresh)
+    moments = [(o, n) for o, n in zip(old.optimizer.variables, fresh.optimizer.variables) if n.name != "learning_rate"]
+    assert all(np.array_equal(np.asarray(o.value), np.asarray(n.value)) for o, n in moments)
+    # A slim copy (no optimizer) or another architecture: nothing copied, the optimizer starts afresh.
+    uncompiled = keras.Model.from_config(old.get_config())
+    assert not _carry_optimizer_state(uncompiled, build_model(cfg, bundle.tokenizer.vocab_size))
+    wider = build_model(TrainConfig(**{**cfg.to_dict(), "units": 24}), bundle.tokenizer.vocab_size)
+    assert not _carry_optimizer_state(old, wider)
+
+
 def test_cancel_keeps_last_epoch(trained, text_file: Path, tmp_path: Path) -> None:
     _, _, root = trained
     shutil.copytree(root / "gen", tmp_path / "gen")

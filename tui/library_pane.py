@@ -107,7 +107,7 @@ class CorporaPane(Vertical):
         with Horizontal(classes="row"):
             yield Select([("nsmc", "nsmc"), ("annals", "annals")], value="nsmc", allow_blank=False,
                          compact=True, id="corpus-name")
-            yield Select([(level, level) for level in ("word", "morph", "syllable", "jamo")], value="word",
+            yield Select([(level, level) for level in ("word", "morph", "morph-all", "syllable", "jamo")], value="word",
                          allow_blank=False, compact=True, id="corpus-level")
             yield Button("Stats", id="corpus-stats", variant="primary", compact=True)
         yield Static("", id="corpus-info")

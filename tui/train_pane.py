@@ -52,8 +52,8 @@ class TrainPane(Vertical):
                                           id="train-file"))
                 yield field("level", Select([("jamo", "jamo"), ("syllable", "syllable"), ("word", "word")],
                                             value="jamo", allow_blank=False, compact=True, id="train-level"))
-                yield field("stems", Select([("truncate to 5", "truncate"), ("morphemes (Kiwi)", "morph"),
-                                             ("none", "none")], value="truncate", allow_blank=False, compact=True,
+                yield field("stems", Select([("truncate to 5", "truncate"), ("content morphemes", "morph"),
+                                             ("all morphemes", "morph-all"), ("none", "none")], value="truncate", allow_blank=False, compact=True,
                                             id="train-stem"))
                 yield field("cell", Select([("LSTM", "lstm"), ("GRU", "gru"), ("simple RNN", "rnn")], value="lstm",
                                            allow_blank=False, compact=True, id="train-cell"))

@@ -29,7 +29,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         p.add_argument("--corpus", default=d["corpus"], help=f"nsmc, annals, text:PATH or tsv:PATH (default {d['corpus']})")
         p.add_argument("--name", default=None, help="model name (default CORPUS-LEVEL-TASK)")
         p.add_argument("--level", default=d["level"], help="jamo, syllable or word")
-        p.add_argument("--stem", default="none", help="word stems: truncate, morph or none")
+        p.add_argument("--stem", default="none", help="word stems: truncate, morph (content morphemes), morph-all (every morpheme) or none")
         p.add_argument("--truncate-to", type=int, default=5, help="characters kept by --stem truncate")
         p.add_argument("--cell", default="lstm", help="lstm, gru or rnn")
         p.add_argument("--layers", type=int, default=1)
