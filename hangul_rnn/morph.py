@@ -79,6 +79,10 @@ DEFAULT_STOP_TAGS: frozenset[str] = frozenset(
 #: (``VV-I`` irregular, ``VV-R`` regular); the part before ``-`` is what counts, both here and for stop tags.
 LEMMA_TAGS: frozenset[str] = frozenset({"VV", "VA", "VX", "VCP", "VCN"})
 
+#: The stem cache folder is pruned (least recently used files first) back to this size after each write. All of
+#: NSMC stemmed one way takes about 8 MB, so this keeps dozens of corpus/option combinations.
+CACHE_MAX_BYTES = 512 * 1024 * 1024
+
 #: :func:`stem_batch` reports progress after every this many texts (and once at the end).
 PROGRESS_EVERY = 1000
 
@@ -249,10 +253,46 @@ def _read_cache(path: Path, key: str, count: int) -> list[list[str]] | None:
             result: list[list[str]] = [loads(line) for line in f]
         if len(result) != count or not all(isinstance(r, list) for r in result):
             raise ValueError(f"holds {len(result)} rows, expected {count}")
+        _touch(path)
         return result
     except (OSError, EOFError, zlib.error, UnicodeDecodeError, ValueError) as exc:  # JSONDecodeError is a ValueError
         warnings.warn(f"ignoring damaged stem cache {path} ({exc}); stemming again", RuntimeWarning, stacklevel=3)
         return None
+
+
+def _touch(path: Path) -> None:
+    """Mark a cache file as just used, so pruning removes the files no run has read for longest."""
+    try:
+        os.utime(path)
+    except OSError:
+        pass  # a read-only cache still serves hits
+
+
+def prune_cache(folder: Path, max_bytes: int | None = None) -> int:
+    """Delete the least recently used stem files until ``folder`` holds at most ``max_bytes``; return bytes freed.
+
+    Each corpus, stop-tag set and kiwipiepy version leaves its own files, and nothing else ever removes them;
+    :func:`cached_stem_batch` calls this after each write. Files another process is writing (``*.tmp``) are left.
+    """
+    limit = CACHE_MAX_BYTES if max_bytes is None else max_bytes
+    entries = []
+    for f in Path(folder).glob("*.jsonl.gz"):
+        try:
+            st = f.stat()
+        except OSError:
+            continue
+        entries.append((st.st_mtime, st.st_size, f))
+    total = sum(size for _, size, _ in entries)
+    freed = 0
+    for _, size, f in sorted(entries, key=lambda e: e[0]):
+        if total - freed <= limit:
+            break
+        try:
+            f.unlink()
+            freed += size
+        except OSError:
+            continue
+    return freed
 
 
 def _write_cache(path: Path, key: str, stems: list[list[str]]) -> None:
@@ -293,6 +333,7 @@ def cached_stem_batch(
     result = stem_batch(texts, num_workers=num_workers, stop_tags=stop, progress=progress)
     try:
         _write_cache(path, key, result)
+        prune_cache(folder)
     except OSError as exc:
         warnings.warn(f"could not write stem cache {path} ({exc})", RuntimeWarning, stacklevel=2)
     return result

@@ -176,6 +176,54 @@ def test_cache_never_pickles(kiwi, tmp_path: Path) -> None:
     assert lines[1] == '["재미있다", "같다"]'
 
 
+def test_cache_pruned_least_recently_used_first(kiwi, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    morph.cached_stem_batch(["재미있다"], cache_dir=tmp_path)
+    (first,) = tmp_path.glob("*.jsonl.gz")
+    morph.cached_stem_batch(["지루하다"], cache_dir=tmp_path)
+    (second,) = set(tmp_path.glob("*.jsonl.gz")) - {first}
+    os.utime(first, (1_000_000, 1_000_000))
+    os.utime(second, (2_000_000, 2_000_000))
+    morph.cached_stem_batch(["재미있다"], cache_dir=tmp_path)  # a hit marks the first file as used now
+    assert first.stat().st_mtime > second.stat().st_mtime
+    # The budget holds two files: writing a third removes the least recently used one (the second).
+    budget = first.stat().st_size + second.stat().st_size + 10
+    monkeypatch.setattr(morph, "CACHE_MAX_BYTES", budget)
+    morph.cached_stem_batch(["좋았다"], cache_dir=tmp_path)
+    left = set(tmp_path.glob("*.jsonl.gz"))
+    assert first in left and second not in left and len(left) == 2
+    assert morph.prune_cache(tmp_path, max_bytes=0) > 0 and not list(tmp_path.glob("*.jsonl.gz"))
+
+
+def test_one_kiwi_serves_threads_at_once(kiwi) -> None:
+    """Live scoring stems single sentences while a training run stems a corpus on the same Kiwi: no lock (which
+    would stall the scorer for the whole batch), so Kiwi's analysis must be re-entrant. This checks it stays so."""
+    import threading
+
+    texts = SENTENCES * 60
+    expected_batch = morph.stem_batch(texts)
+    expected_single = [morph.stem(t) for t in SENTENCES]
+    problems: list[object] = []
+
+    def batch() -> None:
+        for _ in range(3):
+            if morph.stem_batch(texts) != expected_batch:
+                problems.append("batch")
+
+    def single() -> None:
+        for _ in range(20):
+            if [morph.stem(t) for t in SENTENCES] != expected_single:
+                problems.append("single")
+
+    threads = [threading.Thread(target=batch), threading.Thread(target=single), threading.Thread(target=single)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not problems
+
+
 def test_import_is_cheap() -> None:
     code = (
         "import sys, hangul_rnn.morph\n"
