@@ -13,6 +13,9 @@ Why it looks like this:
   thread filters the results; the filter is a single dict lookup per morpheme so it keeps up with Kiwi.
 - :func:`cached_stem_batch` keeps corpus-sized results on disk (gzip JSON lines, never pickle), keyed by the texts,
   the stop tags, the kiwipiepy version and :data:`CACHE_VERSION`; re-stemming NSMC's 200K reviews takes minutes.
+  The folder is pruned least-recently-used first to :data:`CACHE_MAX_BYTES`.
+- One Kiwi serves every thread without a lock: the TUI scores single sentences while a training run stems a
+  corpus, and a lock would stall the scorer for the whole batch. Kiwi's analysis is re-entrant (a test checks it).
 """
 
 from __future__ import annotations
