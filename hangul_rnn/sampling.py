@@ -10,7 +10,8 @@ Text comes out as pieces, ready to print as they arrive:
 - syllable models: one character per token;
 - jamo models: only text whose syllables are complete (:func:`hangul_rnn.jamo.complete_prefix`); the tail that a
   later jamo may still join waits, and is flushed, composed, when the sample ends — so the screen never shows loose
-  conjoining jamo, and the pieces of one sample concatenate to ``compose`` of all its generated jamo;
+  conjoining jamo, and the pieces of one sample concatenate to ``compose`` of all its generated jamo (less a lead
+  consonant left dangling when ``max_tokens`` cuts a syllable short);
 - word models: ``" word"`` (a space before each word except at the start of a line or right after a prompt that
   ends in whitespace), and ``"\\n"`` for the newline token.
 
@@ -197,6 +198,15 @@ def _is_conjoining_non_lead(ch: str) -> bool:
     return len(ch) == 1 and 0x1160 <= ord(ch) <= 0x11FF
 
 
+def _without_dangling_leads(jamo_text: str) -> str:
+    """``jamo_text`` minus trailing conjoining lead consonants: the start of a syllable that the cut left unfinished,
+    which would otherwise show as a stray compatibility jamo (태조ㄱ)."""
+    end = len(jamo_text)
+    while end and 0x1100 <= ord(jamo_text[end - 1]) <= 0x115F:
+        end -= 1
+    return jamo_text[:end]
+
+
 class StreamingDecoder:
     """Stateful streaming decoder over a generator bundle; :meth:`stream` yields one list of pieces per step.
 
@@ -361,9 +371,11 @@ class StreamingDecoder:
             last = all(done) or step == max_tokens - 1
             if last:
                 for b in range(n):
-                    if pending[b]:
-                        pieces[b] += compose(pending[b])
-                        pending[b] = ""
+                    # cut by max_tokens: a lead consonant the model had just begun a syllable with is dropped
+                    tail = pending[b] if done[b] else _without_dangling_leads(pending[b])
+                    if tail:
+                        pieces[b] += compose(tail)
+                    pending[b] = ""
                 yield pieces
                 return
             # done samples keep stepping with the rest of the batch; their output is ignored
