@@ -77,6 +77,36 @@ def test_models_tab(snap_compare) -> None:
     assert snap_compare(HangulRNNApp(), press=["f4"], terminal_size=SIZE)
 
 
+@pytest.fixture
+def sample_corpora(tmp_path, monkeypatch: pytest.MonkeyPatch):
+    """NSMC as the 200-review sample shipped in corpora/samples, so the Corpora screen is the same everywhere."""
+    from pathlib import Path
+
+    sample = Path(__file__).resolve().parent.parent / "corpora" / "samples" / "nsmc_sample.tsv"
+    folder = tmp_path / "corpora" / "nsmc"
+    folder.mkdir(parents=True)
+    for split in ("train", "test"):
+        (folder / f"ratings_{split}.txt").write_bytes(sample.read_bytes())
+    monkeypatch.setenv("HANGUL_RNN_CORPORA", str(tmp_path / "corpora"))
+
+
+def test_corpora_tab_after_stats(snap_compare, sample_corpora) -> None:
+    """Corpora: word-level stats of the sample with its length histogram and the 95% mark."""
+
+    async def run_before(pilot) -> None:
+        await pilot.press("f5")
+        pilot.app.query_one("#corpus-stats", Button).press()
+        await wait_for(pilot, lambda: text_of(pilot.app, "#corpus-histogram") != "")
+
+    assert snap_compare(HangulRNNApp(), terminal_size=SIZE, run_before=run_before)
+
+
+@pytest.mark.parametrize("tab", ["f1", "f2"])
+def test_large_terminal(snap_compare, tab: str) -> None:
+    """At 120x40 the Train and Generate screens use the room (wider form, taller chart and text) without gaps."""
+    assert snap_compare(HangulRNNApp(), press=[tab], terminal_size=(120, 40))
+
+
 async def test_generate_form_messages(no_shipped_models) -> None:
     """No model, a bad top-p and non-numeric max tokens are said inline; nothing starts, nothing crashes."""
     app = HangulRNNApp()
