@@ -727,6 +727,54 @@ def _batches(ds) -> Iterator[tuple[Any, Any]]:
         yield x, y
 
 
+def _classifier_examples(bundle: Bundle, split: str, limit: int | None) -> list[tuple[str, int]]:
+    cfg = train_config_from_bundle(bundle)
+    corpus = _get_corpus(str(bundle.config.get("corpus", cfg.corpus)))
+    splits = tuple(getattr(corpus, "splits", ("train",)))
+    if split not in splits:
+        raise UsageError(f"corpus {cfg.corpus!r} has no split {split!r} (it has: {', '.join(splits)})")
+    examples = [(t, int(y)) for t, y in islice(corpus.examples(split), limit)]
+    if not examples:
+        raise UsageError(f"split {split!r} of {cfg.corpus!r} has no examples")
+    return examples
+
+
+def _class_probabilities(bundle: Bundle, texts: list[str]):
+    """Class probabilities of every text, in order, from one pass of the bundle's own batched pipeline."""
+    import numpy as np
+
+    from hangul_rnn.windows import classification_datasets
+
+    cfg = train_config_from_bundle(bundle)
+    sequences = bundle.tokenizer.encode_batch(texts)
+    ds, _ = classification_datasets(sequences, [0] * len(sequences), max_len=cfg.max_len,
+                                    batch_size=cfg.batch_size, shuffle=False, validation_fraction=0.0)
+    parts = [np.asarray(bundle.model(x, training=False), dtype=np.float64) for x, _ in _batches(ds)]
+    return np.concatenate(parts, axis=0)
+
+
+def _classification_metrics(probs, labels: list[int], split: str, label_names: list[str]) -> dict:
+    import numpy as np
+
+    n_classes = probs.shape[-1]
+    y = np.asarray(labels, dtype=np.int64)
+    pred = probs.argmax(axis=-1)
+    confusion = np.zeros((n_classes, n_classes), dtype=np.int64)
+    valid = (y >= 0) & (y < n_classes)
+    np.add.at(confusion, (y[valid], pred[valid]), 1)
+    p_true = np.clip(probs[np.arange(len(y)), np.clip(y, 0, n_classes - 1)], 1e-12, 1.0)
+    count = len(y)
+    return {
+        "task": "classifier",
+        "split": split,
+        "examples": count,
+        "accuracy": float(np.trace(confusion) / max(count, 1)),
+        "loss": float(-np.log(p_true).sum()) / max(count, 1),
+        "confusion": confusion.tolist(),
+        "label_names": label_names or [str(i) for i in range(n_classes)],
+    }
+
+
 def evaluate(bundle: Bundle, *, split: str = "test", limit: int | None = None) -> dict:
     """Score a bundle on held-out data.
 
@@ -736,50 +784,19 @@ def evaluate(bundle: Bundle, *, split: str = "test", limit: int | None = None) -
     """
     import numpy as np
 
-    cfg = TrainConfig.from_dict(dict(bundle.config.get("hyperparameters") or {}))
-    corpus = _get_corpus(str(bundle.config.get("corpus", cfg.corpus)))
-    splits = tuple(getattr(corpus, "splits", ("train",)))
     if limit is not None and limit < 1:
         raise UsageError(f"--limit must be ≥ 1, got {limit}")
+    cfg = train_config_from_bundle(bundle)
     model = bundle.model
     tok = bundle.tokenizer
 
     if bundle.task == "classifier":
-        from hangul_rnn.windows import classification_datasets
+        examples = _classifier_examples(bundle, split, limit)
+        probs = _class_probabilities(bundle, [t for t, _ in examples])
+        return _classification_metrics(probs, [y for _, y in examples], split, bundle.label_names)
 
-        if split not in splits:
-            raise UsageError(f"corpus {cfg.corpus!r} has no split {split!r} (it has: {', '.join(splits)})")
-        examples = list(islice(corpus.examples(split), limit))
-        if not examples:
-            raise UsageError(f"split {split!r} of {cfg.corpus!r} has no examples")
-        labels = [int(y) for _, y in examples]
-        sequences = tok.encode_batch([t for t, _ in examples])
-        ds, _ = classification_datasets(sequences, labels, max_len=cfg.max_len, batch_size=cfg.batch_size,
-                                        shuffle=False, validation_fraction=0.0)
-        n_classes = int(bundle.config.get("num_classes") or model.output_shape[-1])
-        confusion = np.zeros((n_classes, n_classes), dtype=np.int64)
-        nll = 0.0
-        count = 0
-        for x, y in _batches(ds):
-            probs = np.asarray(model(x, training=False), dtype=np.float64)
-            y = np.asarray(y).astype(np.int64).reshape(-1)
-            pred = probs.argmax(axis=-1)
-            p_true = np.clip(probs[np.arange(len(y)), np.clip(y, 0, n_classes - 1)], 1e-12, 1.0)
-            nll += float(-np.log(p_true).sum())
-            for t, p in zip(y, pred):
-                if 0 <= t < n_classes:
-                    confusion[t, p] += 1
-            count += len(y)
-        return {
-            "task": "classifier",
-            "split": split,
-            "examples": count,
-            "accuracy": float(np.trace(confusion) / max(count, 1)),
-            "loss": nll / max(count, 1),
-            "confusion": confusion.tolist(),
-            "label_names": bundle.label_names or [str(i) for i in range(n_classes)],
-        }
-
+    corpus = _get_corpus(str(bundle.config.get("corpus", cfg.corpus)))
+    splits = tuple(getattr(corpus, "splits", ("train",)))
     import keras
 
     if split != "train" and split in splits:
@@ -807,6 +824,42 @@ def evaluate(bundle: Bundle, *, split: str = "test", limit: int | None = None) -
             **generator_metrics(loss, len(ids), len(text))}
 
 
+def evaluate_ensemble(bundles: list[Bundle], *, split: str = "test", limit: int | None = None) -> dict:
+    """Score classifiers together: each reads the texts with its own tokenizer, their class probabilities are
+    averaged, and the average is scored like one model.
+
+    Models that see the text differently (morphemes, syllables, jamo) make different mistakes, so the average is
+    usually better than the best of them. All must be classifiers of the same corpus with the same labels; the
+    result also lists each member's own accuracy.
+    """
+    if not bundles:
+        raise UsageError("an ensemble needs at least one model")
+    if limit is not None and limit < 1:
+        raise UsageError(f"--limit must be ≥ 1, got {limit}")
+    for b in bundles:
+        if b.task != "classifier":
+            raise UsageError(f"model {b.name!r} is a {b.task}; only classifiers can be combined")
+    first = bundles[0]
+    corpus = str(first.config.get("corpus"))
+    for b in bundles[1:]:
+        if str(b.config.get("corpus")) != corpus:
+            raise UsageError(f"models {first.name!r} and {b.name!r} were trained on different corpora "
+                             f"({corpus} vs {b.config.get('corpus')}); their labels need not agree")
+        if b.label_names != first.label_names:
+            raise UsageError(f"models {first.name!r} and {b.name!r} have different labels "
+                             f"({first.label_names} vs {b.label_names})")
+    examples = _classifier_examples(first, split, limit)
+    texts, labels = [t for t, _ in examples], [y for _, y in examples]
+    total = None
+    members = []
+    for b in bundles:
+        probs = _class_probabilities(b, texts)
+        members.append({"model": b.name, "accuracy": _classification_metrics(probs, labels, split, [])["accuracy"]})
+        total = probs if total is None else total + probs
+    result = _classification_metrics(total / len(bundles), labels, split, first.label_names)
+    return {**result, "members": members}
+
+
 def train_config_from_bundle(bundle: Bundle) -> TrainConfig:
     """The TrainConfig a bundle was trained with (defaults for anything an older bundle lacks)."""
     return TrainConfig.from_dict(dict(bundle.config.get("hyperparameters") or {}))
@@ -814,5 +867,5 @@ def train_config_from_bundle(bundle: Bundle) -> TrainConfig:
 
 __all__ = [
     "TrainConfig", "DataProgress", "TrainStarted", "BatchEnded", "EpochEnded", "SampleWritten", "CheckpointSaved", "TrainFinished",
-    "Event", "train", "evaluate", "make_strategy", "build_model", "generator_metrics", "split_tail",
+    "Event", "train", "evaluate", "evaluate_ensemble", "make_strategy", "build_model", "generator_metrics", "split_tail",
 ]

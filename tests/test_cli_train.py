@@ -105,3 +105,10 @@ def test_classifier_cli_and_confusion(capsys: pytest.CaptureFixture) -> None:
     assert main(["evaluate", "cls", "--split", "train", "--limit", "50"]) == 0
     out = capsys.readouterr().out
     assert "confusion matrix" in out and "accuracy" in out
+    # two names: one ensemble, each member's accuracy listed
+    assert main(["evaluate", "cls", "cls", "--split", "train", "--limit", "50", "--json"]) == 0
+    both = json.loads(capsys.readouterr().out)
+    assert both["model"] == "cls + cls" and len(both["members"]) == 2
+    assert both["accuracy"] == both["members"][0]["accuracy"]
+    assert main(["evaluate", "cls", "cls", "--split", "train", "--limit", "50"]) == 0
+    assert "each member alone" in capsys.readouterr().out

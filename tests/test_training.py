@@ -216,6 +216,36 @@ def test_classifier_trains_and_evaluates(tmp_path: Path) -> None:
         evaluate(bundle, split="test")
 
 
+def test_ensemble_averages_the_members_probabilities(trained, tmp_path: Path) -> None:
+    import numpy as np
+
+    from hangul_rnn.corpora import get_corpus
+    from hangul_rnn.training import _class_probabilities, evaluate_ensemble
+
+    corpus = f"tsv:{SAMPLES / 'nsmc_sample.tsv'}"
+    members = []
+    for level in ("syllable", "jamo"):
+        config = TrainConfig(task="classifier", corpus=corpus, level=level, cell="gru", units=8, embedding_dim=8,
+                             max_len=40, batch_size=32, epochs=1, validation_fraction=0.2, patience=0)
+        members.append(load_bundle(train(config, name=level, models_root=tmp_path).path))
+    result = evaluate_ensemble(members, split="train", limit=80)
+    alone = [evaluate(m, split="train", limit=80) for m in members]
+    assert [m["accuracy"] for m in result["members"]] == [a["accuracy"] for a in alone]
+    assert [m["model"] for m in result["members"]] == ["syllable", "jamo"]
+    assert result["examples"] == 80 and sum(map(sum, result["confusion"])) == 80
+    examples = list(get_corpus(corpus).examples("train"))[:80]
+    texts, labels = [t for t, _ in examples], np.asarray([y for _, y in examples])
+    mean = (_class_probabilities(members[0], texts) + _class_probabilities(members[1], texts)) / 2
+    assert result["accuracy"] == pytest.approx(float((mean.argmax(-1) == labels).mean()))
+    # One model is an ensemble of one; a generator or a different corpus cannot join.
+    assert evaluate_ensemble(members[:1], split="train", limit=80)["accuracy"] == alone[0]["accuracy"]
+    generator, _, _ = trained
+    with pytest.raises(UsageError, match="only classifiers"):
+        evaluate_ensemble([members[0], generator], split="train")
+    with pytest.raises(UsageError, match="at least one"):
+        evaluate_ensemble([], split="train")
+
+
 @pytest.mark.parametrize(
     "overrides, match",
     [

@@ -1,4 +1,8 @@
-"""``hangul-rnn evaluate NAME``: score a trained bundle on held-out data and print its metrics."""
+"""``hangul-rnn evaluate NAME [NAME ...]``: score a trained bundle on held-out data and print its metrics.
+
+Several classifier names are scored as one ensemble (their class probabilities averaged), with each member's own
+accuracy listed beside the ensemble's.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,8 @@ from hangul_rnn.commands._console import err_console, out_console
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("evaluate", help="score a trained model on held-out data")
-    parser.add_argument("model", help="installed model name or bundle folder")
+    parser.add_argument("model", nargs="+",
+                        help="installed model name or bundle folder; several classifiers are scored as an ensemble")
     parser.add_argument("--split", default="test",
                         help="corpus split (default test; generators without one use the validation tail)")
     parser.add_argument("--limit", type=int, default=None, help="first N documents only")
@@ -22,21 +27,28 @@ def _evaluate(args: argparse.Namespace) -> int:
     from rich.table import Table
 
     from hangul_rnn.bundle import load_bundle
-    from hangul_rnn.training import evaluate
+    from hangul_rnn.training import evaluate, evaluate_ensemble
 
-    with err_console.status(f"loading {args.model} …"):
-        bundle = load_bundle(args.model)
-    with err_console.status(f"evaluating {bundle.name} on {args.split} …"):
-        result = evaluate(bundle, split=args.split, limit=args.limit)
+    bundles = []
+    for name in args.model:
+        with err_console.status(f"loading {name} …"):
+            bundles.append(load_bundle(name))
+    title = " + ".join(b.name for b in bundles)
+    with err_console.status(f"evaluating {title} on {args.split} …"):
+        if len(bundles) == 1:
+            result = evaluate(bundles[0], split=args.split, limit=args.limit)
+        else:
+            result = evaluate_ensemble(bundles, split=args.split, limit=args.limit)
     if args.json:
-        print(json.dumps({"model": bundle.name, **result}, ensure_ascii=False, indent=2))
+        print(json.dumps({"model": title, **result}, ensure_ascii=False, indent=2))
         return 0
 
-    table = Table(title=f"{bundle.name} ({bundle.task}) on {result['split']}")
+    kind = bundles[0].task if len(bundles) == 1 else f"ensemble of {len(bundles)}"
+    table = Table(title=f"{title} ({kind}) on {result['split']}")
     table.add_column("metric")
     table.add_column("value", justify="right")
     for key, value in result.items():
-        if key in ("confusion", "label_names", "task", "split"):
+        if key in ("confusion", "label_names", "task", "split", "members"):
             continue
         table.add_row(key.replace("_", " "), f"{value:,.4f}" if isinstance(value, float) else f"{value:,}")
     out_console.print(table)
@@ -50,4 +62,11 @@ def _evaluate(args: argparse.Namespace) -> int:
         for name, row in zip(names, result["confusion"]):
             matrix.add_row(str(name), *(f"{n:,}" for n in row))
         out_console.print(matrix)
+    if "members" in result:
+        members = Table(title="each member alone")
+        members.add_column("model")
+        members.add_column("accuracy", justify="right")
+        for m in result["members"]:
+            members.add_row(m["model"], f"{m['accuracy']:.4f}")
+        out_console.print(members)
     return 0
