@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any, Union
 
 from hangul_rnn.bundle import Bundle, check_name, load_bundle, save_bundle
-from hangul_rnn.errors import UsageError
+from hangul_rnn.errors import HangulRNNError, UsageError
 
 TASKS = ("generator", "classifier")
 LEVELS = ("jamo", "syllable", "word")
@@ -544,6 +544,24 @@ def _carry_optimizer_state(old_model, model) -> bool:
     return True
 
 
+def _peer_failure(exc: BaseException) -> str | None:
+    """A one-line reason when ``exc`` means another worker or device of the run went away, else None.
+
+    Under ``multiworker`` a worker stopped with Ctrl-C, killed or cut off leaves the others waiting in an
+    all-reduce until TensorFlow's health check (about a minute) aborts it with one of these errors. That is a
+    stopped run, not a crash: the last complete epoch is on disk and ``--resume`` continues it.
+    """
+    import tensorflow as tf
+
+    kinds = (tf.errors.UnavailableError, tf.errors.CancelledError, tf.errors.DeadlineExceededError,
+             tf.errors.AbortedError)
+    if not isinstance(exc, kinds):
+        return None
+    first = (getattr(exc, "message", None) or str(exc)).strip().splitlines()
+    detail = first[0][:160] if first else type(exc).__name__
+    return f"a worker or device of the run stopped answering ({type(exc).__name__}: {detail})"
+
+
 def _is_chief(strategy) -> bool:
     """True unless ``strategy`` is multi-worker and this process is not its chief (worker 0 when none is named)."""
     resolver = getattr(strategy, "cluster_resolver", None)
@@ -614,12 +632,6 @@ def train(
     # The strategy comes first: MultiWorkerMirroredStrategy configures collective ops, which TF refuses once the
     # process has run anything (loading a bundle to resume, seeding, building the data tensors).
     strategy = make_strategy(config.strategy)
-    if not _is_chief(strategy) and not resume:
-        # Every worker runs this function and saves checkpoints; only the chief's bundle is kept (DESIGN §4).
-        import tempfile
-
-        root = Path(tempfile.mkdtemp(prefix="hangul-rnn-worker-"))
-        path = root / name
 
     tokenizer = None
     history: dict[str, list[float]] = {}
@@ -643,6 +655,14 @@ def train(
         created = old.config.get("created")
     elif path.exists() and not overwrite:
         raise UsageError(f"a model named {name!r} already exists; use --resume to continue it or pick another --name")
+    if not _is_chief(strategy):
+        # Every worker runs this function and saves checkpoints; only the chief's bundle is kept (DESIGN §4). The
+        # others resume from the bundle as they see it (a shared folder, or a copy) but write elsewhere, so they
+        # never race the chief for the same files.
+        import tempfile
+
+        root = Path(tempfile.mkdtemp(prefix="hangul-rnn-worker-"))
+        path = root / name
 
     import keras
 
@@ -693,11 +713,17 @@ def train(
                       data.train_tokens, data.val_tokens))
 
     interrupted = False
+    peer_failure: str | None = None
     if not (cancel is not None and cancel.is_set()):
         try:
             model.fit(data.train_ds, validation_data=data.val_ds, epochs=initial_epoch + cfg.epochs,
                       initial_epoch=initial_epoch, callbacks=callbacks, verbose=0, shuffle=False)
         except KeyboardInterrupt:
+            interrupted = True
+        except Exception as exc:
+            peer_failure = _peer_failure(exc)
+            if peer_failure is None:
+                raise
             interrupted = True
     else:
         interrupted = True
@@ -707,6 +733,10 @@ def train(
     if cancelled:
         saved_path = path if path.is_dir() and state["saved"] else None
         emit(TrainFinished(saved_path, state["epochs_done"], False, True))
+        if peer_failure is not None:
+            kept = (f"epoch {state['epochs_done']} is kept in {saved_path}" if saved_path is not None
+                    else "no epoch had completed, nothing was saved")
+            raise HangulRNNError(f"training stopped: {peer_failure}; {kept}; start every worker again with --resume")
         if saved_path is not None:
             return load_bundle(saved_path)
         return bundle_for()

@@ -2,13 +2,15 @@
 
 Each worker is a fresh Python process (MultiWorkerMirroredStrategy must be created before TensorFlow runs anything
 in the process) with its own ``TF_CONFIG``; worker 0 is the chief and the only one whose bundle lands in its models
-folder. Both must exit 0 within the timeout; the processes are killed whatever happens.
+folder. Both must exit 0 within the timeout; the processes are killed whatever happens. The same pair then resumes
+the run for one more epoch.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -27,11 +29,11 @@ WORKER = r"""
 import json, sys
 from hangul_rnn.training import TrainConfig, train
 
-corpus, root = sys.argv[1], sys.argv[2]
+corpus, root, epochs, resume = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4] == "resume"
 cfg = TrainConfig(task="generator", corpus="text:" + corpus, level="syllable", cell="gru", units=16,
-                  embedding_dim=8, seq_len=20, batch_size=16, epochs=2, learning_rate=1e-2,
+                  embedding_dim=8, seq_len=20, batch_size=16, epochs=epochs, learning_rate=1e-2,
                   validation_fraction=0.1, sample_chars=5, patience=0, strategy="multiworker")
-bundle = train(cfg, name="mw", models_root=root)
+bundle = train(cfg, name="mw", models_root=root, resume=resume)
 print("RESULT " + json.dumps({"path": str(bundle.path), "loss": bundle.history["loss"],
                               "val_loss": bundle.metrics.get("val_loss")}), flush=True)
 """
@@ -56,16 +58,10 @@ def _result(out: str) -> dict:
     return json.loads(lines[-1][len("RESULT "):])
 
 
-@pytest.mark.slow
-@pytest.mark.ci
-def test_two_local_workers_train_one_generator(tmp_path: Path) -> None:
-    lines = (SAMPLES / "annals_sample.txt").read_text(encoding="utf-8").splitlines()[:50]
-    corpus = tmp_path / "small.txt"
-    corpus.write_text("\n".join(lines) + "\n", encoding="utf-8")
+def _run_workers(tmp_path: Path, corpus: Path, roots: list[Path], epochs: int, mode: str) -> tuple[dict, dict]:
+    """Start two workers on fresh loopback ports, wait for both, and return their RESULT lines (chief first)."""
     ports = _free_ports(2)
     cluster = {"worker": [f"127.0.0.1:{p}" for p in ports]}
-    roots = [tmp_path / f"models{i}" for i in range(2)]
-
     procs: list[subprocess.Popen] = []
     outputs: list[str] = ["", ""]
     try:
@@ -73,8 +69,9 @@ def test_two_local_workers_train_one_generator(tmp_path: Path) -> None:
             env = dict(os.environ, TF_CONFIG=json.dumps({"cluster": cluster, "task": {"type": "worker", "index": i}}),
                        TF_CPP_MIN_LOG_LEVEL="2", CUDA_VISIBLE_DEVICES="",
                        PYTHONPATH=os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])))
-            procs.append(subprocess.Popen([sys.executable, "-c", WORKER, str(corpus), str(roots[i])], env=env,
-                                          cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True))
+            procs.append(subprocess.Popen([sys.executable, "-c", WORKER, str(corpus), str(roots[i]), str(epochs), mode],
+                                          env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                          text=True))
         deadline = time.monotonic() + TIMEOUT_S
         for i, proc in enumerate(procs):
             try:
@@ -89,10 +86,20 @@ def test_two_local_workers_train_one_generator(tmp_path: Path) -> None:
                 proc.communicate(timeout=10)
             except (subprocess.TimeoutExpired, ValueError):
                 pass
-
     for i, proc in enumerate(procs):
         assert proc.returncode == 0, f"worker {i} exited {proc.returncode}:\n{outputs[i][-3000:]}"
-    chief, other = _result(outputs[0]), _result(outputs[1])
+    return _result(outputs[0]), _result(outputs[1])
+
+
+@pytest.mark.slow
+@pytest.mark.ci
+def test_two_local_workers_train_one_generator_and_resume_it(tmp_path: Path) -> None:
+    lines = (SAMPLES / "annals_sample.txt").read_text(encoding="utf-8").splitlines()[:50]
+    corpus = tmp_path / "small.txt"
+    corpus.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    roots = [tmp_path / f"models{i}" for i in range(2)]
+
+    chief, other = _run_workers(tmp_path, corpus, roots, 2, "new")
     # the chief's bundle is in its models folder; the other worker's checkpoints went to a temporary folder
     assert Path(chief["path"]) == roots[0] / "mw"
     assert not (roots[1] / "mw").exists() and Path(other["path"]) != roots[1] / "mw"
@@ -104,3 +111,14 @@ def test_two_local_workers_train_one_generator(tmp_path: Path) -> None:
     assert bundle.task == "generator" and bundle.metrics["epochs_done"] == 2
     assert bundle.config["hyperparameters"]["strategy"] == "multiworker"
     assert bundle.history["loss"] == pytest.approx(chief["loss"])
+
+    # Resume: every worker must see the bundle (here a copy stands in for a shared folder); the copy is read,
+    # never written, and the chief's bundle gains the third epoch.
+    shutil.copytree(roots[0] / "mw", roots[1] / "mw")
+    copy_before = (roots[1] / "mw" / "model.keras").read_bytes()
+    chief, other = _run_workers(tmp_path, corpus, roots, 1, "resume")
+    assert Path(chief["path"]) == roots[0] / "mw"
+    assert len(chief["loss"]) == 3 and chief["loss"][:2] == pytest.approx(bundle.history["loss"])
+    assert chief["loss"] == pytest.approx(other["loss"], rel=1e-5)
+    assert load_bundle(roots[0] / "mw").metrics["epochs_done"] == 3
+    assert (roots[1] / "mw" / "model.keras").read_bytes() == copy_before

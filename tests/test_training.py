@@ -140,6 +140,39 @@ def test_resume_keeps_optimizer_state_but_takes_the_new_learning_rate(trained, t
     assert float(after.learning_rate.numpy()) == pytest.approx(5e-3)
 
 
+def test_a_lost_worker_stops_the_run_with_one_line_and_keeps_the_checkpoint(trained, text_file: Path,
+                                                                             tmp_path: Path, monkeypatch) -> None:
+    """What a worker sees when another worker of a multiworker run is stopped: the all-reduce aborts."""
+    import keras
+    import tensorflow as tf
+
+    from hangul_rnn.errors import HangulRNNError
+
+    _, _, root = trained
+    shutil.copytree(root / "gen", tmp_path / "gen")
+    before = (tmp_path / "gen" / "model.keras").read_bytes()
+
+    def lost_peer(self, *args, **kwargs):
+        raise tf.errors.UnavailableError(None, None, "Collective ops is aborted by: peer worker 1 is down\nmore")
+
+    monkeypatch.setattr(keras.Model, "fit", lost_peer)
+    events: list = []
+    with pytest.raises(HangulRNNError) as info:
+        train(gen_config(text_file, epochs=1), name="gen", resume=True, on_event=events.append, models_root=tmp_path)
+    message = str(info.value)
+    assert "\n" not in message and "peer worker 1 is down" in message
+    assert "epoch 2 is kept" in message and "--resume" in message
+    assert isinstance(events[-1], TrainFinished) and events[-1].cancelled
+    assert (tmp_path / "gen" / "model.keras").read_bytes() == before
+
+    def plain_bug(self, *args, **kwargs):
+        raise ValueError("a real bug")
+
+    monkeypatch.setattr(keras.Model, "fit", plain_bug)
+    with pytest.raises(ValueError, match="a real bug"):  # other errors are not dressed up as a lost worker
+        train(gen_config(text_file, epochs=1), name="gen", resume=True, models_root=tmp_path)
+
+
 def test_carry_optimizer_state_copies_moments_and_skips_mismatches(trained) -> None:
     import keras
     import numpy as np
