@@ -65,7 +65,7 @@ def download(
 
     ``retries`` is the number of extra attempts after a network error, with exponential ``backoff`` seconds between
     them; each attempt resumes from the ``.part`` file. HTTP 4xx answers (other than 408/429) are not retried: the
-    URL is wrong, and asking again will not fix it. Raises :class:`CorpusError` when the file could not be fetched
+    URL is wrong, and asking again will not fix it; nor is a local write failure (disk full, no permission). Raises :class:`CorpusError` when the file could not be fetched
     (the ``.part`` file is kept so the next run resumes) and :class:`ChecksumError` when it arrived but does not match
     (the ``.part`` file is deleted).
     """
@@ -107,6 +107,32 @@ def _verify_part(part: Path, dest: Path, *, sha256: str | None, size: int | None
                 f"corpus file {dest.name}: sha256 mismatch (expected {sha256.lower()}, got {got}); "
                 "the download was deleted, try again"
             )
+
+
+def _disk_error(part: Path, exc: OSError) -> CorpusError:
+    """A local write failure (disk full, no permission) is not a network error: retrying cannot help."""
+    kept = part.stat().st_size if part.exists() else 0
+    reason = exc.strerror or str(exc)
+    return CorpusError(f"cannot write {part} ({reason}); {kept:,} bytes downloaded so far are kept there, "
+                       "free some space or fix the folder and run the command again to resume")
+
+
+def _open_part(part: Path, *, append: bool):
+    try:
+        return open(part, "ab" if append else "wb")
+    except OSError as exc:
+        raise _disk_error(part, exc) from None
+
+
+def _write(out, chunk: bytes, part: Path) -> None:
+    try:
+        out.write(chunk)
+    except OSError as exc:
+        try:
+            out.flush()  # keep whatever fitted, so the next run resumes after it
+        except OSError:
+            pass
+        raise _disk_error(part, exc) from None
 
 
 def _fetch(url: str, part: Path, *, size: int | None, progress: Progress | None, timeout: float) -> None:
@@ -153,11 +179,11 @@ def _fetch(url: str, part: Path, *, size: int | None, progress: Progress | None,
         received = 0
         try:
             # A server that ignores Range answers 200 with the whole file: rewrite the part from byte 0.
-            with open(part, "ab" if offset else "wb") as out:
+            with _open_part(part, append=bool(offset)) as out:
                 if progress is not None:
                     progress(offset, total)
                 while chunk := response.read(_CHUNK):
-                    out.write(chunk)
+                    _write(out, chunk, part)
                     received += len(chunk)
                     if progress is not None:
                         progress(offset + received, total)

@@ -135,6 +135,46 @@ def test_complete_part_is_verified_without_refetching(server: _Server, tmp_path:
     assert dest.read_bytes() == PAYLOAD and server.requests == []
 
 
+def test_full_disk_is_not_retried_and_keeps_what_fitted(server: _Server, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+
+    real_open_part = dl._open_part
+
+    class FullDisk:
+        """The part file on a disk that fills up after 10,000 bytes."""
+
+        def __init__(self, f) -> None:
+            self.f = f
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            self.f.close()
+
+        def write(self, chunk: bytes) -> int:
+            room = 10_000 - self.f.tell()
+            if len(chunk) > room:
+                self.f.write(chunk[:room])
+                raise OSError(errno.ENOSPC, "No space left on device")
+            return self.f.write(chunk)
+
+        def flush(self) -> None:
+            self.f.flush()
+
+    monkeypatch.setattr(dl, "_open_part", lambda part, append: FullDisk(real_open_part(part, append=append)))
+    dest = tmp_path / "corpus.txt"
+    with pytest.raises(CorpusError, match=r"No space left on device.*10,000 bytes .* kept") as info:
+        dl.download(server.url, dest, sha256=PAYLOAD_SHA, size=len(PAYLOAD), backoff=0)
+    assert "\n" not in str(info.value)
+    assert len(server.requests) == 1  # a local write failure is not retried like a network error
+    assert dl.part_path(dest).read_bytes() == PAYLOAD[:10_000]
+    monkeypatch.setattr(dl, "_open_part", real_open_part)  # space freed: the next run resumes
+    dl.download(server.url, dest, sha256=PAYLOAD_SHA, size=len(PAYLOAD))
+    assert dest.read_bytes() == PAYLOAD and server.requests[-1].get("Range") == "bytes=10000-"
+
+
 def test_http_404_is_not_retried(server: _Server, tmp_path: Path) -> None:
     with pytest.raises(CorpusError, match="HTTP 404"):
         dl.download(server.url.replace("/file", "/missing"), tmp_path / "x.txt", sha256=None, size=None, backoff=0)
