@@ -757,12 +757,27 @@ def _batches(ds) -> Iterator[tuple[Any, Any]]:
         yield x, y
 
 
+#: The pseudo-split ``evaluate`` knows besides a corpus's own: the share of ``train`` a model held out.
+VALIDATION = "validation"
+
+
 def _classifier_examples(bundle: Bundle, split: str, limit: int | None) -> list[tuple[str, int]]:
+    """The labelled examples of ``split``; ``"validation"`` is the exact hold-out the bundle was trained beside."""
     cfg = train_config_from_bundle(bundle)
     corpus = _get_corpus(str(bundle.config.get("corpus", cfg.corpus)))
     splits = tuple(getattr(corpus, "splits", ("train",)))
+    if split == VALIDATION:
+        if not cfg.validation_fraction:
+            raise UsageError(f"model {bundle.name!r} was trained without a validation hold-out")
+        from hangul_rnn.windows import validation_split
+
+        train_examples = list(islice(corpus.examples("train"), cfg.limit))
+        val_idx, _ = validation_split(len(train_examples), cfg.validation_fraction, cfg.seed)
+        held_out = [train_examples[i] for i in val_idx]
+        return [(t, int(y)) for t, y in islice(held_out, limit)]
     if split not in splits:
-        raise UsageError(f"corpus {cfg.corpus!r} has no split {split!r} (it has: {', '.join(splits)})")
+        raise UsageError(f"corpus {cfg.corpus!r} has no split {split!r} (it has: {', '.join(splits)}, "
+                         f"or {VALIDATION})")
     examples = [(t, int(y)) for t, y in islice(corpus.examples(split), limit)]
     if not examples:
         raise UsageError(f"split {split!r} of {cfg.corpus!r} has no examples")
@@ -809,7 +824,7 @@ def evaluate(bundle: Bundle, *, split: str = "test", limit: int | None = None) -
     """Score a bundle on held-out data.
 
     Classifiers: accuracy, loss and confusion matrix (rows = true label, columns = predicted) on the corpus's
-    ``split``. Generators: loss, perplexity, bits per token and per character on ``split`` where the corpus has it
+    ``split``, or on ``"validation"``, the examples held out of ``train`` while training. Generators: loss, perplexity, bits per token and per character on ``split`` where the corpus has it
     (and it is not ``train``), else on the validation tail of the training text, cut as in training.
     """
     import numpy as np
@@ -854,6 +869,11 @@ def evaluate(bundle: Bundle, *, split: str = "test", limit: int | None = None) -
             **generator_metrics(loss, len(ids), len(text))}
 
 
+def _hold_out(bundle: Bundle) -> tuple:
+    cfg = train_config_from_bundle(bundle)
+    return cfg.seed, cfg.validation_fraction, cfg.limit
+
+
 def evaluate_ensemble(bundles: list[Bundle], *, split: str = "test", limit: int | None = None) -> dict:
     """Score classifiers together: each reads the texts with its own tokenizer, their class probabilities are
     averaged, and the average is scored like one model.
@@ -878,6 +898,9 @@ def evaluate_ensemble(bundles: list[Bundle], *, split: str = "test", limit: int 
         if b.label_names != first.label_names:
             raise UsageError(f"models {first.name!r} and {b.name!r} have different labels "
                              f"({first.label_names} vs {b.label_names})")
+        if split == VALIDATION and _hold_out(b) != _hold_out(first):
+            raise UsageError(f"models {first.name!r} and {b.name!r} held out different validation examples "
+                             "(seed, validation share or limit differ): one was trained on the other's")
     examples = _classifier_examples(first, split, limit)
     texts, labels = [t for t, _ in examples], [y for _, y in examples]
     total = None

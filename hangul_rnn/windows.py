@@ -324,6 +324,17 @@ def _classification_dataset(
     return ds.prefetch(AUTOTUNE)
 
 
+def validation_split(n: int, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Indices of the held-out examples (sorted) and of the training examples (in shuffled order) among ``n``.
+
+    One function for both sides of the split, so ``evaluate --split validation`` scores exactly the examples a
+    classifier was selected on and never one it was trained on.
+    """
+    n_val = int(round(n * fraction))
+    order = np.random.default_rng(seed).permutation(n)
+    return np.sort(order[:n_val]), order[n_val:]
+
+
 def classification_datasets(
     sequences: Sequence[Sequence[int]],
     labels: Sequence[int] | np.ndarray,
@@ -372,8 +383,7 @@ def classification_datasets(
     common = dict(max_len=max_len, batch_size=batch_size, padding=padding, truncating=truncating, bucket=bucket)
     if not n_val:
         return _classification_dataset(seqs, y, shuffle=shuffle, seed=seed, **common), None
-    order = np.random.default_rng(seed).permutation(n)
-    val_idx, train_idx = np.sort(order[:n_val]), order[n_val:]
+    val_idx, train_idx = validation_split(n, validation_fraction, seed)
     train = _classification_dataset(
         [seqs[i] for i in train_idx], y[train_idx], shuffle=shuffle, seed=seed, **common
     )

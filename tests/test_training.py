@@ -270,6 +270,17 @@ def test_ensemble_averages_the_members_probabilities(trained, tmp_path: Path) ->
     texts, labels = [t for t, _ in examples], np.asarray([y for _, y in examples])
     mean = (_class_probabilities(members[0], texts) + _class_probabilities(members[1], texts)) / 2
     assert result["accuracy"] == pytest.approx(float((mean.argmax(-1) == labels).mean()))
+    # The validation hold-out is the one training kept aside: its accuracy is the one training reported.
+    on_val = [evaluate(m, split="validation") for m in members]
+    assert [r["examples"] for r in on_val] == [40, 40]
+    assert on_val[0]["accuracy"] == pytest.approx(members[0].history["val_accuracy"][-1], abs=1e-6)
+    assert evaluate_ensemble(members, split="validation")["examples"] == 40
+    other_seed = TrainConfig(task="classifier", corpus=corpus, level="syllable", cell="gru", units=8, embedding_dim=8,
+                             max_len=40, batch_size=32, epochs=1, validation_fraction=0.2, patience=0, seed=2)
+    reseeded = load_bundle(train(other_seed, name="reseeded", models_root=tmp_path).path)
+    with pytest.raises(UsageError, match="held out different validation examples"):
+        evaluate_ensemble([members[0], reseeded], split="validation")
+    assert evaluate_ensemble([members[0], reseeded], split="train", limit=10)["examples"] == 10
     # One model is an ensemble of one; a generator or a different corpus cannot join.
     assert evaluate_ensemble(members[:1], split="train", limit=80)["accuracy"] == alone[0]["accuracy"]
     generator, _, _ = trained

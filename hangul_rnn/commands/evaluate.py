@@ -17,7 +17,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("model", nargs="+",
                         help="installed model name or bundle folder; several classifiers are scored as an ensemble")
     parser.add_argument("--split", default="test",
-                        help="corpus split (default test; generators without one use the validation tail)")
+                        help="corpus split (default test), or validation: the share of train held out while "
+                             "training (generators without a test split always use their validation tail)")
     parser.add_argument("--limit", type=int, default=None, help="first N documents only")
     parser.add_argument("--json", action="store_true", help="print JSON for scripts")
     parser.set_defaults(handler=_evaluate)
