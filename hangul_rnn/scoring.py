@@ -21,7 +21,7 @@ import numpy as np
 
 from hangul_rnn.errors import UsageError
 
-__all__ = ["Explanation", "Score", "explain", "positive_index", "score", "score_batch"]
+__all__ = ["Ensemble", "Explanation", "Score", "explain", "positive_index", "probabilities", "score", "score_batch"]
 
 _WORD_RE = re.compile(r"\S+")
 _POSITIVE_NAMES = ("positive", "pos", "긍정", "1")
@@ -59,6 +59,40 @@ class Explanation:
     baseline: float
 
 
+class Ensemble:
+    """Several classifiers scored as one: each reads the text with its own tokenizer and their class probabilities
+    are averaged.
+
+    Models that see a review differently (all morphemes, content morphemes, 5-character words, syllables) make
+    different mistakes, so on NSMC the average beats its best member by about a point. Every function here that
+    takes a bundle takes an ``Ensemble`` too. Members must be classifiers with the same labels.
+    """
+
+    task = "classifier"
+
+    def __init__(self, members: Sequence[Any]) -> None:
+        members = list(members)
+        if not members:
+            raise UsageError("an ensemble needs at least one model")
+        for m in members:
+            _check_classifier(m)
+        names = [_config_value(m, "label_names", None) for m in members]
+        for m, n in zip(members[1:], names[1:]):
+            if n != names[0]:
+                raise UsageError(f"models {_name(members[0])!r} and {_name(m)!r} have different labels "
+                                 f"({names[0]} vs {n}); they cannot be averaged")
+        self.members = members
+        self.config = {"label_names": names[0]}
+
+    @property
+    def name(self) -> str:
+        return " + ".join(_name(m) for m in self.members)
+
+
+def _name(bundle: Any) -> str:
+    return str(getattr(bundle, "name", "") or "model")
+
+
 # --------------------------------------------------------------------------------------------------- helpers
 
 
@@ -74,6 +108,8 @@ def _config_value(bundle: Any, key: str, default: Any) -> Any:
 
 
 def _check_classifier(bundle: Any) -> None:
+    if isinstance(bundle, Ensemble):
+        return  # its members were checked when it was made
     task = getattr(bundle, "task", None)
     if task and task != "classifier":
         name = getattr(bundle, "name", "") or "this model"
@@ -134,17 +170,29 @@ def _probabilities(bundle: Any, id_lists: list[list[int]]) -> np.ndarray:
     return probs / probs.sum(axis=1, keepdims=True)
 
 
+def probabilities(source: Any, texts: Sequence[str]) -> np.ndarray:
+    """Class probabilities ``[N, C]`` of raw texts (an empty text scores as empty input, it is not an error here)
+    from a bundle, or the mean over an :class:`Ensemble`'s members."""
+    texts = list(texts)
+    if isinstance(source, Ensemble):
+        return sum(probabilities(m, texts) for m in source.members) / len(source.members)
+    todo = [i for i, t in enumerate(texts) if t]
+    ids: list[list[int]] = [[] for _ in texts]
+    for i, encoded in zip(todo, source.tokenizer.encode_batch([texts[i] for i in todo])):
+        ids[i] = encoded
+    return _probabilities(source, ids)
+
+
 def _score_row(row: np.ndarray, names: list[str]) -> Score:
     label_id = int(np.argmax(row))
     return Score(names[label_id], label_id, {n: float(p) for n, p in zip(names, row)})
 
 
-def _encode(bundle: Any, texts: Sequence[str]) -> list[list[int]]:
+def _check_texts(texts: Sequence[str]) -> None:
     for i, text in enumerate(texts):
         if not isinstance(text, str) or not text.strip():
             where = "" if len(texts) == 1 else f" (text {i + 1})"
             raise UsageError(f"nothing to score: the text is empty{where}")
-    return bundle.tokenizer.encode_batch(list(texts))
 
 
 # --------------------------------------------------------------------------------------------------- public API
@@ -161,7 +209,8 @@ def score_batch(bundle: Any, texts: Sequence[str]) -> list[Score]:
     texts = list(texts)
     if not texts:
         return []
-    probs = _probabilities(bundle, _encode(bundle, texts))
+    _check_texts(texts)
+    probs = probabilities(bundle, texts)
     names = _label_names(bundle, probs.shape[1])
     return [_score_row(row, names) for row in probs]
 
@@ -178,8 +227,7 @@ def explain(bundle: Any, text: str) -> Explanation:
     matches = list(_WORD_RE.finditer(text))
     words = [m.group() for m in matches]
     prefixes = [text[: m.end()] for m in matches[:-1]] + [text]
-    id_lists = [[]] + bundle.tokenizer.encode_batch(prefixes)
-    probs = _probabilities(bundle, id_lists)
+    probs = probabilities(bundle, ["", *prefixes])
     names = _label_names(bundle, probs.shape[1])
     target = positive_index(names)
     curve = probs[:, target]

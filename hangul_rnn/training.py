@@ -784,20 +784,6 @@ def _classifier_examples(bundle: Bundle, split: str, limit: int | None) -> list[
     return examples
 
 
-def _class_probabilities(bundle: Bundle, texts: list[str]):
-    """Class probabilities of every text, in order, from one pass of the bundle's own batched pipeline."""
-    import numpy as np
-
-    from hangul_rnn.windows import classification_datasets
-
-    cfg = train_config_from_bundle(bundle)
-    sequences = bundle.tokenizer.encode_batch(texts)
-    ds, _ = classification_datasets(sequences, [0] * len(sequences), max_len=cfg.max_len,
-                                    batch_size=cfg.batch_size, shuffle=False, validation_fraction=0.0)
-    parts = [np.asarray(bundle.model(x, training=False), dtype=np.float64) for x, _ in _batches(ds)]
-    return np.concatenate(parts, axis=0)
-
-
 def _classification_metrics(probs, labels: list[int], split: str, label_names: list[str]) -> dict:
     import numpy as np
 
@@ -836,8 +822,10 @@ def evaluate(bundle: Bundle, *, split: str = "test", limit: int | None = None) -
     tok = bundle.tokenizer
 
     if bundle.task == "classifier":
+        from hangul_rnn.scoring import probabilities
+
         examples = _classifier_examples(bundle, split, limit)
-        probs = _class_probabilities(bundle, [t for t, _ in examples])
+        probs = probabilities(bundle, [t for t, _ in examples])
         return _classification_metrics(probs, [y for _, y in examples], split, bundle.label_names)
 
     corpus = _get_corpus(str(bundle.config.get("corpus", cfg.corpus)))
@@ -875,41 +863,35 @@ def _hold_out(bundle: Bundle) -> tuple:
 
 
 def evaluate_ensemble(bundles: list[Bundle], *, split: str = "test", limit: int | None = None) -> dict:
-    """Score classifiers together: each reads the texts with its own tokenizer, their class probabilities are
-    averaged, and the average is scored like one model.
+    """Score classifiers together as a :class:`hangul_rnn.scoring.Ensemble` (class probabilities averaged, each
+    member reading the text with its own tokenizer) and list each member's own accuracy beside the ensemble's.
 
-    Models that see the text differently (morphemes, syllables, jamo) make different mistakes, so the average is
-    usually better than the best of them. All must be classifiers of the same corpus with the same labels; the
-    result also lists each member's own accuracy.
+    All must be classifiers of the same corpus with the same labels; on ``"validation"`` they must also have held
+    out the same examples, or one would be scored on what another was trained on.
     """
-    if not bundles:
-        raise UsageError("an ensemble needs at least one model")
+    from hangul_rnn.scoring import Ensemble, probabilities
+
     if limit is not None and limit < 1:
         raise UsageError(f"--limit must be ≥ 1, got {limit}")
     for b in bundles:
         if b.task != "classifier":
             raise UsageError(f"model {b.name!r} is a {b.task}; only classifiers can be combined")
+    ensemble = Ensemble(bundles)
     first = bundles[0]
     corpus = str(first.config.get("corpus"))
     for b in bundles[1:]:
         if str(b.config.get("corpus")) != corpus:
             raise UsageError(f"models {first.name!r} and {b.name!r} were trained on different corpora "
                              f"({corpus} vs {b.config.get('corpus')}); their labels need not agree")
-        if b.label_names != first.label_names:
-            raise UsageError(f"models {first.name!r} and {b.name!r} have different labels "
-                             f"({first.label_names} vs {b.label_names})")
         if split == VALIDATION and _hold_out(b) != _hold_out(first):
             raise UsageError(f"models {first.name!r} and {b.name!r} held out different validation examples "
                              "(seed, validation share or limit differ): one was trained on the other's")
     examples = _classifier_examples(first, split, limit)
     texts, labels = [t for t, _ in examples], [y for _, y in examples]
-    total = None
-    members = []
-    for b in bundles:
-        probs = _class_probabilities(b, texts)
-        members.append({"model": b.name, "accuracy": _classification_metrics(probs, labels, split, [])["accuracy"]})
-        total = probs if total is None else total + probs
-    result = _classification_metrics(total / len(bundles), labels, split, first.label_names)
+    member_probs = [probabilities(b, texts) for b in ensemble.members]
+    members = [{"model": b.name, "accuracy": _classification_metrics(p, labels, split, [])["accuracy"]}
+               for b, p in zip(ensemble.members, member_probs)]
+    result = _classification_metrics(sum(member_probs) / len(member_probs), labels, split, first.label_names)
     return {**result, "members": members}
 
 

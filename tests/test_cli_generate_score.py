@@ -104,6 +104,17 @@ def test_score_arguments_piped(saved, capsys):
         assert label in ("negative", "positive") and 0.5 <= float(prob) <= 1.0 and shown == text
 
 
+def test_score_with_two_models_is_their_average(saved, capsys):
+    rc, out, err = _run(capsys, "score", "--model", saved["clf"], REVIEWS[0])
+    assert rc == 0, err
+    alone = float(out.split("\t")[1])
+    rc, out, err = _run(capsys, "score", "--model", saved["clf"], "--model", saved["clf"], REVIEWS[0])
+    assert rc == 0, err
+    assert float(out.split("\t")[1]) == pytest.approx(alone, abs=1e-4)  # the same model twice: same score
+    rc, out, err = _run(capsys, "score", "--model", saved["clf"], "--model", saved["gen"], REVIEWS[0])
+    assert rc == 2 and "generator" in err and len(err.strip().splitlines()) == 1
+
+
 def test_score_lines_on_stdin(saved, capsys, monkeypatch):
     monkeypatch.setattr("sys.stdin", io.StringIO("\n".join(REVIEWS) + "\n\n"))
     rc, out, err = _run(capsys, "score", "--model", saved["clf"])

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from hangul_rnn.errors import UsageError
-from hangul_rnn.scoring import explain, positive_index, score, score_batch
+from hangul_rnn.scoring import Ensemble, explain, positive_index, probabilities, score, score_batch
 
 REVIEWS = ["재미있을 줄 알았는데 완전 실망했다", "최고의 영화 정말 재미있다", "지루하고 별로였다", "배우 연기가 좋다"]
 
@@ -111,3 +111,34 @@ def test_positive_index():
     assert positive_index(["positive", "negative"]) == 0
     assert positive_index(["0", "1"]) == 1
     assert positive_index(["a", "b", "c"]) == 1
+
+
+def test_ensemble_averages_members_that_read_the_text_their_own_way(clf):
+    syllables = _classifier_bundle("syllable", max_len=30)
+    both = Ensemble([clf, syllables])
+    assert both.name == "tiny-clf + tiny-clf"
+    expected = (probabilities(clf, REVIEWS) + probabilities(syllables, REVIEWS)) / 2
+    np.testing.assert_allclose(probabilities(both, REVIEWS), expected)
+    scores = score_batch(both, REVIEWS)
+    for s, row in zip(scores, expected):
+        assert s.probabilities["positive"] == pytest.approx(row[1])
+        assert s.label == ("positive" if row[1] > row[0] else "negative")
+    # explain works on the ensemble, and its last prefix is the whole-text score
+    e = explain(both, REVIEWS[0])
+    assert e.prefix_scores[-1] == pytest.approx(score(both, REVIEWS[0]).probabilities["positive"])
+    assert Ensemble([clf]).members == [clf]
+
+
+def test_ensemble_refuses_mixed_labels_generators_and_nothing(clf):
+    import copy
+
+    other = copy.copy(clf)
+    other.config = {**clf.config, "label_names": ["bad", "good"]}
+    with pytest.raises(UsageError, match="different labels"):
+        Ensemble([clf, other])
+    generator = copy.copy(clf)
+    generator.config = {**clf.config, "task": "generator"}
+    with pytest.raises(UsageError, match="not a classifier"):
+        Ensemble([clf, generator])
+    with pytest.raises(UsageError, match="at least one"):
+        Ensemble([])

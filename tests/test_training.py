@@ -253,7 +253,8 @@ def test_ensemble_averages_the_members_probabilities(trained, tmp_path: Path) ->
     import numpy as np
 
     from hangul_rnn.corpora import get_corpus
-    from hangul_rnn.training import _class_probabilities, evaluate_ensemble
+    from hangul_rnn.scoring import probabilities
+    from hangul_rnn.training import evaluate_ensemble
 
     corpus = f"tsv:{SAMPLES / 'nsmc_sample.tsv'}"
     members = []
@@ -268,7 +269,7 @@ def test_ensemble_averages_the_members_probabilities(trained, tmp_path: Path) ->
     assert result["examples"] == 80 and sum(map(sum, result["confusion"])) == 80
     examples = list(get_corpus(corpus).examples("train"))[:80]
     texts, labels = [t for t, _ in examples], np.asarray([y for _, y in examples])
-    mean = (_class_probabilities(members[0], texts) + _class_probabilities(members[1], texts)) / 2
+    mean = (probabilities(members[0], texts) + probabilities(members[1], texts)) / 2
     assert result["accuracy"] == pytest.approx(float((mean.argmax(-1) == labels).mean()))
     # The validation hold-out is the one training kept aside: its accuracy is the one training reported.
     on_val = [evaluate(m, split="validation") for m in members]

@@ -15,7 +15,9 @@ DEFAULT_MODEL = "nsmc-classifier"
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("score", help="classify sentences with a classifier model")
     parser.add_argument("texts", nargs="*", metavar="TEXT", help="sentences to score (default: lines on stdin)")
-    parser.add_argument("--model", default=DEFAULT_MODEL, help=f"model name or folder (default: {DEFAULT_MODEL})")
+    parser.add_argument("--model", action="append", default=None,
+                        help=f"model name or folder (default: {DEFAULT_MODEL}); give it several times to score "
+                             "with the average of several classifiers")
     parser.add_argument("--explain", action="store_true", help="show how each word moved the score")
     parser.set_defaults(handler=_score)
 
@@ -44,7 +46,14 @@ def _score(args: argparse.Namespace) -> int:
     from hangul_rnn.bundle import load_bundle, require_task
     from hangul_rnn.commands._console import out_console
 
-    bundle = require_task(load_bundle(args.model), "classifier")
+    names = args.model or [DEFAULT_MODEL]
+    bundles = [require_task(load_bundle(name), "classifier") for name in names]
+    if len(bundles) == 1:
+        bundle = bundles[0]
+    else:
+        from hangul_rnn.scoring import Ensemble
+
+        bundle = Ensemble(bundles)
     styled = out_console.is_terminal
     if args.explain:
         from hangul_rnn.scoring import explain
