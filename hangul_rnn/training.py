@@ -810,8 +810,9 @@ def evaluate(bundle: Bundle, *, split: str = "test", limit: int | None = None) -
     """Score a bundle on held-out data.
 
     Classifiers: accuracy, loss and confusion matrix (rows = true label, columns = predicted) on the corpus's
-    ``split``, or on ``"validation"``, the examples held out of ``train`` while training. Generators: loss, perplexity, bits per token and per character on ``split`` where the corpus has it
-    (and it is not ``train``), else on the validation tail of the training text, cut as in training.
+    ``split``, or on ``"validation"``, the examples held out of ``train`` while training. Generators: loss,
+    perplexity, bits per token and per character on ``split`` where the corpus has it (and it is not ``train``),
+    else on the validation tail of the training text, cut as in training.
     """
     import numpy as np
 
@@ -873,10 +874,7 @@ def evaluate_ensemble(bundles: list[Bundle], *, split: str = "test", limit: int 
 
     if limit is not None and limit < 1:
         raise UsageError(f"--limit must be ≥ 1, got {limit}")
-    for b in bundles:
-        if b.task != "classifier":
-            raise UsageError(f"model {b.name!r} is a {b.task}; only classifiers can be combined")
-    ensemble = Ensemble(bundles)
+    ensemble = Ensemble(bundles)  # checks: at least one, classifiers only, the same labels
     first = bundles[0]
     corpus = str(first.config.get("corpus"))
     for b in bundles[1:]:

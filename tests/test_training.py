@@ -285,7 +285,7 @@ def test_ensemble_averages_the_members_probabilities(trained, tmp_path: Path) ->
     # One model is an ensemble of one; a generator or a different corpus cannot join.
     assert evaluate_ensemble(members[:1], split="train", limit=80)["accuracy"] == alone[0]["accuracy"]
     generator, _, _ = trained
-    with pytest.raises(UsageError, match="only classifiers"):
+    with pytest.raises(UsageError, match="is a generator, not a classifier"):
         evaluate_ensemble([members[0], generator], split="train")
     with pytest.raises(UsageError, match="at least one"):
         evaluate_ensemble([], split="train")
