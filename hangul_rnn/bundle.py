@@ -369,13 +369,20 @@ def summarize(folder: Path) -> BundleSummary:
         path=folder,
         task=str(config.get("task", "?")),
         corpus=str(config.get("corpus", "?")),
-        level=str(tok.get("level", "?")),
+        level=_level_label(tok),
         cell=str(hp.get("cell", "?")),
         params=config.get("params"),
         metrics=key_metrics(str(config.get("task")), metrics),
         created=str(config.get("created", "")),
         error=error,
     )
+
+
+def _level_label(tok: dict) -> str:
+    """"jamo", "syllable", or "word/STEM" (word/morph-all, word/truncate…): word models differ most by their stems."""
+    level = str(tok.get("level", "?"))
+    stem = tok.get("stem")
+    return f"{level}/{stem}" if level == "word" and stem else level
 
 
 def key_metrics(task: str, metrics: dict) -> dict:

@@ -186,3 +186,16 @@ def test_list_bundles_reads_json_only(bundle: Bundle, no_shipped_models) -> None
     assert (one.task, one.corpus, one.level, one.cell) == ("generator", "text:/nowhere.txt", "syllable", "gru")
     assert one.params == bundle.model.count_params() and one.metrics["val_loss"] == 1.5 and one.error is None
     assert summaries["two"].error and "config.json" in summaries["two"].error
+
+
+def test_word_models_are_listed_with_their_stems(bundle: Bundle, no_shipped_models) -> None:
+    from dataclasses import replace as dc_replace
+
+    from hangul_rnn.bundle import summarize
+    from hangul_rnn.tokenizers import WordTokenizer
+
+    for stem, label in (("morph-all", "word/morph-all"), ("truncate", "word/truncate"), (None, "word")):
+        tok = WordTokenizer(stem=stem).fit(["태조가 왕위에 올랐다"])
+        config = {**bundle.config, "tokenizer": {"level": "word", **tok.to_dict()}}
+        word = dc_replace(bundle, tokenizer=tok, config=config)
+        assert summarize(_saved(word, f"w-{stem}")).level == label

@@ -79,7 +79,9 @@ def test_train_then_models_and_evaluate(text_file: Path, capsys: pytest.CaptureF
     assert listed[0]["task"] == "generator" and listed[0]["cell"] == "gru" and listed[0]["params"] > 0
 
     assert main(["models"]) == 0
-    assert "tiny" in capsys.readouterr().out
+    header, row = capsys.readouterr().out.splitlines()  # piped: a header and one tab-separated line, never cut
+    assert header.split("\t")[:4] == ["name", "task", "corpus", "level"]
+    assert row.split("\t")[0] == "tiny" and row.split("\t")[1] == "generator"
 
     assert main(["evaluate", "tiny", "--json"]) == 0
     result = json.loads(capsys.readouterr().out)

@@ -38,18 +38,29 @@ def _models(args: argparse.Namespace) -> int:
     if not summaries:
         out_console.print(f"no models in {paths.models_dir()}; train one with 'hangul-rnn train'", highlight=False)
         return 0
-    table = Table(title=f"models in {paths.models_dir()}")
-    for col in ("name", "task", "corpus", "level", "cell", "params", "epochs", "val loss", "bits/char",
-                "accuracy"):
-        table.add_column(col, justify="right" if col in ("params", "epochs", "val loss", "bits/char",
-                                                         "accuracy") else "left")
+    columns = ("name", "task", "corpus", "level", "cell", "params", "epochs", "val loss", "bits/char", "accuracy")
+    rows = []
     for s in summaries:
         m = s.metrics
         if s.error:
-            table.add_row(escape(s.name), "[red]broken[/]", escape(s.error), "", "", "", "", "", "", "")
+            rows.append((s.name, "broken", s.error, "", "", "", "", "", "", ""))
             continue
-        table.add_row(escape(s.name), s.task, escape(s.corpus), s.level, s.cell, _fmt(s.params), _fmt(m.get("epochs_done")),
-                      _fmt(m.get("val_loss")), _fmt(m.get("bits_per_char")),
-                      _fmt(m.get("test_accuracy", m.get("val_accuracy"))))
+        rows.append((s.name, s.task, s.corpus, s.level, s.cell, _fmt(s.params), _fmt(m.get("epochs_done")),
+                     _fmt(m.get("val_loss")), _fmt(m.get("bits_per_char")),
+                     _fmt(m.get("test_accuracy", m.get("val_accuracy")))))
+    if not out_console.is_terminal:
+        # Piped: one tab-separated line per model under a header, never cut to fit 80 columns.
+        for row in (columns, *rows):
+            print("\t".join(row))
+        return 0
+    table = Table(title=f"models in {paths.models_dir()}")
+    for col in columns:
+        right = col in ("params", "epochs", "val loss", "bits/char", "accuracy")
+        table.add_column(col, justify="right" if right else "left", no_wrap=col == "name")
+    for row in rows:
+        cells = [escape(c) for c in row]
+        if row[1] == "broken":
+            cells[1] = "[red]broken[/]"
+        table.add_row(*cells)
     out_console.print(table)
     return 0
