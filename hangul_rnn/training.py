@@ -24,6 +24,7 @@ Decisions worth knowing:
 from __future__ import annotations
 
 import math
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -557,8 +558,14 @@ def _peer_failure(exc: BaseException) -> str | None:
              tf.errors.AbortedError)
     if not isinstance(exc, kinds):
         return None
-    first = (getattr(exc, "message", None) or str(exc)).strip().splitlines()
-    detail = first[0][:160] if first else type(exc).__name__
+    message = getattr(exc, "message", None) or str(exc)
+    tasks = sorted(set(re.findall(r"/job:\w+/replica:\d+/task:\d+", message)))
+    if tasks:
+        detail = "no heartbeat from " + ", ".join(tasks)
+    else:  # TF's first line is often just "Graph execution error:"; the reason is further down
+        lines = [line.strip() for line in message.splitlines() if line.strip()]
+        detail = next((line for line in lines if "abort" in line.lower() or "unavailable" in line.lower()),
+                      lines[0] if lines else "")[:160]
     return f"a worker or device of the run stopped answering ({type(exc).__name__}: {detail})"
 
 

@@ -122,3 +122,48 @@ def test_two_local_workers_train_one_generator_and_resume_it(tmp_path: Path) -> 
     assert chief["loss"] == pytest.approx(other["loss"], rel=1e-5)
     assert load_bundle(roots[0] / "mw").metrics["epochs_done"] == 3
     assert (roots[1] / "mw" / "model.keras").read_bytes() == copy_before
+
+
+@pytest.mark.slow
+@pytest.mark.ci
+def test_a_killed_worker_stops_the_chief_with_one_line_and_its_checkpoint_kept(tmp_path: Path) -> None:
+    """Worker 1 is killed mid-run: the chief's all-reduce is aborted by TensorFlow's coordination service and the
+    chief exits 1 with hangul-rnn's one-line error, its last complete epoch on disk for --resume."""
+    lines = (SAMPLES / "annals_sample.txt").read_text(encoding="utf-8").splitlines()[:50]
+    corpus = tmp_path / "small.txt"
+    corpus.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    roots = [tmp_path / f"models{i}" for i in range(2)]
+    ports = _free_ports(2)
+    cluster = {"worker": [f"127.0.0.1:{p}" for p in ports]}
+    runner = ("import sys\nfrom hangul_rnn.errors import HangulRNNError\n"
+              "try:\n    exec(sys.argv.pop(1))\n"
+              "except HangulRNNError as exc:\n    print('ERROR ' + str(exc), flush=True)\n    sys.exit(1)\n")
+    procs: list[subprocess.Popen] = []
+    try:
+        for i in range(2):
+            env = dict(os.environ, TF_CONFIG=json.dumps({"cluster": cluster, "task": {"type": "worker", "index": i}}),
+                       TF_CPP_MIN_LOG_LEVEL="2", CUDA_VISIBLE_DEVICES="",
+                       PYTHONPATH=os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])))
+            procs.append(subprocess.Popen([sys.executable, "-c", runner, WORKER, str(corpus), str(roots[i]), "500",
+                                           "new"], env=env, cwd=tmp_path, stdout=subprocess.PIPE,
+                                          stderr=subprocess.STDOUT, text=True))
+        deadline = time.monotonic() + TIMEOUT_S
+        while not (roots[0] / "mw" / "metrics.json").exists():  # the chief has saved an epoch
+            assert time.monotonic() < deadline and procs[0].poll() is None, "the chief saved no epoch"
+            time.sleep(0.5)
+        procs[1].kill()
+        out, _ = procs[0].communicate(timeout=TIMEOUT_S)
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+            try:
+                proc.communicate(timeout=10)
+            except (subprocess.TimeoutExpired, ValueError):
+                pass
+    assert procs[0].returncode == 1, out[-3000:]
+    errors = [line for line in out.splitlines() if line.startswith("ERROR ")]
+    assert len(errors) == 1, out[-3000:]
+    assert "no heartbeat from /job:worker/replica:0/task:1" in errors[0] and "--resume" in errors[0]
+    kept = load_bundle(roots[0] / "mw")
+    assert f"epoch {kept.metrics['epochs_done']} is kept in {roots[0] / 'mw'}" in errors[0]
