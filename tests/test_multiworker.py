@@ -58,20 +58,51 @@ def _result(out: str) -> dict:
     return json.loads(lines[-1][len("RESULT "):])
 
 
-def _run_workers(tmp_path: Path, corpus: Path, roots: list[Path], epochs: int, mode: str) -> tuple[dict, dict]:
-    """Start two workers on fresh loopback ports, wait for both, and return their RESULT lines (chief first)."""
+#: Runs WORKER and turns hangul-rnn's one-line error into an ``ERROR`` line and exit code 1, as the CLI would.
+RUNNER = ("import sys\nfrom hangul_rnn.errors import HangulRNNError\n"
+          "try:\n    exec(sys.argv.pop(1))\n"
+          "except HangulRNNError as exc:\n    print('ERROR ' + str(exc), flush=True)\n    sys.exit(1)\n")
+
+
+def _small_corpus(tmp_path: Path) -> Path:
+    lines = (SAMPLES / "annals_sample.txt").read_text(encoding="utf-8").splitlines()[:50]
+    corpus = tmp_path / "small.txt"
+    corpus.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return corpus
+
+
+def _start_workers(tmp_path: Path, corpus: Path, roots: list[Path], epochs: int, mode: str) -> list[subprocess.Popen]:
+    """Two workers of one cluster on fresh loopback ports, worker 0 (the chief) first."""
     ports = _free_ports(2)
     cluster = {"worker": [f"127.0.0.1:{p}" for p in ports]}
     procs: list[subprocess.Popen] = []
+    for i in range(2):
+        env = dict(os.environ, TF_CONFIG=json.dumps({"cluster": cluster, "task": {"type": "worker", "index": i}}),
+                   TF_CPP_MIN_LOG_LEVEL="2", CUDA_VISIBLE_DEVICES="",
+                   PYTHONPATH=os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])))
+        procs.append(subprocess.Popen([sys.executable, "-c", RUNNER, WORKER, str(corpus), str(roots[i]), str(epochs),
+                                       mode], env=env, cwd=tmp_path, stdout=subprocess.PIPE,
+                                      stderr=subprocess.STDOUT, text=True))
+    return procs
+
+
+def _reap(procs: list[subprocess.Popen]) -> None:
+    """Kill whatever still runs, whatever happened."""
+    for proc in procs:
+        if proc.poll() is None:
+            proc.kill()
+        try:
+            proc.communicate(timeout=10)
+        except (subprocess.TimeoutExpired, ValueError):
+            pass
+
+
+def _run_workers(tmp_path: Path, corpus: Path, roots: list[Path], epochs: int, mode: str) -> tuple[dict, dict]:
+    """Start two workers, wait for both, and return their RESULT lines (chief first)."""
+    procs: list[subprocess.Popen] = []
     outputs: list[str] = ["", ""]
     try:
-        for i in range(2):
-            env = dict(os.environ, TF_CONFIG=json.dumps({"cluster": cluster, "task": {"type": "worker", "index": i}}),
-                       TF_CPP_MIN_LOG_LEVEL="2", CUDA_VISIBLE_DEVICES="",
-                       PYTHONPATH=os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])))
-            procs.append(subprocess.Popen([sys.executable, "-c", WORKER, str(corpus), str(roots[i]), str(epochs), mode],
-                                          env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                          text=True))
+        procs = _start_workers(tmp_path, corpus, roots, epochs, mode)
         deadline = time.monotonic() + TIMEOUT_S
         for i, proc in enumerate(procs):
             try:
@@ -79,13 +110,7 @@ def _run_workers(tmp_path: Path, corpus: Path, roots: list[Path], epochs: int, m
             except subprocess.TimeoutExpired:
                 pytest.fail(f"worker {i} did not finish within {TIMEOUT_S} s")
     finally:
-        for proc in procs:
-            if proc.poll() is None:
-                proc.kill()
-            try:
-                proc.communicate(timeout=10)
-            except (subprocess.TimeoutExpired, ValueError):
-                pass
+        _reap(procs)
     for i, proc in enumerate(procs):
         assert proc.returncode == 0, f"worker {i} exited {proc.returncode}:\n{outputs[i][-3000:]}"
     return _result(outputs[0]), _result(outputs[1])
@@ -94,9 +119,7 @@ def _run_workers(tmp_path: Path, corpus: Path, roots: list[Path], epochs: int, m
 @pytest.mark.slow
 @pytest.mark.ci
 def test_two_local_workers_train_one_generator_and_resume_it(tmp_path: Path) -> None:
-    lines = (SAMPLES / "annals_sample.txt").read_text(encoding="utf-8").splitlines()[:50]
-    corpus = tmp_path / "small.txt"
-    corpus.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    corpus = _small_corpus(tmp_path)
     roots = [tmp_path / f"models{i}" for i in range(2)]
 
     chief, other = _run_workers(tmp_path, corpus, roots, 2, "new")
@@ -129,24 +152,11 @@ def test_two_local_workers_train_one_generator_and_resume_it(tmp_path: Path) -> 
 def test_a_killed_worker_stops_the_chief_with_one_line_and_its_checkpoint_kept(tmp_path: Path) -> None:
     """Worker 1 is killed mid-run: the chief's all-reduce is aborted by TensorFlow's coordination service and the
     chief exits 1 with hangul-rnn's one-line error, its last complete epoch on disk for --resume."""
-    lines = (SAMPLES / "annals_sample.txt").read_text(encoding="utf-8").splitlines()[:50]
-    corpus = tmp_path / "small.txt"
-    corpus.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    corpus = _small_corpus(tmp_path)
     roots = [tmp_path / f"models{i}" for i in range(2)]
-    ports = _free_ports(2)
-    cluster = {"worker": [f"127.0.0.1:{p}" for p in ports]}
-    runner = ("import sys\nfrom hangul_rnn.errors import HangulRNNError\n"
-              "try:\n    exec(sys.argv.pop(1))\n"
-              "except HangulRNNError as exc:\n    print('ERROR ' + str(exc), flush=True)\n    sys.exit(1)\n")
     procs: list[subprocess.Popen] = []
     try:
-        for i in range(2):
-            env = dict(os.environ, TF_CONFIG=json.dumps({"cluster": cluster, "task": {"type": "worker", "index": i}}),
-                       TF_CPP_MIN_LOG_LEVEL="2", CUDA_VISIBLE_DEVICES="",
-                       PYTHONPATH=os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])))
-            procs.append(subprocess.Popen([sys.executable, "-c", runner, WORKER, str(corpus), str(roots[i]), "500",
-                                           "new"], env=env, cwd=tmp_path, stdout=subprocess.PIPE,
-                                          stderr=subprocess.STDOUT, text=True))
+        procs = _start_workers(tmp_path, corpus, roots, 500, "new")
         deadline = time.monotonic() + TIMEOUT_S
         while not (roots[0] / "mw" / "metrics.json").exists():  # the chief has saved an epoch
             assert time.monotonic() < deadline and procs[0].poll() is None, "the chief saved no epoch"
@@ -154,13 +164,7 @@ def test_a_killed_worker_stops_the_chief_with_one_line_and_its_checkpoint_kept(t
         procs[1].kill()
         out, _ = procs[0].communicate(timeout=TIMEOUT_S)
     finally:
-        for proc in procs:
-            if proc.poll() is None:
-                proc.kill()
-            try:
-                proc.communicate(timeout=10)
-            except (subprocess.TimeoutExpired, ValueError):
-                pass
+        _reap(procs)
     assert procs[0].returncode == 1, out[-3000:]
     errors = [line for line in out.splitlines() if line.startswith("ERROR ")]
     assert len(errors) == 1, out[-3000:]
