@@ -10,7 +10,7 @@ import pytest
 
 pytest.importorskip("textual")
 
-from textual.widgets import Button, Input, Select, Static, TabbedContent, TextArea  # noqa: E402
+from textual.widgets import Button, Input, Select, SelectionList, Static, TabbedContent, TextArea  # noqa: E402
 
 from hangul_rnn import paths  # noqa: E402
 from hangul_rnn.training import TrainConfig, train  # noqa: E402
@@ -42,6 +42,9 @@ def tiny_models(text_file: Path, tmp_path_factory: pytest.TempPathFactory) -> Pa
     train(TrainConfig(task="classifier", corpus=f"tsv:{SAMPLES / 'nsmc_sample.tsv'}", level="syllable",
                       cell="gru", units=8, embedding_dim=8, max_len=30, batch_size=16, epochs=1,
                       validation_fraction=0.1, patience=0), name="tiny-clf", models_root=root)
+    train(TrainConfig(task="classifier", corpus=f"tsv:{SAMPLES / 'nsmc_sample.tsv'}", level="word", stem=None,
+                      cell="lstm", units=8, embedding_dim=8, max_len=20, batch_size=16, epochs=1,
+                      validation_fraction=0.1, patience=0), name="tiny-clf-words", models_root=root)
     return root
 
 
@@ -178,7 +181,7 @@ async def test_live_score_updates_as_you_type(installed: Path) -> None:
     app = HangulRNNApp()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("f3")
-        assert str(app.query_one("#score-model", Select).value).endswith("tiny-clf")
+        assert [str(m) for m in app.query_one("#score-models", SelectionList).selected][0].endswith("tiny-clf")
         app.query_one("#score-input", Input).focus()
         await pilot.press(*"재미있을 줄")
         await wait_for(pilot, lambda: "%" in text_of(app, "#score-result"))
@@ -188,6 +191,30 @@ async def test_live_score_updates_as_you_type(installed: Path) -> None:
         assert text_of(app, "#score-words") != first
         app.query_one("#score-input", Input).value = ""
         await wait_for(pilot, lambda: text_of(app, "#score-result") == "")
+
+
+async def test_ticking_several_classifiers_scores_their_ensemble(installed: Path) -> None:
+    app = HangulRNNApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f3")
+        models = app.query_one("#score-models", SelectionList)
+        values = [str(models.get_option_at_index(i).value) for i in range(models.option_count)]
+        by_name = {Path(v).name: v for v in values}
+        assert {"tiny-clf", "tiny-clf-words", "nsmc-classifier"} <= set(by_name)
+        models.deselect_all()
+        models.select(by_name["tiny-clf"])
+        app.query_one("#score-input", Input).value = "재미있을 줄 알았는데 완전 실망했다"
+        await wait_for(pilot, lambda: "%" in text_of(app, "#score-result"))
+        assert "average of" not in text_of(app, "#score-result")
+        single = text_of(app, "#score-result")
+        models.select(by_name["tiny-clf-words"])
+        await wait_for(pilot, lambda: "average of 2 models" in text_of(app, "#score-result"))
+        assert text_of(app, "#score-result") != single
+        models.select(by_name["nsmc-classifier"])  # labelled negative/positive, the tiny ones 0/1
+        await wait_for(pilot, lambda: "different labels" in text_of(app, "#score-error"))
+        assert "\n" not in text_of(app, "#score-error")
+        models.deselect_all()
+        await wait_for(pilot, lambda: "tick a classifier model" in text_of(app, "#score-error"))
 
 
 async def test_models_and_corpora_tabs(installed: Path) -> None:

@@ -55,3 +55,13 @@ def fill_model_select(select: Any, task: str) -> None:
         select.value = values[0]
     else:
         select.value = Select.NULL
+
+
+def fill_model_list(selection_list: Any, task: str) -> None:
+    """Re-read the bundles of one task into a tick list, keeping the ticks that still exist (else the first)."""
+    previous = set(selection_list.selected)
+    options = bundle_options(task)
+    values = [value for _, value in options]
+    kept = previous.intersection(values) or set(values[:1])
+    selection_list.clear_options()
+    selection_list.add_options([(label, value, value in kept) for label, value in options])
