@@ -211,6 +211,35 @@ def save_bundle(bundle: Bundle, path: str | Path) -> Path:
     return target
 
 
+def record_metrics(bundle: Bundle, updates: dict) -> bool:
+    """Merge ``updates`` into the bundle's metrics.json on disk (atomically) and into ``bundle.metrics``.
+
+    Evaluation results belong with the model, so ``hangul-rnn models`` and the TUI can list a test accuracy without
+    re-running it. Shipped defaults are never touched (their figures are in MODEL_CARD.md, and a checkout's tracked
+    files must not change by evaluating them); neither is a folder that cannot be written. Returns whether the
+    numbers were recorded.
+    """
+    from hangul_rnn import atomic
+
+    folder = Path(bundle.path) if bundle.path else None
+    shipped = shipped_dir()
+    if folder is None or not (folder / METRICS_FILE).is_file():
+        return False
+    if shipped is not None and folder.resolve().is_relative_to(shipped.resolve()):
+        return False
+    metrics = _read_json(folder / METRICS_FILE)
+    if not isinstance(metrics, dict):
+        return False
+    metrics.update(updates)
+    try:
+        atomic.write_text(folder / METRICS_FILE,
+                          json.dumps(metrics, ensure_ascii=False, indent=2, default=_json_default) + "\n")
+    except OSError:
+        return False
+    bundle.metrics = metrics
+    return True
+
+
 def installed_names() -> list[str]:
     """Names of the bundle folders under ``paths.models_dir()``, sorted."""
     root = paths.models_dir()

@@ -38,3 +38,15 @@ def no_shipped_models(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     import hangul_rnn.bundle
 
     monkeypatch.setattr(hangul_rnn.bundle, "SHIPPED_DIR", tmp_path / "no-shipped-models")
+
+
+@pytest.fixture
+def sample_corpora(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """NSMC as the 200-review sample shipped in corpora/samples (as both splits): the same data on every machine."""
+    sample = REPO_ROOT / "corpora" / "samples" / "nsmc_sample.tsv"
+    folder = tmp_path / "corpora" / "nsmc"
+    folder.mkdir(parents=True)
+    for split in ("train", "test"):
+        (folder / f"ratings_{split}.txt").write_bytes(sample.read_bytes())
+    monkeypatch.setenv("HANGUL_RNN_CORPORA", str(tmp_path / "corpora"))
+    return folder

@@ -114,3 +114,33 @@ def test_classifier_cli_and_confusion(capsys: pytest.CaptureFixture) -> None:
     assert both["accuracy"] == both["members"][0]["accuracy"]
     assert main(["evaluate", "cls", "cls", "--split", "train", "--limit", "50"]) == 0
     assert "each member alone" in capsys.readouterr().out
+
+
+def test_evaluate_on_the_whole_test_split_is_kept_in_the_bundle(sample_corpora: Path,
+                                                                capsys: pytest.CaptureFixture) -> None:
+    from hangul_rnn.bundle import list_bundles, load_bundle
+
+    assert main(["train", "classifier", "--corpus", "nsmc", "--name", "kept", "--level", "syllable",
+                 "--max-len", "20", "--validation", "0.2", *TINY]) == 0
+    capsys.readouterr()
+    assert main(["evaluate", "kept", "--limit", "20", "--json"]) == 0  # a part of the split is not recorded
+    assert "test_accuracy" not in load_bundle("kept").metrics
+    capsys.readouterr()
+    assert main(["evaluate", "kept", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    metrics = load_bundle("kept").metrics
+    assert metrics["test_accuracy"] == result["accuracy"] and metrics["test_examples"] == result["examples"]
+    assert metrics["epochs_done"] == 1  # training's numbers are kept beside it
+    summary = next(b for b in list_bundles() if b.name == "kept")
+    assert summary.metrics["test_accuracy"] == result["accuracy"]
+
+
+def test_evaluating_a_shipped_model_leaves_its_files_alone(sample_corpora: Path) -> None:
+    from hangul_rnn.bundle import load_bundle, record_metrics, shipped_dir
+
+    if shipped_dir() is None or not (shipped_dir() / "nsmc-classifier").is_dir():
+        pytest.skip("no shipped nsmc-classifier")
+    metrics_file = shipped_dir() / "nsmc-classifier" / "metrics.json"
+    before = metrics_file.read_bytes()
+    assert record_metrics(load_bundle("nsmc-classifier"), {"test_accuracy": 0.5}) is False
+    assert metrics_file.read_bytes() == before

@@ -77,19 +77,6 @@ def test_models_tab(snap_compare) -> None:
     assert snap_compare(HangulRNNApp(), press=["f4"], terminal_size=SIZE)
 
 
-@pytest.fixture
-def sample_corpora(tmp_path, monkeypatch: pytest.MonkeyPatch):
-    """NSMC as the 200-review sample shipped in corpora/samples, so the Corpora screen is the same everywhere."""
-    from pathlib import Path
-
-    sample = Path(__file__).resolve().parent.parent / "corpora" / "samples" / "nsmc_sample.tsv"
-    folder = tmp_path / "corpora" / "nsmc"
-    folder.mkdir(parents=True)
-    for split in ("train", "test"):
-        (folder / f"ratings_{split}.txt").write_bytes(sample.read_bytes())
-    monkeypatch.setenv("HANGUL_RNN_CORPORA", str(tmp_path / "corpora"))
-
-
 def test_corpora_tab_after_stats(snap_compare, sample_corpora) -> None:
     """Corpora: word-level stats of the sample with its length histogram and the 95% mark."""
 

@@ -1,7 +1,8 @@
 """``hangul-rnn evaluate NAME [NAME ...]``: score a trained bundle on held-out data and print its metrics.
 
 Several classifier names are scored as one ensemble (their class probabilities averaged), with each member's own
-accuracy listed beside the ensemble's.
+accuracy listed beside the ensemble's. A single classifier scored on its whole test split keeps the result in its
+bundle's metrics (``test_accuracy``, ``test_loss``, ``test_examples``), where ``models`` and the TUI show it.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def _evaluate(args: argparse.Namespace) -> int:
     from rich.table import Table
 
-    from hangul_rnn.bundle import load_bundle
+    from hangul_rnn.bundle import load_bundle, record_metrics
     from hangul_rnn.training import evaluate, evaluate_ensemble
 
     bundles = []
@@ -40,6 +41,11 @@ def _evaluate(args: argparse.Namespace) -> int:
             result = evaluate(bundles[0], split=args.split, limit=args.limit)
         else:
             result = evaluate_ensemble(bundles, split=args.split, limit=args.limit)
+    if len(bundles) == 1 and result.get("task") == "classifier" and args.split == "test" and args.limit is None:
+        recorded = record_metrics(bundles[0], {"test_accuracy": result["accuracy"], "test_loss": result["loss"],
+                                               "test_examples": result["examples"]})
+        if recorded:
+            err_console.print(f"[dim]test accuracy recorded in {bundles[0].name}'s metrics[/dim]")
     if args.json:
         print(json.dumps({"model": title, **result}, ensure_ascii=False, indent=2))
         return 0
