@@ -30,3 +30,12 @@ class ChecksumError(CorpusError):
 
 class FormatError(HangulRNNError):
     """A saved file (vocabulary, tokenizer, bundle) that is corrupt or from an unknown format version."""
+
+
+class TrainingCancelled(HangulRNNError):
+    """Training was cancelled before there was any model to return (while its data were being prepared).
+
+    Exit code 130, as for Ctrl-C: the user asked for it, nothing went wrong, and nothing was saved or lost.
+    """
+
+    exit_code = 130

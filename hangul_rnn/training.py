@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any, Union
 
 from hangul_rnn.bundle import Bundle, check_name, load_bundle, save_bundle
-from hangul_rnn.errors import HangulRNNError, UsageError
+from hangul_rnn.errors import HangulRNNError, TrainingCancelled, UsageError
 
 TASKS = ("generator", "classifier")
 LEVELS = ("jamo", "syllable", "word")
@@ -240,6 +240,14 @@ def _get_corpus(spec: str):
     return get_corpus(spec)
 
 
+def _fetch_corpus(corpus, split: str, report: Callable[[str, int, int | None], None]) -> None:
+    """Download the split's files now if they are missing, reporting bytes, so a first run on nsmc or annals shows
+    its download (tens of MB) as a stage of its own and can be cancelled during it (the partial file resumes)."""
+    fetch = getattr(corpus, "paths", None)
+    if fetch is not None:
+        fetch(split, progress=lambda done, total: report("downloading the corpus (bytes)", done, total))
+
+
 def generator_text(corpus, limit: int | None, split: str = "train") -> str:
     """The documents of ``split`` (at most ``limit``) joined with newlines."""
     return "\n".join(islice(corpus.texts(split), limit))
@@ -295,6 +303,7 @@ def _generation_windows(ids: list[int], cfg: TrainConfig, *, shuffle: bool):
 
 def _prepare_generator(cfg: TrainConfig, tokenizer, report: Callable[[str, int, int | None], None]) -> _Data:
     corpus = _get_corpus(cfg.corpus)
+    _fetch_corpus(corpus, "train", report)
     report("reading the corpus", 0, None)
     text = generator_text(corpus, cfg.limit)
     if not text.strip():
@@ -338,6 +347,7 @@ def _prepare_classifier(cfg: TrainConfig, tokenizer, label_names: list[str] | No
     from hangul_rnn.windows import classification_datasets
 
     corpus = _get_corpus(cfg.corpus)
+    _fetch_corpus(corpus, "train", report)
     report("reading the corpus", 0, None)
     if getattr(corpus, "kind", "labeled") != "labeled":
         raise UsageError(f"corpus {cfg.corpus!r} has no labels: train a classifier on nsmc or tsv:PATH")
@@ -611,6 +621,10 @@ def _prebuild_for_multiworker(model, strategy, train_ds) -> None:
 # ---------------------------------------------------------------------------------------------------- train
 
 
+class _PreparationCancelled(Exception):
+    """Raised from a progress report to unwind the data preparation when the run is cancelled."""
+
+
 def train(
     config: TrainConfig,
     *,
@@ -626,7 +640,9 @@ def train(
     ``models_root`` defaults to :func:`hangul_rnn.paths.models_dir`. An existing bundle of that name is an error
     unless ``resume`` (continue it) or ``overwrite`` (replace it, atomically, at the first checkpoint) is given.
     If cancelled (``cancel`` set, or KeyboardInterrupt) the returned bundle is the last complete epoch's, loaded
-    from disk, or — when no epoch completed — the unsaved in-memory model with ``path`` None.
+    from disk, or — when no epoch completed — the unsaved in-memory model with ``path`` None. A cancel while the data
+    are still being prepared (download, stemming, encoding), before any model exists, raises
+    :class:`~hangul_rnn.errors.TrainingCancelled` instead (a resumed run returns its bundle as it was).
     """
     from hangul_rnn import paths
 
@@ -675,11 +691,20 @@ def train(
 
     keras.utils.set_random_seed(cfg.seed)
     def report(stage: str, done: int, total: int | None) -> None:
+        if cancel is not None and cancel.is_set():
+            raise _PreparationCancelled  # every stage reports often, so a cancel is seen within one step of it
         if on_event is not None:
             on_event(DataProgress(stage, done, total))
 
-    data = _prepare_generator(cfg, tokenizer, report) if cfg.task == "generator" else _prepare_classifier(
-        cfg, tokenizer, label_names, report)
+    try:
+        data = _prepare_generator(cfg, tokenizer, report) if cfg.task == "generator" else _prepare_classifier(
+            cfg, tokenizer, label_names, report)
+    except _PreparationCancelled:
+        kept = path if resume and path.is_dir() else None
+        emit(TrainFinished(kept, initial_epoch, False, True))
+        if kept is not None:
+            return load_bundle(kept)
+        raise TrainingCancelled(f"cancelled while preparing the data for {name!r}; nothing was saved") from None
     if resume and cfg.task == "classifier" and label_names:
         data.num_classes = len(label_names)
 

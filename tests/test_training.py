@@ -217,11 +217,51 @@ def test_cancel_keeps_last_epoch(trained, text_file: Path, tmp_path: Path) -> No
 
 def test_cancel_before_first_epoch_saves_nothing(text_file: Path, tmp_path: Path) -> None:
     cancel = threading.Event()
-    cancel.set()
     events: list = []
-    result = train(gen_config(text_file), name="g", cancel=cancel, on_event=events.append, models_root=tmp_path)
+
+    def on_event(event) -> None:
+        events.append(event)
+        if isinstance(event, TrainStarted):  # the data are ready, the model built: cancel before any batch
+            cancel.set()
+
+    result = train(gen_config(text_file), name="g", cancel=cancel, on_event=on_event, models_root=tmp_path)
     assert result.path is None and not (tmp_path / "g").exists()
     assert events[-1].cancelled and events[-1].bundle_path is None
+
+
+def test_cancel_while_preparing_the_data_stops_there(tmp_path: Path) -> None:
+    """A cancel during the data step (stemming 150K reviews takes a minute) is seen at its next progress report."""
+    from hangul_rnn.errors import TrainingCancelled
+
+    cancel = threading.Event()
+    events: list = []
+
+    def on_event(event) -> None:
+        events.append(event)
+        if isinstance(event, DataProgress) and event.stage == "reading the corpus":
+            cancel.set()
+
+    cfg = TrainConfig(task="classifier", corpus=f"tsv:{SAMPLES / 'nsmc_sample.tsv'}", level="syllable", units=4,
+                      embedding_dim=4, max_len=10, batch_size=16, epochs=1, patience=0)
+    with pytest.raises(TrainingCancelled, match="while preparing the data.*nothing was saved") as info:
+        train(cfg, name="c", cancel=cancel, on_event=on_event, models_root=tmp_path)
+    assert info.value.exit_code == 130
+    assert [type(e).__name__ for e in events] == ["DataProgress", "TrainFinished"]
+    assert events[-1].cancelled and events[-1].bundle_path is None
+    assert not (tmp_path / "c").exists()
+
+
+def test_cancel_while_preparing_a_resume_keeps_the_bundle(trained, text_file: Path, tmp_path: Path) -> None:
+    _, _, root = trained
+    shutil.copytree(root / "gen", tmp_path / "gen")
+    before = {p.name: p.read_bytes() for p in (tmp_path / "gen").iterdir()}
+    cancel = threading.Event()
+    cancel.set()
+    events: list = []
+    result = train(gen_config(text_file, epochs=2), name="gen", resume=True, cancel=cancel, on_event=events.append,
+                   models_root=tmp_path)
+    assert result.path == tmp_path / "gen" and events == [TrainFinished(tmp_path / "gen", 2, False, True)]
+    assert {p.name: p.read_bytes() for p in (tmp_path / "gen").iterdir()} == before
 
 
 def test_existing_name_needs_resume_or_overwrite(trained, text_file: Path) -> None:

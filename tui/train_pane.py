@@ -150,12 +150,12 @@ class TrainPane(Vertical):
     def cancel(self) -> None:
         if self._cancel is not None:
             self._cancel.set()
-            self.query_one("#train-status", Static).update("cancelling at the next batch …")
+            self.query_one("#train-status", Static).update("cancelling at the next step …")
 
     # -- worker ---------------------------------------------------------------------------------------------
     @work(thread=True, exclusive=True, group="train")
     def _run(self, config, name: str, cancel: threading.Event) -> None:
-        from hangul_rnn.errors import HangulRNNError
+        from hangul_rnn.errors import HangulRNNError, TrainingCancelled
         from hangul_rnn.training import train
 
         bundle_path: Path | None = None
@@ -163,6 +163,8 @@ class TrainPane(Vertical):
             bundle = train(config, name=name, on_event=lambda ev: self.app.call_from_thread(self.on_train_event, ev),
                            cancel=cancel)
             bundle_path = bundle.path
+        except TrainingCancelled:
+            pass  # cancelled while the data were prepared: TrainFinished has said so already
         except HangulRNNError as exc:
             self.app.call_from_thread(self._failed, str(exc))
         except Exception as exc:  # noqa: BLE001 - a crash in a run must not take the whole app down
@@ -206,9 +208,12 @@ class TrainPane(Vertical):
         elif kind == "CheckpointSaved":
             log.write(f"[dim]saved {event.path}[/]")
         elif kind == "TrainFinished":
-            how = "cancelled, last checkpoint kept" if event.cancelled else (
-                "stopped early" if event.stopped_early else "finished")
-            log.write(f"[b]{how}[/] after {event.epochs_done} epochs: {event.bundle_path}")
+            if event.cancelled and event.bundle_path is None:
+                log.write("[b]cancelled[/] before the first epoch ended; nothing saved")
+            else:
+                how = "cancelled, last checkpoint kept" if event.cancelled else (
+                    "stopped early" if event.stopped_early else "finished")
+                log.write(f"[b]{how}[/] after {event.epochs_done} epochs: {event.bundle_path}")
 
     def _failed(self, message: str) -> None:
         self.query_one("#train-error", Static).update(message)
