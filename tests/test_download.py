@@ -296,3 +296,19 @@ def test_training_downloads_its_corpus_as_a_stage_that_can_be_cancelled(
     progress = [e for e in events if isinstance(e, training.DataProgress) and e.stage.startswith("downloading")]
     assert progress and (progress[-1].done, progress[-1].total) == (len(text), len(text))
     assert downloaded.read_bytes() == text and bundle.path == tmp_path / "g"
+
+
+def test_evaluate_fetches_the_split_it_reads_before_scoring(server: _Server, monkeypatch: pytest.MonkeyPatch) -> None:
+    from types import SimpleNamespace
+
+    from hangul_rnn import paths
+    from hangul_rnn.commands.evaluate import _fetch_corpora
+
+    monkeypatch.delenv("HANGUL_RNN_CORPORA", raising=False)
+    manifest = _with_url(corpora.get_corpus("annals").manifest, server.url, PAYLOAD_SHA)
+    monkeypatch.setattr(corpora, "get_corpus", lambda spec: corpora.Corpus(manifest))
+    bundle = SimpleNamespace(config={"corpus": "annals"})
+    _fetch_corpora([bundle, bundle], "test")  # annals has no test split: its train text holds the held-out tail
+    (file,) = manifest.splits["train"]
+    assert (paths.data_dir() / "annals" / file.filename).read_bytes() == PAYLOAD
+    assert len(server.requests) == 1  # one corpus, fetched once

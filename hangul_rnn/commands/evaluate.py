@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from hangul_rnn.commands._console import err_console, out_console
+from hangul_rnn.commands._console import byte_progress, err_console, out_console
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -35,6 +35,7 @@ def _evaluate(args: argparse.Namespace) -> int:
     for name in args.model:
         with err_console.status(f"loading {name} …"):
             bundles.append(load_bundle(name))
+    _fetch_corpora(bundles, args.split)
     title = " + ".join(b.name for b in bundles)
     with err_console.status(f"evaluating {title} on {args.split} …"):
         if len(bundles) == 1:
@@ -77,3 +78,17 @@ def _evaluate(args: argparse.Namespace) -> int:
             members.add_row(m["model"], f"{m['accuracy']:.4f}")
         out_console.print(members)
     return 0
+
+
+def _fetch_corpora(bundles: list, split: str) -> None:
+    """Download what evaluation will read (a first evaluate on nsmc fetches its test split) with a byte bar, rather
+    than inside the spinner where a slow download would look like a hang."""
+    from hangul_rnn.corpora import get_corpus
+
+    for spec in dict.fromkeys(str(b.config.get("corpus", "")) for b in bundles):
+        if not spec:
+            continue
+        corpus = get_corpus(spec)
+        wanted = split if split in corpus.splits else "train"  # validation, or a generator's held-out tail
+        with byte_progress(f"fetching {corpus.name}/{wanted}") as update:
+            corpus.paths(wanted, progress=update)
