@@ -93,6 +93,14 @@ class BundleSummary:
     metrics: dict
     created: str = ""
     error: str | None = None  # set when the bundle cannot be read; the other fields are then best effort
+    layers: int = 1
+    bidirectional: bool = False
+
+    @property
+    def network(self) -> str:
+        """The cell as a person names the network: "lstm", "bigru", "2×bilstm"."""
+        cell = f"bi{self.cell}" if self.bidirectional else self.cell
+        return f"{self.layers}×{cell}" if self.layers > 1 else cell
 
     def to_dict(self) -> dict:
         return {
@@ -102,6 +110,8 @@ class BundleSummary:
             "corpus": self.corpus,
             "level": self.level,
             "cell": self.cell,
+            "layers": self.layers,
+            "bidirectional": self.bidirectional,
             "params": self.params,
             "metrics": self.metrics,
             "created": self.created,
@@ -404,6 +414,8 @@ def summarize(folder: Path) -> BundleSummary:
         metrics=key_metrics(str(config.get("task")), metrics),
         created=str(config.get("created", "")),
         error=error,
+        layers=int(hp.get("layers") or 1),
+        bidirectional=bool(hp.get("bidirectional", False)),
     )
 
 

@@ -144,3 +144,22 @@ def test_evaluating_a_shipped_model_leaves_its_files_alone(sample_corpora: Path)
     before = metrics_file.read_bytes()
     assert record_metrics(load_bundle("nsmc-classifier"), {"test_accuracy": 0.5}) is False
     assert metrics_file.read_bytes() == before
+
+
+def test_models_on_a_terminal_fit_80_columns(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One table per task with short numbers: the shipped models listed whole in 80 columns."""
+    from rich.console import Console
+
+    from hangul_rnn.commands import models as models_command
+
+    console = Console(force_terminal=True, width=80, record=True, color_system=None)
+    monkeypatch.setattr(models_command, "out_console", console)
+    assert main(["models"]) == 0
+    text = console.export_text()
+    lines = [line.rstrip() for line in text.splitlines()]
+    assert max(len(line) for line in lines) <= 80
+    assert "generators" in lines and "classifiers" in lines
+    row = next(line for line in lines if line.startswith(" nsmc-classifier"))
+    assert row.split()[1:5] == ["nsmc", "word/morph-all", "lstm", "801K"]
+    assert row.split()[-2:] == ["86.1%", "86.6%"]  # validation and test accuracy, each in its own column
+    assert "326K" in next(line for line in lines if line.startswith(" annals-jamo"))

@@ -88,7 +88,7 @@ class ModelsPane(Vertical):
         self._summaries = {str(s.path): s for s in summaries}
         for s in summaries:
             metrics = dict(getattr(s, "metrics", {}) or {})
-            table.add_row(_short(s.name, 20), s.task, short_corpus(str(s.corpus)), s.level, s.cell,
+            table.add_row(_short(s.name, 20), s.task, short_corpus(str(s.corpus)), s.level, s.network,
                           short_count(getattr(s, "params", 0) or 0), quality(metrics), key=str(s.path))
         empty = self.query_one("#models-empty", Static)
         empty.update("no models yet: train one in the Train tab or with `hangul-rnn train`")

@@ -25,6 +25,7 @@ def _fmt(value: object) -> str:
 
 
 def _models(args: argparse.Namespace) -> int:
+    from rich import box
     from rich.markup import escape
     from rich.table import Table
 
@@ -38,29 +39,66 @@ def _models(args: argparse.Namespace) -> int:
     if not summaries:
         out_console.print(f"no models in {paths.models_dir()}; train one with 'hangul-rnn train'", highlight=False)
         return 0
-    columns = ("name", "task", "corpus", "level", "cell", "params", "epochs", "val loss", "bits/char", "accuracy")
+    # Validation and test accuracy in columns of their own: a model selected on one must not pass for the other.
+    columns = ("name", "task", "corpus", "level", "cell", "params", "epochs", "val loss", "bits/char", "val acc",
+               "test acc")
     rows = []
     for s in summaries:
         m = s.metrics
         if s.error:
-            rows.append((s.name, "broken", s.error, "", "", "", "", "", "", ""))
+            rows.append((s.name, "broken", s.error, *[""] * (len(columns) - 3)))
             continue
-        rows.append((s.name, s.task, s.corpus, s.level, s.cell, _fmt(s.params), _fmt(m.get("epochs_done")),
+        rows.append((s.name, s.task, s.corpus, s.level, s.network, _fmt(s.params), _fmt(m.get("epochs_done")),
                      _fmt(m.get("val_loss")), _fmt(m.get("bits_per_char")),
-                     _fmt(m.get("test_accuracy", m.get("val_accuracy")))))
+                     _fmt(m.get("val_accuracy")), _fmt(m.get("test_accuracy"))))
     if not out_console.is_terminal:
         # Piped: one tab-separated line per model under a header, never cut to fit 80 columns.
         for row in (columns, *rows):
             print("\t".join(row))
         return 0
-    table = Table(title=f"models in {paths.models_dir()}")
-    for col in columns:
-        right = col in ("params", "epochs", "val loss", "bits/char", "accuracy")
-        table.add_column(col, justify="right" if right else "left", no_wrap=col == "name")
-    for row in rows:
-        cells = [escape(c) for c in row]
-        if row[1] == "broken":
-            cells[1] = "[red]broken[/]"
-        table.add_row(*cells)
-    out_console.print(table)
+    # On a terminal: one table per task with only its own columns and short numbers, so 80 columns hold it.
+    out_console.print(f"models in {paths.models_dir()}", style="bold", highlight=False)
+    for task, wanted in _TERMINAL_COLUMNS.items():
+        chosen = [r for r in rows if r[1] == task]
+        if not chosen:
+            continue
+        table = Table(title=f"{task}s", box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True,
+                      title_justify="left", caption=_CAPTIONS[task], caption_justify="left")
+        for col in wanted:
+            # Only a name may fold onto a second line: every other cell is short and must stay whole.
+            table.add_column(_HEADERS.get(col, col), justify="left" if col in _LEFT else "right",
+                             no_wrap=col != "name", overflow="fold")
+        for row in chosen:
+            values = dict(zip(columns, row))
+            table.add_row(*(escape(_short(col, values[col])) for col in wanted))
+        out_console.print(table)
+    broken = [r for r in rows if r[1] == "broken"]
+    for row in broken:
+        out_console.print(f"[red]broken[/] {escape(row[0])}: {escape(row[2])}", highlight=False)
     return 0
+
+
+_TERMINAL_COLUMNS = {
+    "generator": ("name", "corpus", "level", "cell", "params", "epochs", "val loss", "bits/char"),
+    "classifier": ("name", "corpus", "level", "cell", "params", "epochs", "val loss", "val acc", "test acc"),
+}
+_LEFT = ("name", "corpus", "level", "cell")
+_HEADERS = {"epochs": "ep", "val loss": "loss", "bits/char": "bpc", "val acc": "val", "test acc": "test"}
+_CAPTIONS = {
+    "generator": "loss: validation, per token · bpc: bits per character",
+    "classifier": "loss: validation · val / test: accuracy on the validation hold-out / the test split",
+}
+
+
+def _short(column: str, text: str) -> str:
+    """The terminal form of a cell: accuracies as percentages, losses to 3 places, parameters as 801K / 8.1M."""
+    if not text or column not in ("val acc", "test acc", "val loss", "bits/char", "params"):
+        return text
+    number = float(text.replace(",", ""))
+    if column in ("val acc", "test acc"):
+        return f"{number:.1%}"
+    if column in ("val loss", "bits/char"):
+        return f"{number:.3f}"
+    if column == "params":
+        return f"{number / 1e6:.1f}M" if number >= 1e6 else f"{number / 1e3:.0f}K" if number >= 1e3 else text
+    return text
