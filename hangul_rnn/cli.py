@@ -87,6 +87,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command in ("generate", "score"):
             # oneDNN's custom ops buy nothing for one-token steps and print a DT_BOOL notice on most CPUs.
             os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+        before = getattr(args, "before_tensorflow", None)
+        if before is not None:  # work that can overlap TensorFlow's import (e.g. loading Kiwi on a thread)
+            before(args)
         if args.command in NEEDS_TENSORFLOW:
             quiet_tensorflow_import()
         return int(args.handler(args) or 0)

@@ -144,3 +144,20 @@ def test_score_errors(saved, capsys, monkeypatch, no_shipped_models):
     monkeypatch.setattr("sys.stdin", io.StringIO("\n  \n"))
     rc, _, err = _run(capsys, "score", "--model", saved["clf"])
     assert rc == 2 and "nothing to score" in err
+
+
+def test_score_starts_loading_kiwi_only_for_models_that_stem(saved, monkeypatch):
+    """Kiwi loads on a thread while TensorFlow imports, but only when a model's tokenizer uses it."""
+    import argparse
+    import threading
+
+    from hangul_rnn import morph
+    from hangul_rnn.commands.score import _load_analyser_early
+
+    loaded = threading.Event()
+    monkeypatch.setattr(morph, "get_kiwi", lambda *a, **k: loaded.set())
+    _load_analyser_early(argparse.Namespace(model=[saved["clf"]]))  # syllables: no Kiwi
+    _load_analyser_early(argparse.Namespace(model=["no-such-model"]))  # left for the handler's one-line error
+    assert not loaded.wait(0.5)
+    _load_analyser_early(argparse.Namespace(model=None))  # the shipped default: all-morpheme stems
+    assert loaded.wait(10)
