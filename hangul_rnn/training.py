@@ -838,13 +838,39 @@ def _classification_metrics(probs, labels: list[int], split: str, label_names: l
     }
 
 
-def evaluate(bundle: Bundle, *, split: str = "test", limit: int | None = None) -> dict:
+#: Texts scored per step of a classifier evaluation: progress is reported (and Ctrl-C lands) between steps.
+_EVAL_CHUNK = 2000
+
+#: ``progress(done, total)`` of an evaluation: examples (times members, for an ensemble) or tokens of a generator.
+EvalProgress = Callable[[int, int], None]
+
+
+def _chunked_probabilities(source: Any, texts: list[str], progress: EvalProgress | None, *, offset: int = 0,
+                           total: int | None = None):
+    """:func:`hangul_rnn.scoring.probabilities` a chunk at a time, so that scoring 50K reviews (stemming included,
+    a minute or more) shows how far it has got."""
+    import numpy as np
+
+    from hangul_rnn.scoring import probabilities
+
+    total = len(texts) if total is None else total
+    parts = []
+    for start in range(0, len(texts), _EVAL_CHUNK):
+        parts.append(probabilities(source, texts[start : start + _EVAL_CHUNK]))
+        if progress is not None:
+            progress(offset + start + len(parts[-1]), total)
+    return np.concatenate(parts, axis=0)
+
+
+def evaluate(bundle: Bundle, *, split: str = "test", limit: int | None = None,
+             progress: EvalProgress | None = None) -> dict:
     """Score a bundle on held-out data.
 
     Classifiers: accuracy, loss and confusion matrix (rows = true label, columns = predicted) on the corpus's
     ``split``, or on ``"validation"``, the examples held out of ``train`` while training. Generators: loss,
     perplexity, bits per token and per character on ``split`` where the corpus has it (and it is not ``train``),
-    else on the validation tail of the training text, cut as in training.
+    else on the validation tail of the training text, cut as in training. ``progress(done, total)`` is called as
+    examples (classifiers) or tokens (generators) are scored.
     """
     import numpy as np
 
@@ -855,10 +881,8 @@ def evaluate(bundle: Bundle, *, split: str = "test", limit: int | None = None) -
     tok = bundle.tokenizer
 
     if bundle.task == "classifier":
-        from hangul_rnn.scoring import probabilities
-
         examples = _classifier_examples(bundle, split, limit)
-        probs = probabilities(bundle, [t for t, _ in examples])
+        probs = _chunked_probabilities(bundle, [t for t, _ in examples], progress)
         return _classification_metrics(probs, [y for _, y in examples], split, bundle.label_names)
 
     corpus = _get_corpus(str(bundle.config.get("corpus", cfg.corpus)))
@@ -879,12 +903,15 @@ def evaluate(bundle: Bundle, *, split: str = "test", limit: int | None = None) -
                          f"(seq_len {cfg.seq_len}); nothing to evaluate")
     ds = _generation_windows(ids, replace(cfg, stride=None), shuffle=False)
     total, n = 0.0, 0
+    targets = len(ids) - 1  # every token but the first is predicted once (windows do not overlap here)
     for x, y in _batches(ds):
         logits = model(x, training=False)
         losses = keras.losses.sparse_categorical_crossentropy(y, logits, from_logits=True)
         losses = np.asarray(losses, dtype=np.float64)
         total += float(losses.sum())
         n += losses.size
+        if progress is not None:
+            progress(min(n, targets), targets)
     loss = total / max(n, 1)
     return {"task": "generator", "split": source, "tokens": len(ids), "characters": len(text), "loss": loss,
             **generator_metrics(loss, len(ids), len(text))}
@@ -895,14 +922,15 @@ def _hold_out(bundle: Bundle) -> tuple:
     return cfg.seed, cfg.validation_fraction, cfg.limit
 
 
-def evaluate_ensemble(bundles: list[Bundle], *, split: str = "test", limit: int | None = None) -> dict:
+def evaluate_ensemble(bundles: list[Bundle], *, split: str = "test", limit: int | None = None,
+                      progress: EvalProgress | None = None) -> dict:
     """Score classifiers together as a :class:`hangul_rnn.scoring.Ensemble` (class probabilities averaged, each
     member reading the text with its own tokenizer) and list each member's own accuracy beside the ensemble's.
 
     All must be classifiers of the same corpus with the same labels; on ``"validation"`` they must also have held
     out the same examples, or one would be scored on what another was trained on.
     """
-    from hangul_rnn.scoring import Ensemble, probabilities
+    from hangul_rnn.scoring import Ensemble
 
     if limit is not None and limit < 1:
         raise UsageError(f"--limit must be ≥ 1, got {limit}")
@@ -918,7 +946,9 @@ def evaluate_ensemble(bundles: list[Bundle], *, split: str = "test", limit: int 
                              "(seed, validation share or limit differ): one was trained on the other's")
     examples = _classifier_examples(first, split, limit)
     texts, labels = [t for t, _ in examples], [y for _, y in examples]
-    member_probs = [probabilities(b, texts) for b in ensemble.members]
+    work = len(texts) * len(ensemble.members)
+    member_probs = [_chunked_probabilities(b, texts, progress, offset=i * len(texts), total=work)
+                    for i, b in enumerate(ensemble.members)]
     members = [{"model": b.name, "accuracy": _classification_metrics(p, labels, split, [])["accuracy"]}
                for b, p in zip(ensemble.members, member_probs)]
     result = _classification_metrics(sum(member_probs) / len(member_probs), labels, split, first.label_names)

@@ -102,7 +102,10 @@ def test_events_in_order(trained) -> None:
 
 def test_evaluate_generator(trained) -> None:
     bundle, _, _ = trained
-    result = evaluate(bundle)
+    seen: list[tuple[int, int]] = []
+    result = evaluate(bundle, progress=lambda done, total: seen.append((done, total)))
+    assert seen and {t for _, t in seen} == {result["tokens"] - 1}
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen) and 0 < seen[-1][0] <= result["tokens"] - 1
     assert result["split"] == "validation tail"
     assert result["loss"] == pytest.approx(bundle.metrics["val_loss"], rel=1e-3)
     assert result["bits_per_char"] > 0
@@ -289,7 +292,8 @@ def test_classifier_trains_and_evaluates(tmp_path: Path) -> None:
         evaluate(bundle, split="test")
 
 
-def test_ensemble_averages_the_members_probabilities(trained, tmp_path: Path) -> None:
+def test_ensemble_averages_the_members_probabilities(trained, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     import numpy as np
 
     from hangul_rnn.corpora import get_corpus
@@ -307,6 +311,13 @@ def test_ensemble_averages_the_members_probabilities(trained, tmp_path: Path) ->
     assert [m["accuracy"] for m in result["members"]] == [a["accuracy"] for a in alone]
     assert [m["model"] for m in result["members"]] == ["syllable", "jamo"]
     assert result["examples"] == 80 and sum(map(sum, result["confusion"])) == 80
+    import hangul_rnn.training as training_module
+
+    monkeypatch.setattr(training_module, "_EVAL_CHUNK", 30)  # scored in steps, each reported, same numbers
+    seen: list[tuple[int, int]] = []
+    stepped = evaluate_ensemble(members, split="train", limit=80, progress=lambda d, t: seen.append((d, t)))
+    assert seen == [(30, 160), (60, 160), (80, 160), (110, 160), (140, 160), (160, 160)]
+    assert stepped["accuracy"] == result["accuracy"] and stepped["members"] == result["members"]
     examples = list(get_corpus(corpus).examples("train"))[:80]
     texts, labels = [t for t, _ in examples], np.asarray([y for _, y in examples])
     mean = (probabilities(members[0], texts) + probabilities(members[1], texts)) / 2

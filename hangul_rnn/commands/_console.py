@@ -27,7 +27,7 @@ out_console = Console()
 
 @contextmanager
 def count_progress(description: str, total: int | None = None) -> Iterator[Callable[[int], None]]:
-    """A bar for counted work; yields ``update(done)`` taking the number of items done so far."""
+    """A bar for counted work; yields ``update(done, total=None)``: items done so far (and the total, once known)."""
     with Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -39,7 +39,14 @@ def count_progress(description: str, total: int | None = None) -> Iterator[Calla
         disable=not err_console.is_terminal,
     ) as progress:
         task = progress.add_task(description, total=total)
-        yield lambda done: progress.update(task, completed=done)
+
+        def update(done: int, total: int | None = None) -> None:
+            if total is None:
+                progress.update(task, completed=done)
+            else:
+                progress.update(task, completed=done, total=total)
+
+        yield update
 
 
 @contextmanager

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from hangul_rnn.commands._console import byte_progress, err_console, out_console
+from hangul_rnn.commands._console import byte_progress, count_progress, err_console, out_console
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -37,11 +37,11 @@ def _evaluate(args: argparse.Namespace) -> int:
             bundles.append(load_bundle(name))
     _fetch_corpora(bundles, args.split)
     title = " + ".join(b.name for b in bundles)
-    with err_console.status(f"evaluating {title} on {args.split} …"):
+    with count_progress(f"evaluating {title} on {args.split}") as update:
         if len(bundles) == 1:
-            result = evaluate(bundles[0], split=args.split, limit=args.limit)
+            result = evaluate(bundles[0], split=args.split, limit=args.limit, progress=update)
         else:
-            result = evaluate_ensemble(bundles, split=args.split, limit=args.limit)
+            result = evaluate_ensemble(bundles, split=args.split, limit=args.limit, progress=update)
     if len(bundles) == 1 and result.get("task") == "classifier" and args.split == "test" and args.limit is None:
         recorded = record_metrics(bundles[0], {"test_accuracy": result["accuracy"], "test_loss": result["loss"],
                                                "test_examples": result["examples"]})
