@@ -10,7 +10,7 @@ import pytest
 
 pytest.importorskip("textual")
 
-from textual.widgets import Button, Input, Select, SelectionList, Static, TabbedContent, TextArea  # noqa: E402
+from textual.widgets import Button, Input, RichLog, Select, SelectionList, Static, TabbedContent, TextArea  # noqa: E402
 
 from hangul_rnn import paths  # noqa: E402
 from hangul_rnn.training import TrainConfig, train  # noqa: E402
@@ -135,6 +135,35 @@ async def test_train_a_tiny_model_shows_chart_and_lists_the_bundle(text_file: Pa
         # the pickers are refreshed by the Finished message, handled just after the run ends
         await wait_for(pilot, lambda: any(str(value).endswith("from-tui")
                                           for _, value in app.query_one("#gen-model", Select)._options))
+
+
+async def test_cancel_while_the_data_are_prepared(text_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cancel during a (held) download stage: the run ends there, says so, saves nothing and shows no error."""
+    import threading
+
+    from hangul_rnn import training
+
+    gate = threading.Event()
+
+    def held_download(corpus, split, report) -> None:
+        report("downloading the corpus (bytes)", 0, 1000)
+        gate.wait(30)
+        report("downloading the corpus (bytes)", 1000, 1000)  # the first report after the cancel stops the run
+
+    monkeypatch.setattr(training, "_fetch_corpus", held_download)
+    app = HangulRNNApp()
+    async with app.run_test(size=SIZE) as pilot:
+        app.query_one("#train-corpus", Select).value = "file"
+        app.query_one("#train-file", Input).value = str(text_file)
+        app.query_one("#train-name", Input).value = "cancelled-early"
+        app.query_one("#train-start", Button).press()
+        await wait_for(pilot, lambda: "downloading" in text_of(app, "#train-status"))
+        app.query_one("#train-cancel", Button).press()
+        gate.set()
+        await wait_for(pilot, lambda: not app.query_one("#train-start", Button).disabled)
+        log = "\n".join(line.text for line in app.query_one("#train-log", RichLog).lines)
+        assert "nothing saved" in log and text_of(app, "#train-error") == ""
+        assert not (paths.models_dir() / "cancelled-early").exists()
 
 
 async def test_cancel_a_run_keeps_nothing_half_written(text_file: Path) -> None:
