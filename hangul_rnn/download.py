@@ -65,9 +65,10 @@ def download(
 
     ``retries`` is the number of extra attempts after a network error, with exponential ``backoff`` seconds between
     them; each attempt resumes from the ``.part`` file. HTTP 4xx answers (other than 408/429) are not retried: the
-    URL is wrong, and asking again will not fix it; nor is a local write failure (disk full, no permission). Raises :class:`CorpusError` when the file could not be fetched
-    (the ``.part`` file is kept so the next run resumes) and :class:`ChecksumError` when it arrived but does not match
-    (the ``.part`` file is deleted).
+    URL is wrong, and asking again will not fix it; nor is a local write failure (disk full, no permission).
+    Raises :class:`CorpusError` when the file could not be fetched (the ``.part`` file is kept so the next run
+    resumes) and :class:`ChecksumError` when it arrived but does not match (the ``.part`` file is deleted). An
+    exception from ``progress`` (a cancelled training run) passes straight through, keeping the ``.part`` file.
     """
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
