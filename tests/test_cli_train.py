@@ -163,3 +163,13 @@ def test_models_on_a_terminal_fit_80_columns(monkeypatch: pytest.MonkeyPatch) ->
     assert row.split()[1:5] == ["nsmc", "word/morph-all", "lstm", "801K"]
     assert row.split()[-2:] == ["86.1%", "86.6%"]  # validation and test accuracy, each in its own column
     assert "326K" in next(line for line in lines if line.startswith(" annals-jamo"))
+
+
+def test_evaluate_refuses_a_generator_in_an_ensemble_before_fetching_anything(monkeypatch) -> None:
+    from hangul_rnn import corpora
+
+    def no_fetch(*args, **kwargs):
+        raise AssertionError("nothing should be fetched for an ensemble that cannot be made")
+
+    monkeypatch.setattr(corpora.Corpus, "paths", no_fetch)
+    assert main(["evaluate", "nsmc-classifier", "annals-jamo"]) == 2

@@ -307,8 +307,11 @@ def test_evaluate_fetches_the_split_it_reads_before_scoring(server: _Server, mon
     monkeypatch.delenv("HANGUL_RNN_CORPORA", raising=False)
     manifest = _with_url(corpora.get_corpus("annals").manifest, server.url, PAYLOAD_SHA)
     monkeypatch.setattr(corpora, "get_corpus", lambda spec: corpora.Corpus(manifest))
-    bundle = SimpleNamespace(config={"corpus": "annals"})
-    _fetch_corpora([bundle, bundle], "test")  # annals has no test split: its train text holds the held-out tail
+    classifier = SimpleNamespace(config={"corpus": "annals"}, task="classifier")
+    _fetch_corpora([classifier], "dev")  # a typo: evaluate will name the splits there are; nothing is fetched
+    assert server.requests == []
+    bundle = SimpleNamespace(config={"corpus": "annals"}, task="generator")
+    _fetch_corpora([bundle], "test")  # annals has no test split: a generator's held-out tail is in its train text
     (file,) = manifest.splits["train"]
     assert (paths.data_dir() / "annals" / file.filename).read_bytes() == PAYLOAD
     assert len(server.requests) == 1  # one corpus, fetched once

@@ -85,10 +85,19 @@ def _fetch_corpora(bundles: list, split: str) -> None:
     than inside the spinner where a slow download would look like a hang."""
     from hangul_rnn.corpora import get_corpus
 
+    if len(bundles) > 1:
+        from hangul_rnn.scoring import Ensemble
+
+        Ensemble(bundles)  # a generator among classifiers, or mixed labels: say so before downloading anything
     for spec in dict.fromkeys(str(b.config.get("corpus", "")) for b in bundles):
         if not spec:
             continue
         corpus = get_corpus(spec)
-        wanted = split if split in corpus.splits else "train"  # validation, or a generator's held-out tail
+        if split in corpus.splits:
+            wanted = split
+        elif split == "validation" or bundles[0].task == "generator":  # held out of train
+            wanted = "train"
+        else:
+            continue  # an unknown split: evaluate names the ones there are, nothing is fetched for a typo
         with byte_progress(f"fetching {corpus.name}/{wanted}") as update:
             corpus.paths(wanted, progress=update)
