@@ -374,6 +374,13 @@ def _load_keras_model(model_path: Path) -> keras.Model:
         import hangul_rnn.models  # noqa: F401
     except ImportError:
         pass
+    import zipfile
+
+    if model_path.is_file() and not zipfile.is_zipfile(model_path):
+        # Keras reports a truncated or overwritten archive as "File not found", which sends a user looking for
+        # a file that is right there.
+        raise FormatError(f"{model_path}: not a .keras archive (truncated or overwritten); the bundle is corrupt, "
+                          "train or save it again")
     try:
         return keras.models.load_model(model_path, safe_mode=True)
     except Exception as exc:  # noqa: BLE001 - corrupt zip, unknown layer, unsafe lambda: all one message

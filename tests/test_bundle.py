@@ -146,8 +146,13 @@ def test_missing_tokenizer_refused(bundle: Bundle) -> None:
 def test_corrupt_model_refused(bundle: Bundle) -> None:
     path = _saved(bundle, "badmodel")
     (path / "model.keras").write_bytes(b"not a zip file")
-    with pytest.raises(FormatError, match="model.keras"):
+    with pytest.raises(FormatError, match="model.keras: not a .keras archive"):
         load_bundle("badmodel")
+    good = _saved(bundle, "cut")  # a copy cut short: the archive's end is missing
+    data = (good / "model.keras").read_bytes()
+    (good / "model.keras").write_bytes(data[: len(data) // 2])
+    with pytest.raises(FormatError, match="model.keras: not a .keras archive.*corrupt"):
+        load_bundle("cut")
 
 
 def test_unknown_name_lists_installed(bundle: Bundle, no_shipped_models) -> None:
