@@ -35,9 +35,9 @@ def short_count(n: int) -> str:
 
 def quality(metrics: dict) -> str:
     """The headline number of a bundle: accuracy for a classifier, bits per character for a generator."""
-    for key in ("test_accuracy", "val_accuracy", "accuracy"):
+    for key, where in (("test_accuracy", "test"), ("val_accuracy", "val"), ("accuracy", "train")):
         if isinstance(metrics.get(key), (int, float)):
-            return f"{metrics[key]:.1%} acc"
+            return f"{metrics[key]:.1%} {where}"  # which split it was measured on: they differ by points
     if isinstance(metrics.get("bits_per_char"), (int, float)):
         return f"{metrics['bits_per_char']:.2f} bpc"
     return "-"
@@ -46,8 +46,9 @@ def quality(metrics: dict) -> str:
 def describe(summary) -> str:
     """One bundle in full, for the line under the table (no file paths: they belong to `hangul-rnn models`)."""
     metrics = dict(getattr(summary, "metrics", {}) or {})
+    network = str(getattr(summary, "network", summary.cell)).upper()
     parts = [f"[b]{summary.name}[/]: {summary.task} on {short_corpus(str(summary.corpus))}, {summary.level} level, "
-             f"{str(summary.cell).upper()}, {getattr(summary, 'params', 0) or 0:,} parameters"]
+             f"{network}, {getattr(summary, 'params', 0) or 0:,} parameters"]
     names = {"test_accuracy": "test accuracy", "val_accuracy": "val accuracy", "val_loss": "val loss",
              "perplexity": "perplexity", "bits_per_char": "bits/char", "epochs_done": "epochs"}
     for key, label in names.items():
