@@ -23,6 +23,7 @@ import os
 import re
 import shutil
 import uuid
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -181,25 +182,40 @@ def _json_default(obj: Any) -> Any:
 def save_bundle(bundle: Bundle, path: str | Path) -> Path:
     """Write ``bundle`` to the folder ``path`` atomically and return the path; sets ``bundle.path``.
 
-    The new files go into ``.NAME.tmp-*`` beside the target; only once all five are written is an existing bundle
-    renamed aside (``.NAME.old-*``), the new folder renamed in, and the old one deleted. A failure while writing
-    removes the temporary folder and leaves the old bundle untouched.
+    All five files are written into a temporary folder beside the target first (see :func:`_install_folder`), so a
+    failure while writing leaves an existing bundle of that name untouched.
     """
     target = Path(path).expanduser()
     check_name(target.name)
-    parent = target.parent
-    parent.mkdir(parents=True, exist_ok=True)
-    token = uuid.uuid4().hex[:8]
-    tmp = parent / f".{target.name}.tmp-{token}"
-    old = parent / f".{target.name}.old-{token}"
     config = _stamp_config(bundle)
-    tmp.mkdir()
-    try:
+
+    def write(tmp: Path) -> None:
         _write_json(tmp / CONFIG_FILE, config)
         _write_json(tmp / TOKENIZER_FILE, bundle.tokenizer.to_dict())
         bundle.model.save(tmp / MODEL_FILE)
         _write_json(tmp / METRICS_FILE, bundle.metrics)
         _write_json(tmp / HISTORY_FILE, bundle.history)
+
+    _install_folder(target, write)
+    bundle.config = config
+    bundle.path = target
+    return target
+
+
+def _install_folder(target: Path, write: Callable[[Path], None]) -> None:
+    """Fill a new ``.NAME.tmp-*`` folder beside ``target`` with ``write``, then swap it in.
+
+    Only once every file is written is an existing folder renamed aside (``.NAME.old-*``), the new one renamed in,
+    and the old one deleted. A failure while writing removes the temporary folder and leaves the old one untouched.
+    """
+    parent = target.parent
+    parent.mkdir(parents=True, exist_ok=True)
+    token = uuid.uuid4().hex[:8]
+    tmp = parent / f".{target.name}.tmp-{token}"
+    old = parent / f".{target.name}.old-{token}"
+    tmp.mkdir()
+    try:
+        write(tmp)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -216,9 +232,87 @@ def save_bundle(bundle: Bundle, path: str | Path) -> Path:
         raise
     if moved_aside:
         shutil.rmtree(old, ignore_errors=True)
-    bundle.config = config
-    bundle.path = target
+
+
+#: ``config["kind"]`` of a saved ensemble: a folder naming its member bundles instead of holding a model.
+ENSEMBLE_KIND = "ensemble"
+
+
+def save_ensemble(name: str, members: Sequence[str], *, overwrite: bool = False,
+                  models_root: str | Path | None = None) -> Path:
+    """Save several classifiers as one named model: a folder whose config lists the members (by installed name,
+    or by absolute path for a folder given as a path), so ``score --model NAME``, ``evaluate NAME`` and the TUI use
+    the averaged ensemble like any bundle (:class:`hangul_rnn.scoring.Ensemble` when loaded).
+
+    The members are checked from their JSON alone (no model is loaded): each must be a classifier bundle, not an
+    ensemble, all trained on the same corpus with the same labels.
+    """
+    check_name(name)
+    root = Path(models_root).expanduser() if models_root is not None else paths.models_dir()
+    target = root / name
+    if len(members) < 2:
+        raise UsageError("an ensemble needs at least two models")
+    if target.exists() and not overwrite:
+        raise UsageError(f"a model named {name!r} already exists; pick another name or use --overwrite")
+    refs, configs = [], []
+    for member in members:
+        folder = resolve_bundle_path(member)
+        config = read_config(folder)
+        if config.get("kind") == ENSEMBLE_KIND:
+            raise UsageError(f"model {member!r} is itself an ensemble; list its members instead")
+        if config.get("task") != "classifier":
+            raise UsageError(f"model {member!r} is a {config.get('task')}; an ensemble averages classifiers")
+        if folder.resolve() == target.resolve():
+            raise UsageError(f"an ensemble cannot list the model it replaces ({member!r})")
+        refs.append(str(member) if folder.parent in (paths.models_dir(), shipped_dir()) and folder.name == member
+                    else str(folder.resolve()))
+        configs.append(config)
+    for member, config in zip(members[1:], configs[1:]):
+        for key, what in (("corpus", "corpora"), ("label_names", "labels")):
+            if config.get(key) != configs[0].get(key):
+                raise UsageError(f"models {members[0]!r} and {member!r} have different {what} "
+                                 f"({configs[0].get(key)} vs {config.get(key)}); they cannot be averaged")
+    params = [c.get("params") for c in configs]
+    config = {
+        "format_version": FORMAT_VERSION,
+        "hangul_rnn_version": __version__,
+        "task": "classifier",
+        "kind": ENSEMBLE_KIND,
+        "name": name,
+        "members": refs,
+        "corpus": configs[0].get("corpus"),
+        "label_names": configs[0].get("label_names"),
+        "params": sum(params) if all(isinstance(n, int) for n in params) else None,
+        "created": _now(),
+    }
+
+    def write(tmp: Path) -> None:
+        _write_json(tmp / CONFIG_FILE, config)
+        _write_json(tmp / METRICS_FILE, {})
+
+    _install_folder(target, write)
     return target
+
+
+def _load_ensemble(folder: Path, config: dict) -> Any:
+    from hangul_rnn.errors import HangulRNNError
+    from hangul_rnn.scoring import Ensemble
+
+    refs = config.get("members")
+    if not isinstance(refs, list) or len(refs) < 2 or not all(isinstance(r, str) and r for r in refs):
+        raise FormatError(f"{folder / CONFIG_FILE}: an ensemble needs a list of at least two member names")
+    members = []
+    for ref in refs:
+        try:
+            member = load_bundle(ref)
+        except HangulRNNError as exc:
+            raise type(exc)(f"ensemble {folder.name!r}, member {ref!r}: {exc}") from None
+        if isinstance(member, Ensemble):
+            raise FormatError(f"{folder / CONFIG_FILE}: member {ref!r} is itself an ensemble")
+        members.append(member)
+    metrics_path = folder / METRICS_FILE
+    metrics = _read_json(metrics_path) if metrics_path.is_file() else {}
+    return Ensemble(members, path=folder, metrics=metrics if isinstance(metrics, dict) else {})
 
 
 def record_metrics(bundle: Bundle, updates: dict) -> bool:
@@ -339,9 +433,14 @@ def read_config(folder: Path) -> dict:
 
 
 def load_bundle(name_or_path: str | Path) -> Bundle:
-    """Load a bundle by folder path or installed name; FormatError (one line, naming the file) if it is broken."""
+    """Load a bundle by folder path or installed name; FormatError (one line, naming the file) if it is broken.
+
+    A saved ensemble (:func:`save_ensemble`) loads as a :class:`hangul_rnn.scoring.Ensemble` of its members.
+    """
     folder = resolve_bundle_path(name_or_path)
     config = read_config(folder)
+    if config.get("kind") == ENSEMBLE_KIND:
+        return _load_ensemble(folder, config)  # a hangul_rnn.scoring.Ensemble: usable wherever a classifier is
     tok_path = folder / TOKENIZER_FILE
     tok_data = _read_json(tok_path)
     metrics = _read_json(folder / METRICS_FILE)
@@ -410,6 +509,13 @@ def summarize(folder: Path) -> BundleSummary:
         error = str(exc)
     tok = config.get("tokenizer") or {}
     hp = config.get("hyperparameters") or {}
+    if config.get("kind") == ENSEMBLE_KIND:
+        members = config.get("members") if isinstance(config.get("members"), list) else []
+        return BundleSummary(
+            name=folder.name, path=folder, task="classifier", corpus=str(config.get("corpus", "?")),
+            level="ensemble", cell=f"{len(members)} models", params=config.get("params"),
+            metrics=key_metrics("classifier", metrics), created=str(config.get("created", "")), error=error,
+        )
     return BundleSummary(
         name=folder.name,
         path=folder,

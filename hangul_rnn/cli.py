@@ -18,7 +18,7 @@ from hangul_rnn import __version__
 from hangul_rnn.errors import HangulRNNError
 
 #: Subcommand modules, in the order ``--help`` lists them.
-COMMAND_MODULES = ("generate", "score", "train", "evaluate", "models", "corpus", "tui")
+COMMAND_MODULES = ("generate", "score", "train", "evaluate", "ensemble", "models", "corpus", "tui")
 
 #: Commands that load TensorFlow; the CLI imports it for them up front with its C++ start-up chatter silenced.
 NEEDS_TENSORFLOW = frozenset({"generate", "score", "train", "evaluate", "tui"})

@@ -70,7 +70,8 @@ class Ensemble:
 
     task = "classifier"
 
-    def __init__(self, members: Sequence[Any]) -> None:
+    def __init__(self, members: Sequence[Any], *, path: Any = None, metrics: dict | None = None) -> None:
+        """``path`` and ``metrics`` are set for an ensemble saved under a name (``hangul-rnn ensemble``)."""
         members = list(members)
         if not members:
             raise UsageError("an ensemble needs at least one model")
@@ -83,10 +84,19 @@ class Ensemble:
                                  f"({names[0]} vs {n}); they cannot be averaged")
         self.members = members
         self.config = {"label_names": names[0]}
+        self.path = path
+        self.metrics = dict(metrics or {})
 
     @property
     def name(self) -> str:
+        """The saved ensemble's folder name, else its members' names joined by " + "."""
+        if self.path is not None:
+            return str(getattr(self.path, "name", self.path))
         return " + ".join(_name(m) for m in self.members)
+
+    @property
+    def label_names(self) -> list[str]:
+        return [str(n) for n in self.config.get("label_names") or []]
 
 
 def _name(bundle: Any) -> str:

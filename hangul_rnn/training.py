@@ -667,6 +667,8 @@ def train(
         if not path.is_dir():
             raise UsageError(f"nothing to resume: no model named {name!r} in {root}")
         old = load_bundle(path)
+        if not isinstance(old, Bundle):  # a saved ensemble has no network of its own to continue
+            raise UsageError(f"model {name!r} is an ensemble; resume its members one by one")
         if old.task != config.task:
             raise UsageError(f"model {name!r} is a {old.task}; resume it with 'train {old.task}'")
         saved = dict(old.config.get("hyperparameters") or {})

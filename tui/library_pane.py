@@ -46,9 +46,11 @@ def quality(metrics: dict) -> str:
 def describe(summary) -> str:
     """One bundle in full, for the line under the table (no file paths: they belong to `hangul-rnn models`)."""
     metrics = dict(getattr(summary, "metrics", {}) or {})
-    network = str(getattr(summary, "network", summary.cell)).upper()
-    parts = [f"[b]{summary.name}[/]: {summary.task} on {short_corpus(str(summary.corpus))}, {summary.level} level, "
-             f"{network}, {getattr(summary, 'params', 0) or 0:,} parameters"]
+    network = str(getattr(summary, "network", summary.cell))
+    shape = (f"an ensemble averaging {network}" if summary.level == "ensemble"
+             else f"{summary.level} level, {network.upper()}")
+    parts = [f"[b]{summary.name}[/]: {summary.task} on {short_corpus(str(summary.corpus))}, {shape}, "
+             f"{getattr(summary, 'params', 0) or 0:,} parameters"]
     names = {"test_accuracy": "test accuracy", "val_accuracy": "val accuracy", "val_loss": "val loss",
              "perplexity": "perplexity", "bits_per_char": "bits/char", "epochs_done": "epochs"}
     for key, label in names.items():

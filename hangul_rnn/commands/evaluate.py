@@ -1,7 +1,7 @@
 """``hangul-rnn evaluate NAME [NAME ...]``: score a trained bundle on held-out data and print its metrics.
 
-Several classifier names are scored as one ensemble (their class probabilities averaged), with each member's own
-accuracy listed beside the ensemble's. A single classifier scored on its whole test split keeps the result in its
+Several classifier names (or one ensemble saved with ``hangul-rnn ensemble``) are scored as one ensemble (their
+class probabilities averaged), with each member's own accuracy listed beside the ensemble's. A single classifier scored on its whole test split keeps the result in its
 bundle's metrics (``test_accuracy``, ``test_loss``, ``test_examples``), where ``models`` and the TUI show it.
 """
 
@@ -35,13 +35,17 @@ def _evaluate(args: argparse.Namespace) -> int:
     for name in args.model:
         with err_console.status(f"loading {name} …"):
             bundles.append(load_bundle(name))
-    _fetch_corpora(bundles, args.split)
+    from hangul_rnn.scoring import Ensemble
+
+    # A saved ensemble (hangul-rnn ensemble NAME …) is evaluated as its members, and keeps the result itself.
+    members = bundles[0].members if len(bundles) == 1 and isinstance(bundles[0], Ensemble) else bundles
+    _fetch_corpora(members, args.split)
     title = " + ".join(b.name for b in bundles)
     with count_progress(f"evaluating {title} on {args.split}") as update:
-        if len(bundles) == 1:
-            result = evaluate(bundles[0], split=args.split, limit=args.limit, progress=update)
+        if len(members) == 1:
+            result = evaluate(members[0], split=args.split, limit=args.limit, progress=update)
         else:
-            result = evaluate_ensemble(bundles, split=args.split, limit=args.limit, progress=update)
+            result = evaluate_ensemble(members, split=args.split, limit=args.limit, progress=update)
     if len(bundles) == 1 and result.get("task") == "classifier" and args.split == "test" and args.limit is None:
         recorded = record_metrics(bundles[0], {"test_accuracy": result["accuracy"], "test_loss": result["loss"],
                                                "test_examples": result["examples"]})
@@ -51,7 +55,7 @@ def _evaluate(args: argparse.Namespace) -> int:
         print(json.dumps({"model": title, **result}, ensure_ascii=False, indent=2))
         return 0
 
-    kind = bundles[0].task if len(bundles) == 1 else f"ensemble of {len(bundles)}"
+    kind = bundles[0].task if len(members) == 1 else f"ensemble of {len(members)}"
     table = Table(title=f"{title} ({kind}) on {result['split']}")
     table.add_column("metric")
     table.add_column("value", justify="right")
