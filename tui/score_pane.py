@@ -120,7 +120,8 @@ class ScorePane(Vertical):
             self.app.call_from_thread(self.query_one("#score-error", Static).update, f"{type(exc).__name__}: {exc}")
             return
         if not get_current_worker().is_cancelled:  # a newer text is being scored: this result is stale
-            self.app.call_from_thread(self._show, explanation, len(models))
+            averaged = sum(len(b.members) if isinstance(b, Ensemble) else 1 for b in bundles)  # a saved one counts
+            self.app.call_from_thread(self._show, explanation, averaged)
 
     def _show(self, explanation, members: int = 1) -> None:
         if not self.query_one("#score-input", Input).value.strip():
