@@ -246,6 +246,22 @@ async def test_ticking_several_classifiers_scores_their_ensemble(installed: Path
         await wait_for(pilot, lambda: "tick a classifier model" in text_of(app, "#score-error"))
 
 
+async def test_a_saved_ensemble_is_scored_by_its_name(installed: Path) -> None:
+    from hangul_rnn.bundle import save_ensemble
+
+    save_ensemble("tiny-both", ["tiny-clf", "tiny-clf-words"])
+    app = HangulRNNApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f3")
+        models = app.query_one("#score-models", SelectionList)
+        values = [str(models.get_option_at_index(i).value) for i in range(models.option_count)]
+        models.deselect_all()
+        models.select(next(v for v in values if v.endswith("tiny-both")))
+        app.query_one("#score-input", Input).value = "재미있을 줄 알았는데 완전 실망했다"
+        await wait_for(pilot, lambda: "average of 2 models" in text_of(app, "#score-result"))
+        assert text_of(app, "#score-error") == ""
+
+
 async def test_models_and_corpora_tabs(installed: Path) -> None:
     app = HangulRNNApp()
     async with app.run_test(size=SIZE) as pilot:
