@@ -795,24 +795,37 @@ def _batches(ds) -> Iterator[tuple[Any, Any]]:
 VALIDATION = "validation"
 
 
+def evaluation_source(bundle: Bundle, split: str) -> tuple[Any, str]:
+    """The corpus :func:`evaluate` reads for ``split`` and which of its splits: the split itself where the corpus has
+    it, ``train`` for the validation hold-out (and for a generator's validation tail, its fallback for any split the
+    corpus lacks). An unknown split of a classifier is a UsageError, raised before anything is read or downloaded."""
+    cfg = train_config_from_bundle(bundle)
+    spec = str(bundle.config.get("corpus", cfg.corpus))
+    corpus = _get_corpus(spec)
+    splits = tuple(getattr(corpus, "splits", ("train",)))
+    if bundle.task == "generator":
+        return corpus, split if split != "train" and split in splits else "train"
+    if split == VALIDATION:
+        return corpus, "train"
+    if split not in splits:
+        raise UsageError(f"corpus {spec!r} has no split {split!r} (it has: {', '.join(splits)}, or {VALIDATION})")
+    return corpus, split
+
+
 def _classifier_examples(bundle: Bundle, split: str, limit: int | None) -> list[tuple[str, int]]:
     """The labelled examples of ``split``; ``"validation"`` is the exact hold-out the bundle was trained beside."""
     cfg = train_config_from_bundle(bundle)
-    corpus = _get_corpus(str(bundle.config.get("corpus", cfg.corpus)))
-    splits = tuple(getattr(corpus, "splits", ("train",)))
+    corpus, source = evaluation_source(bundle, split)
     if split == VALIDATION:
         if not cfg.validation_fraction:
             raise UsageError(f"model {bundle.name!r} was trained without a validation hold-out")
         from hangul_rnn.windows import validation_split
 
-        train_examples = list(islice(corpus.examples("train"), cfg.limit))
+        train_examples = list(islice(corpus.examples(source), cfg.limit))
         val_idx, _ = validation_split(len(train_examples), cfg.validation_fraction, cfg.seed)
         held_out = [train_examples[i] for i in val_idx]
         return [(t, int(y)) for t, y in islice(held_out, limit)]
-    if split not in splits:
-        raise UsageError(f"corpus {cfg.corpus!r} has no split {split!r} (it has: {', '.join(splits)}, "
-                         f"or {VALIDATION})")
-    examples = [(t, int(y)) for t, y in islice(corpus.examples(split), limit)]
+    examples = [(t, int(y)) for t, y in islice(corpus.examples(source), limit)]
     if not examples:
         raise UsageError(f"split {split!r} of {cfg.corpus!r} has no examples")
     return examples
@@ -887,13 +900,12 @@ def evaluate(bundle: Bundle, *, split: str = "test", limit: int | None = None,
         probs = _chunked_probabilities(bundle, [t for t, _ in examples], progress)
         return _classification_metrics(probs, [y for _, y in examples], split, bundle.label_names)
 
-    corpus = _get_corpus(str(bundle.config.get("corpus", cfg.corpus)))
-    splits = tuple(getattr(corpus, "splits", ("train",)))
+    corpus, read = evaluation_source(bundle, split)
     import keras
 
-    if split != "train" and split in splits:
-        text = generator_text(corpus, limit, split)
-        source = split
+    if read != "train":
+        text = generator_text(corpus, limit, read)
+        source = read
     else:
         _, text = split_tail(generator_text(corpus, cfg.limit), cfg.validation_fraction)
         if limit is not None:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from hangul_rnn import corpora, download as dl
-from hangul_rnn.errors import ChecksumError, CorpusError
+from hangul_rnn.errors import ChecksumError, CorpusError, UsageError
 
 PAYLOAD = ("조선왕조실록 " * 5000).encode("utf-8") + bytes(range(256))
 PAYLOAD_SHA = hashlib.sha256(PAYLOAD).hexdigest()
@@ -308,7 +308,8 @@ def test_evaluate_fetches_the_split_it_reads_before_scoring(server: _Server, mon
     manifest = _with_url(corpora.get_corpus("annals").manifest, server.url, PAYLOAD_SHA)
     monkeypatch.setattr(corpora, "get_corpus", lambda spec: corpora.Corpus(manifest))
     classifier = SimpleNamespace(config={"corpus": "annals"}, task="classifier")
-    _fetch_corpora([classifier], "dev")  # a typo: evaluate will name the splits there are; nothing is fetched
+    with pytest.raises(UsageError, match="has no split 'dev'"):  # a typo: evaluate's own error, before any download
+        _fetch_corpora([classifier], "dev")
     assert server.requests == []
     bundle = SimpleNamespace(config={"corpus": "annals"}, task="generator")
     _fetch_corpora([bundle], "test")  # annals has no test split: a generator's held-out tail is in its train text

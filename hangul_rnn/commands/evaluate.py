@@ -86,22 +86,19 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 def _fetch_corpora(bundles: list, split: str) -> None:
     """Download what evaluation will read (a first evaluate on nsmc fetches its test split) with a byte bar, rather
-    than inside the spinner where a slow download would look like a hang."""
-    from hangul_rnn.corpora import get_corpus
+    than inside the spinner where a slow download would look like a hang. Which split that is, and the error for
+    one the corpus lacks, come from :func:`hangul_rnn.training.evaluation_source`, before any download."""
+    from hangul_rnn.training import evaluation_source
 
     if len(bundles) > 1:
         from hangul_rnn.scoring import Ensemble
 
         Ensemble(bundles)  # a generator among classifiers, or mixed labels: say so before downloading anything
-    for spec in dict.fromkeys(str(b.config.get("corpus", "")) for b in bundles):
-        if not spec:
+    seen = set()
+    for bundle in bundles:
+        corpus, read = evaluation_source(bundle, split)
+        if (corpus.spec, read) in seen:
             continue
-        corpus = get_corpus(spec)
-        if split in corpus.splits:
-            wanted = split
-        elif split == "validation" or bundles[0].task == "generator":  # held out of train
-            wanted = "train"
-        else:
-            continue  # an unknown split: evaluate names the ones there are, nothing is fetched for a typo
-        with byte_progress(f"fetching {corpus.name}/{wanted}") as update:
-            corpus.paths(wanted, progress=update)
+        seen.add((corpus.spec, read))
+        with byte_progress(f"fetching {corpus.name}/{read}") as update:
+            corpus.paths(read, progress=update)
