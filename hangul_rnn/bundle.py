@@ -267,11 +267,7 @@ def save_ensemble(name: str, members: Sequence[str], *, overwrite: bool = False,
         refs.append(str(member) if folder.parent in (paths.models_dir(), shipped_dir()) and folder.name == member
                     else str(folder.resolve()))
         configs.append(config)
-    for member, config in zip(members[1:], configs[1:]):
-        for key, what in (("corpus", "corpora"), ("label_names", "labels")):
-            if config.get(key) != configs[0].get(key):
-                raise UsageError(f"models {members[0]!r} and {member!r} have different {what} "
-                                 f"({configs[0].get(key)} vs {config.get(key)}); they cannot be averaged")
+    check_same_source(list(zip(members, configs)))
     params = [c.get("params") for c in configs]
     config = {
         "format_version": FORMAT_VERSION,
@@ -292,6 +288,18 @@ def save_ensemble(name: str, members: Sequence[str], *, overwrite: bool = False,
 
     _install_folder(target, write)
     return target
+
+
+def check_same_source(named_configs: Sequence[tuple[str, dict]]) -> None:
+    """Classifiers averaged together must be trained on one corpus with one set of labels: averaging "positive" of
+    one with class 1 of another, or scoring one on text another was trained on, would be meaningless. Checked from
+    the configs alone, so a saved ensemble is checked without loading a model."""
+    first_name, first = named_configs[0]
+    for name, config in named_configs[1:]:
+        for key, what in (("corpus", "corpora"), ("label_names", "labels")):
+            if config.get(key) != first.get(key):
+                raise UsageError(f"models {first_name!r} and {name!r} have different {what} "
+                                 f"({first.get(key)} vs {config.get(key)}); they cannot be averaged")
 
 
 def _load_ensemble(folder: Path, config: dict) -> Any:

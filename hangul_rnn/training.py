@@ -33,7 +33,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any, Union
 
-from hangul_rnn.bundle import Bundle, check_name, load_bundle, save_bundle
+from hangul_rnn.bundle import Bundle, check_name, check_same_source, load_bundle, save_bundle
 from hangul_rnn.errors import HangulRNNError, TrainingCancelled, UsageError
 
 TASKS = ("generator", "classifier")
@@ -949,12 +949,9 @@ def evaluate_ensemble(bundles: list[Bundle], *, split: str = "test", limit: int 
     if limit is not None and limit < 1:
         raise UsageError(f"--limit must be ≥ 1, got {limit}")
     ensemble = Ensemble(bundles)  # checks: at least one, classifiers only, the same labels
+    check_same_source([(b.name, b.config) for b in bundles])
     first = bundles[0]
-    corpus = str(first.config.get("corpus"))
     for b in bundles[1:]:
-        if str(b.config.get("corpus")) != corpus:
-            raise UsageError(f"models {first.name!r} and {b.name!r} were trained on different corpora "
-                             f"({corpus} vs {b.config.get('corpus')}); their labels need not agree")
         if split == VALIDATION and _hold_out(b) != _hold_out(first):
             raise UsageError(f"models {first.name!r} and {b.name!r} held out different validation examples "
                              "(seed, validation share or limit differ): one was trained on the other's")
