@@ -4,7 +4,7 @@
 
 One jamo-encoded slice of the Annals (the first ``--lines`` documents of ``get_corpus("annals")``, from
 ``$HANGUL_RNN_CORPORA`` or ``../shared/corpora``, cleaned and tokenized by ``make_tokenizer("jamo", clean="annals")``)
-is cut into a training part and a held-out tail (``training.split_tail``). The same network (embedding 32, one
+is cut into a training part and a held-out tail (``preparation.split_tail``). The same network (embedding 32, one
 LSTM of ``--units``, a Dense over the vocabulary; Adam with the same learning rate and clipping) is trained the two
 ways for the same wall-clock budget (a callback stops ``fit`` at the budget):
 
@@ -52,7 +52,7 @@ def load_ids(lines: int, validation_fraction: float):
 
     from hangul_rnn.corpora import get_corpus
     from hangul_rnn.tokenizers import make_tokenizer
-    from hangul_rnn.training import split_tail
+    from hangul_rnn.preparation import split_tail
 
     if not os.environ.get("HANGUL_RNN_CORPORA"):
         shared = HERE.parent.parent / "shared" / "corpora"

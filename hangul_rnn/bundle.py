@@ -47,7 +47,7 @@ METRICS_FILE = "metrics.json"
 HISTORY_FILE = "history.json"
 BUNDLE_FILES = (CONFIG_FILE, TOKENIZER_FILE, MODEL_FILE, METRICS_FILE, HISTORY_FILE)
 
-TASKS = ("generator", "classifier")
+from hangul_rnn.config import TASKS  # noqa: E402  (the one list of tasks)
 _NAME_RE = re.compile(r"^[A-Za-z0-9가-힣][A-Za-z0-9가-힣._-]*$")
 
 

@@ -38,8 +38,10 @@ __all__ = [
     "count_params",
 ]
 
-CELLS = ("lstm", "gru", "rnn")
-POOLINGS = ("last", "max", "mean")
+from hangul_rnn.config import CELLS  # noqa: E402  (the one list of cells)
+from hangul_rnn.config import POOLINGS as _CONFIG_POOLINGS  # noqa: E402
+
+POOLINGS = tuple(p for p in _CONFIG_POOLINGS if p is not None)
 _LAYER_CLASSES = {"lstm": keras.layers.LSTM, "gru": keras.layers.GRU, "rnn": keras.layers.SimpleRNN}
 
 

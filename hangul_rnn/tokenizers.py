@@ -58,7 +58,7 @@ UNK_MARKER = "\ufffd"
 FORMAT_VERSION = 1
 
 #: Token levels :func:`make_tokenizer` knows.
-LEVELS: tuple[str, ...] = ("jamo", "syllable", "word")
+from hangul_rnn.config import LEVELS  # noqa: E402  (the one list of levels)
 
 #: Values of ``WordTokenizer(stem=...)``.
 STEM_CHOICES: tuple[str | None, ...] = ("truncate", "morph", "morph-all", None)

@@ -263,7 +263,9 @@ def test_training_downloads_its_corpus_as_a_stage_that_can_be_cancelled(
     """A first run on a corpus not yet on disk: the download shows as bytes and a cancel there loses nothing."""
     import threading
 
-    from hangul_rnn import paths, training
+    from hangul_rnn import paths, preparation, training
+    from hangul_rnn.config import TrainConfig
+    from hangul_rnn.events import DataProgress, TrainFinished
     from hangul_rnn.errors import TrainingCancelled
 
     text = "임금이 말하기를 , ‘ 좋다 . ’ 하였다 .\n".encode("utf-8") * 300
@@ -273,9 +275,9 @@ def test_training_downloads_its_corpus_as_a_stage_that_can_be_cancelled(
     manifest = replace(manifest, splits={"train": (
         replace(file, url=server.url, sha256=hashlib.sha256(text).hexdigest(), size=len(text)),)})
     monkeypatch.delenv("HANGUL_RNN_CORPORA", raising=False)
-    monkeypatch.setattr(training, "_get_corpus", lambda spec: corpora.Corpus(manifest))
-    config = training.TrainConfig(task="generator", corpus="annals", level="jamo", units=8, embedding_dim=4,
-                                  seq_len=20, batch_size=16, epochs=1, sample_chars=0, patience=0)
+    monkeypatch.setattr(preparation, "load_corpus", lambda spec: corpora.Corpus(manifest))
+    config = TrainConfig(task="generator", corpus="annals", level="jamo", units=8, embedding_dim=4,
+                         seq_len=20, batch_size=16, epochs=1, sample_chars=0, patience=0)
     downloaded = paths.data_dir() / "annals" / file.filename
 
     cancel = threading.Event()
@@ -283,17 +285,17 @@ def test_training_downloads_its_corpus_as_a_stage_that_can_be_cancelled(
 
     def cancel_in_download(event) -> None:
         events.append(event)
-        if isinstance(event, training.DataProgress) and event.stage.startswith("downloading"):
+        if isinstance(event, DataProgress) and event.stage.startswith("downloading"):
             cancel.set()
 
     with pytest.raises(TrainingCancelled):
         training.train(config, name="g", cancel=cancel, on_event=cancel_in_download, models_root=tmp_path)
-    assert isinstance(events[-1], training.TrainFinished) and events[-1].cancelled
+    assert isinstance(events[-1], TrainFinished) and events[-1].cancelled
     assert not downloaded.exists() and not (tmp_path / "g").exists()
 
     events.clear()
     bundle = training.train(config, name="g", on_event=events.append, models_root=tmp_path)
-    progress = [e for e in events if isinstance(e, training.DataProgress) and e.stage.startswith("downloading")]
+    progress = [e for e in events if isinstance(e, DataProgress) and e.stage.startswith("downloading")]
     assert progress and (progress[-1].done, progress[-1].total) == (len(text), len(text))
     assert downloaded.read_bytes() == text and bundle.path == tmp_path / "g"
 

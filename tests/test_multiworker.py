@@ -27,7 +27,8 @@ TIMEOUT_S = 150
 
 WORKER = r"""
 import json, sys
-from hangul_rnn.training import TrainConfig, train
+from hangul_rnn.config import TrainConfig
+from hangul_rnn.training import train
 
 corpus, root, epochs, resume = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4] == "resume"
 cfg = TrainConfig(task="generator", corpus="text:" + corpus, level="syllable", cell="gru", units=16,

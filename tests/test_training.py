@@ -14,19 +14,19 @@ import pytest
 
 from hangul_rnn.bundle import load_bundle
 from hangul_rnn.errors import UsageError
-from hangul_rnn.training import (
+from hangul_rnn.config import TrainConfig
+from hangul_rnn.evaluation import evaluate
+from hangul_rnn.events import (
     BatchEnded,
     CheckpointSaved,
     DataProgress,
     EpochEnded,
     SampleWritten,
-    TrainConfig,
     TrainFinished,
     TrainStarted,
-    evaluate,
-    split_tail,
-    train,
 )
+from hangul_rnn.preparation import split_tail
+from hangul_rnn.training import train
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = REPO_ROOT / "corpora" / "samples"
@@ -180,7 +180,8 @@ def test_carry_optimizer_state_copies_moments_and_skips_mismatches(trained) -> N
     import keras
     import numpy as np
 
-    from hangul_rnn.training import _carry_optimizer_state, build_model, train_config_from_bundle
+    from hangul_rnn.config import train_config_from_bundle
+    from hangul_rnn.training import _carry_optimizer_state, build_model
 
     bundle, _, root = trained
     old = load_bundle(root / "gen").model
@@ -298,7 +299,7 @@ def test_ensemble_averages_the_members_probabilities(trained, tmp_path: Path,
 
     from hangul_rnn.corpora import get_corpus
     from hangul_rnn.scoring import probabilities
-    from hangul_rnn.training import evaluate_ensemble
+    from hangul_rnn.evaluation import evaluate_ensemble
 
     corpus = f"tsv:{SAMPLES / 'nsmc_sample.tsv'}"
     members = []
@@ -311,9 +312,9 @@ def test_ensemble_averages_the_members_probabilities(trained, tmp_path: Path,
     assert [m["accuracy"] for m in result["members"]] == [a["accuracy"] for a in alone]
     assert [m["model"] for m in result["members"]] == ["syllable", "jamo"]
     assert result["examples"] == 80 and sum(map(sum, result["confusion"])) == 80
-    import hangul_rnn.training as training_module
+    import hangul_rnn.evaluation as evaluation_module
 
-    monkeypatch.setattr(training_module, "_EVAL_CHUNK", 30)  # scored in steps, each reported, same numbers
+    monkeypatch.setattr(evaluation_module, "_EVAL_CHUNK", 30)  # scored in steps, each reported, same numbers
     seen: list[tuple[int, int]] = []
     stepped = evaluate_ensemble(members, split="train", limit=80, progress=lambda d, t: seen.append((d, t)))
     assert seen == [(30, 160), (60, 160), (80, 160), (110, 160), (140, 160), (160, 160)]
@@ -375,7 +376,9 @@ import json, sys
 import tensorflow as tf
 cpu = tf.config.list_physical_devices("CPU")[0]
 tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
-from hangul_rnn.training import TrainConfig, train, make_strategy
+from hangul_rnn.config import TrainConfig
+from hangul_rnn.distribute import make_strategy
+from hangul_rnn.training import train
 strategy = make_strategy("mirrored")
 config = TrainConfig(task="generator", corpus="text:" + sys.argv[1], level="syllable", cell="gru", units=8,
                      embedding_dim=4, seq_len=20, batch_size=16, epochs=1, sample_chars=0, patience=0,

@@ -13,7 +13,8 @@ pytest.importorskip("textual")
 from textual.widgets import Button, Input, RichLog, Select, SelectionList, Static, TabbedContent, TextArea  # noqa: E402
 
 from hangul_rnn import paths  # noqa: E402
-from hangul_rnn.training import TrainConfig, train  # noqa: E402
+from hangul_rnn.config import TrainConfig  # noqa: E402
+from hangul_rnn.training import train  # noqa: E402
 from tui.app import HangulRNNApp  # noqa: E402
 from tui.generate_pane import GeneratePane  # noqa: E402
 from tui.loss_chart import LossChart  # noqa: E402
@@ -141,7 +142,7 @@ async def test_cancel_while_the_data_are_prepared(text_file: Path, monkeypatch: 
     """Cancel during a (held) download stage: the run ends there, says so, saves nothing and shows no error."""
     import threading
 
-    from hangul_rnn import training
+    from hangul_rnn import preparation
 
     gate = threading.Event()
 
@@ -150,7 +151,7 @@ async def test_cancel_while_the_data_are_prepared(text_file: Path, monkeypatch: 
         gate.wait(30)
         report("downloading the corpus (bytes)", 1000, 1000)  # the first report after the cancel stops the run
 
-    monkeypatch.setattr(training, "_fetch_corpus", held_download)
+    monkeypatch.setattr(preparation, "_fetch_corpus", held_download)
     app = HangulRNNApp()
     async with app.run_test(size=SIZE) as pilot:
         app.query_one("#train-corpus", Select).value = "file"

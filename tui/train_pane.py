@@ -82,7 +82,7 @@ class TrainPane(Vertical):
     def read_config(self):  # -> TrainConfig
         """The form as a TrainConfig, or FormError with the first problem found."""
         from hangul_rnn.errors import HangulRNNError
-        from hangul_rnn.training import TrainConfig
+        from hangul_rnn.config import TrainConfig
 
         task = self.query_one("#train-task", Select).value
         corpus = self.query_one("#train-corpus", Select).value

@@ -29,7 +29,7 @@ def _evaluate(args: argparse.Namespace) -> int:
     from rich.table import Table
 
     from hangul_rnn.bundle import load_bundle, record_metrics
-    from hangul_rnn.training import evaluate, evaluate_ensemble
+    from hangul_rnn.evaluation import evaluate, evaluate_ensemble
 
     bundles = []
     for name in args.model:
@@ -87,8 +87,8 @@ def _evaluate(args: argparse.Namespace) -> int:
 def _fetch_corpora(bundles: list, split: str) -> None:
     """Download what evaluation will read (a first evaluate on nsmc fetches its test split) with a byte bar, rather
     than inside the spinner where a slow download would look like a hang. Which split that is, and the error for
-    one the corpus lacks, come from :func:`hangul_rnn.training.evaluation_source`, before any download."""
-    from hangul_rnn.training import evaluation_source
+    one the corpus lacks, come from :func:`hangul_rnn.evaluation.evaluation_source`, before any download."""
+    from hangul_rnn.evaluation import evaluation_source
 
     if len(bundles) > 1:
         from hangul_rnn.scoring import Ensemble

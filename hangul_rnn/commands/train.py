@@ -1,6 +1,6 @@
 """``hangul-rnn train generator|classifier``: train a model and save it as a bundle, with live progress.
 
-The handler builds a :class:`hangul_rnn.training.TrainConfig` from the options and renders the training events
+The handler builds a :class:`hangul_rnn.config.TrainConfig` from the options and renders the training events
 with rich: a bar per epoch (loss, tokens/s) on stderr, a line per epoch with train/val loss and the sample text,
 and a final summary. Ctrl-C stops at the current batch; the last complete epoch's bundle stays on disk.
 """
@@ -63,7 +63,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def config_from_args(args: argparse.Namespace):
     """The TrainConfig the options describe (validated)."""
-    from hangul_rnn.training import TrainConfig
+    from hangul_rnn.config import TrainConfig
 
     stem = None if args.stem in (None, "none", "") else args.stem
     config = TrainConfig(

@@ -1,0 +1,132 @@
+"""What decides a training run, with no TensorFlow import: option lists, :class:`TrainConfig` and its checks.
+
+The CLI (argparse ``choices``/``default``), the TUI form and the library read the option lists and defaults from
+here, so that the same task trains the same model from every front end.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+from hangul_rnn.errors import UsageError
+
+TASKS = ("generator", "classifier")
+LEVELS = ("jamo", "syllable", "word")
+STEMS = (None, "truncate", "morph", "morph-all")
+CELLS = ("lstm", "gru", "rnn")
+STRATEGIES = ("default", "mirrored", "multiworker")
+POOLINGS = (None, "last", "max", "mean")
+
+#: Config fields that define the data and the network; on resume the saved values win.
+ARCH_FIELDS = (
+    "task", "corpus", "level", "stem", "truncate_to", "clean", "cell", "layers", "units", "embedding_dim",
+    "dropout", "recurrent_dropout", "bidirectional", "conv_filters", "conv_kernel", "pool_size", "pooling",
+    "seq_len", "max_len", "max_vocab", "min_count", "validation_fraction", "limit",
+)
+
+
+@dataclass
+class TrainConfig:
+    """Everything that decides a training run; :meth:`validate` checks it before any data is read."""
+
+    task: str = "generator"
+    corpus: str = "annals"
+    # tokenizer
+    level: str = "syllable"
+    stem: str | None = None
+    truncate_to: int = 5
+    clean: str | None = None  # None: the corpus's own cleaning rules
+    max_vocab: int | None = None
+    min_count: int = 1
+    # network
+    cell: str = "lstm"
+    layers: int = 1
+    units: int = 128
+    embedding_dim: int = 64
+    dropout: float = 0.0
+    recurrent_dropout: float = 0.0
+    bidirectional: bool = False
+    conv_filters: int = 0
+    conv_kernel: int = 5
+    pool_size: int = 2
+    pooling: str | None = None  # classifier pooling as models.build_classifier names it; None: its default
+    # data shape
+    seq_len: int = 100  # generator window, in tokens
+    stride: int | None = None  # generator window stride; None: windows.generation_datasets' default
+    max_len: int = 64  # classifier sequence length, in tokens
+    # fitting
+    batch_size: int = 64
+    epochs: int = 10
+    learning_rate: float = 1e-3
+    validation_fraction: float = 0.05
+    patience: int = 3  # early-stopping patience on val_loss; 0 turns early stopping off
+    seed: int = 0
+    strategy: str = "default"
+    limit: int | None = None  # at most this many documents/lines read, for quick runs
+    # per-epoch sample (generators)
+    sample_chars: int = 200  # tokens generated for the sample; 0 turns it off
+    sample_prompt: str = ""
+    sample_temperature: float = 0.8
+
+    def validate(self) -> TrainConfig:
+        """Raise UsageError (one line, naming the option) for any bad value; returns self."""
+
+        def choice(name: str, allowed: tuple) -> None:
+            value = getattr(self, name)
+            if value not in allowed:
+                shown = ", ".join("none" if a is None else str(a) for a in allowed)
+                raise UsageError(f"unknown {name.replace('_', '-')} {value!r}; choose one of: {shown}")
+
+        def positive(name: str, *, allow_none: bool = False, minimum: int = 1) -> None:
+            value = getattr(self, name)
+            if value is None and allow_none:
+                return
+            if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+                raise UsageError(f"--{name.replace('_', '-')} must be an integer ≥ {minimum}, got {value!r}")
+
+        choice("task", TASKS)
+        choice("level", LEVELS)
+        choice("stem", STEMS)
+        choice("cell", CELLS)
+        choice("strategy", STRATEGIES)
+        choice("pooling", POOLINGS)
+        if self.stem is not None and self.level != "word":
+            raise UsageError(f"--stem {self.stem} only applies to --level word, not {self.level}")
+        if not self.corpus or not isinstance(self.corpus, str):
+            raise UsageError("--corpus is empty; give nsmc, annals, text:PATH or tsv:PATH")
+        for name in ("layers", "units", "embedding_dim", "seq_len", "max_len", "batch_size", "epochs",
+                     "truncate_to", "min_count", "conv_kernel", "pool_size"):
+            positive(name)
+        for name in ("max_vocab", "limit", "stride"):
+            positive(name, allow_none=True)
+        positive("max_vocab", allow_none=True, minimum=3)
+        for name in ("conv_filters", "patience", "sample_chars", "seed"):
+            positive(name, minimum=0)
+        for name in ("dropout", "recurrent_dropout"):
+            value = getattr(self, name)
+            if not isinstance(value, (int, float)) or not 0.0 <= value < 1.0:
+                raise UsageError(f"--{name.replace('_', '-')} must be in [0, 1), got {value!r}")
+        if not isinstance(self.validation_fraction, (int, float)) or not 0.0 <= self.validation_fraction < 0.9:
+            raise UsageError(f"validation fraction must be in [0, 0.9), got {self.validation_fraction!r}")
+        if not isinstance(self.learning_rate, (int, float)) or not 0.0 < self.learning_rate < 10.0:
+            raise UsageError(f"--lr must be a positive number below 10, got {self.learning_rate!r}")
+        if not self.sample_temperature > 0:
+            raise UsageError(f"sample temperature must be positive, got {self.sample_temperature!r}")
+        if self.task == "generator" and self.bidirectional:
+            raise UsageError("--bidirectional only applies to classifiers (a generator reads left to right)")
+        return self
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TrainConfig:
+        """A config from :meth:`to_dict` output; unknown keys (from newer versions) are ignored."""
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+
+def train_config_from_bundle(bundle: Any) -> TrainConfig:
+    """The TrainConfig a bundle was trained with (defaults for anything an older bundle lacks)."""
+    return TrainConfig.from_dict(dict(bundle.config.get("hyperparameters") or {}))

@@ -1,0 +1,71 @@
+"""The typed events :func:`hangul_rnn.training.train` reports (no TensorFlow): the CLI draws rich bars from them,
+the TUI a chart. Epoch numbers are 0-based (Keras's convention; ``epochs_done`` counts); steps are 1-based."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Union
+
+from hangul_rnn.config import TrainConfig
+
+
+@dataclass(frozen=True)
+class DataProgress:
+    """Preparing the data before the first batch (reading, fitting the tokenizer, encoding): on NSMC with Kiwi
+    stems this takes a minute or more, so it is reported like any other long step. ``total`` is None when unknown."""
+
+    stage: str
+    done: int
+    total: int | None
+
+
+@dataclass(frozen=True)
+class TrainStarted:
+    config: TrainConfig
+    steps_per_epoch: int | None  # None when the dataset cannot say before a first pass
+    vocab_size: int
+    params: int
+    initial_epoch: int = 0  # > 0 when resuming
+    train_tokens: int = 0
+    val_tokens: int = 0
+
+
+@dataclass(frozen=True)
+class BatchEnded:
+    epoch: int  # 0-based
+    step: int  # 1-based: batches done in this epoch
+    steps: int | None
+    loss: float  # running mean over the epoch so far
+    tokens_per_s: float
+
+
+@dataclass(frozen=True)
+class EpochEnded:
+    epoch: int  # 0-based
+    logs: dict  # loss, val_loss, (val_)accuracy, …
+    seconds: float
+
+
+@dataclass(frozen=True)
+class SampleWritten:
+    epoch: int
+    text: str
+    error: str | None = None  # set (and text empty) when sampling failed; training goes on
+
+
+@dataclass(frozen=True)
+class CheckpointSaved:
+    epoch: int
+    path: Path
+
+
+@dataclass(frozen=True)
+class TrainFinished:
+    bundle_path: Path | None  # None when cancelled before the first epoch ended (nothing saved)
+    epochs_done: int
+    stopped_early: bool
+    cancelled: bool
+
+
+Event = Union[DataProgress, TrainStarted, BatchEnded, EpochEnded, SampleWritten, CheckpointSaved, TrainFinished]

@@ -1,0 +1,193 @@
+"""Data preparation for training and evaluation: corpus -> cleaned text -> tokenizer -> ids -> tf.data.
+
+Validation is the tail of the training data, never the test split: for generators the joined text is cut at a
+line (or space) boundary ``validation_fraction`` from its end and both parts are encoded separately, so the bits
+per character of the held-out text are exact and jamo, syllable and word models compare on one scale.
+Every stage reports ``(stage, done, total)`` often, which is also where a cancel is noticed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+from hangul_rnn.config import TrainConfig
+from hangul_rnn.errors import UsageError
+
+#: ``report(stage, done, total)``: progress of a preparation stage; ``total`` None when unknown.
+Report = Callable[[str, int, "int | None"], None]
+
+
+@dataclass
+class PreparedData:
+    """What the data step hands to fitting."""
+
+    tokenizer: Any
+    train_ds: Any
+    val_ds: Any
+    tokens_per_step: int
+    train_tokens: int
+    val_tokens: int
+    val_chars: int
+    label_names: list[str] | None = None
+    num_classes: int = 0
+
+
+def load_corpus(spec: str):
+    from hangul_rnn.corpora import get_corpus
+
+    return get_corpus(spec)
+
+
+def _fetch_corpus(corpus, split: str, report: Callable[[str, int, int | None], None]) -> None:
+    """Download the split's files now if they are missing, reporting bytes, so a first run on nsmc or annals shows
+    its download (tens of MB) as a stage of its own and can be cancelled during it (the partial file resumes)."""
+    fetch = getattr(corpus, "paths", None)
+    if fetch is not None:
+        fetch(split, progress=lambda done, total: report("downloading the corpus (bytes)", done, total))
+
+
+def generator_text(corpus, limit: int | None, split: str = "train") -> str:
+    """The documents of ``split`` (at most ``limit``) joined with newlines."""
+    return "\n".join(islice(corpus.texts(split), limit))
+
+
+def split_tail(text: str, fraction: float) -> tuple[str, str]:
+    """Cut ``text`` about ``fraction`` from its end, at a newline, else a space, else anywhere."""
+    if fraction <= 0 or not text:
+        return text, ""
+    cut = int(len(text) * (1.0 - fraction))
+    lowest = int(len(text) * (1.0 - 2 * fraction))  # never move the cut further than one more fraction
+    for sep in ("\n", " "):
+        at = text.rfind(sep, max(0, lowest), cut + 1)
+        if at > 0:
+            return text[:at], text[at + 1 :]
+    return text[:cut], text[cut:]
+
+
+def absolute_spec(spec: str) -> str:
+    """``text:rel/path`` -> ``text:/abs/path`` so a bundle's corpus still resolves from another folder."""
+    for prefix in ("text:", "tsv:"):
+        if spec.startswith(prefix):
+            return prefix + str(Path(spec[len(prefix):]).expanduser().resolve())
+    return spec
+
+
+def _make_tokenizer(cfg: TrainConfig, corpus):
+    from hangul_rnn.tokenizers import make_tokenizer
+
+    clean = cfg.clean if cfg.clean is not None else getattr(corpus, "cleaning", None)
+    if cfg.clean is None and clean is not None:
+        from hangul_rnn import text as _text
+
+        names = list(_text.rule_names())
+        if clean not in names:  # a corpus rule the cleaning module does not know: the generic rules
+            clean = "plain" if "plain" in names else None
+    return make_tokenizer(cfg.level, stem=cfg.stem, truncate_to=cfg.truncate_to, clean=clean)
+
+
+def generation_windows(ids: list[int], cfg: TrainConfig, *, shuffle: bool):
+    from hangul_rnn.windows import generation_datasets
+
+    kwargs: dict[str, Any] = dict(seq_len=cfg.seq_len, batch_size=cfg.batch_size, validation_fraction=0.0,
+                                  seed=cfg.seed)
+    if cfg.stride is not None:
+        kwargs["stride"] = cfg.stride
+    if not shuffle:  # validation and evaluation: in order, every window, the last batch kept
+        kwargs["shuffle_buffer"] = 1
+        kwargs["drop_remainder"] = False
+    ds, _ = generation_datasets(ids, **kwargs)
+    return ds
+
+
+def prepare_generator(cfg: TrainConfig, tokenizer, report: Callable[[str, int, int | None], None]) -> PreparedData:
+    corpus = load_corpus(cfg.corpus)
+    _fetch_corpus(corpus, "train", report)
+    report("reading the corpus", 0, None)
+    text = generator_text(corpus, cfg.limit)
+    if not text.strip():
+        raise UsageError(f"corpus {cfg.corpus!r} has no text (empty file or --limit too small)")
+    train_text, val_text = split_tail(text, cfg.validation_fraction)
+    if tokenizer is None:
+        tokenizer = _make_tokenizer(cfg, corpus)
+        lines = train_text.split("\n")
+        tokenizer.fit(lines, max_size=cfg.max_vocab, min_count=cfg.min_count,
+                      progress=lambda done: report("fitting the tokenizer", done, len(lines)))
+    report("encoding", 0, None)
+    train_ids = tokenizer.encode(train_text)
+    val_ids = tokenizer.encode(val_text) if val_text else []
+    if len(train_ids) < cfg.seq_len + 1:
+        raise UsageError(
+            f"the window (--seq-len {cfg.seq_len}) is longer than the training text ({len(train_ids)} tokens); "
+            f"use a smaller --seq-len or more text"
+        )
+    train_ds = generation_windows(train_ids, cfg, shuffle=True)
+    val_ds = generation_windows(val_ids, cfg, shuffle=False) if len(val_ids) >= cfg.seq_len + 1 else None
+    return PreparedData(
+        tokenizer=tokenizer,
+        train_ds=train_ds,
+        val_ds=val_ds,
+        tokens_per_step=cfg.batch_size * cfg.seq_len,
+        train_tokens=len(train_ids),
+        val_tokens=len(val_ids) if val_ds is not None else 0,
+        val_chars=len(val_text) if val_ds is not None else 0,
+    )
+
+
+def _label_names(corpus, num_classes: int) -> list[str]:
+    names = getattr(corpus, "label_names", None)
+    if names and len(names) >= num_classes:
+        return [str(n) for n in names]
+    return [str(i) for i in range(num_classes)]
+
+
+def prepare_classifier(cfg: TrainConfig, tokenizer, label_names: list[str] | None,
+                        report: Callable[[str, int, int | None], None]) -> PreparedData:
+    from hangul_rnn.windows import classification_datasets
+
+    corpus = load_corpus(cfg.corpus)
+    _fetch_corpus(corpus, "train", report)
+    report("reading the corpus", 0, None)
+    if getattr(corpus, "kind", "labeled") != "labeled":
+        raise UsageError(f"corpus {cfg.corpus!r} has no labels: train a classifier on nsmc or tsv:PATH")
+    examples = list(islice(corpus.examples("train"), cfg.limit))
+    if not examples:
+        raise UsageError(f"corpus {cfg.corpus!r} has no examples (empty file or --limit too small)")
+    texts = [t for t, _ in examples]
+    labels = [int(y) for _, y in examples]
+    if min(labels) < 0:
+        raise UsageError(f"corpus {cfg.corpus!r} has negative labels; labels must be 0, 1, …")
+    num_classes = max(2, max(labels) + 1, len(label_names or []))
+    if tokenizer is None:
+        tokenizer = _make_tokenizer(cfg, corpus)
+        tokenizer.fit(texts, max_size=cfg.max_vocab, min_count=cfg.min_count,
+                      progress=lambda done: report("fitting the tokenizer", done, len(texts)))
+    report("encoding", 0, None)
+    sequences = tokenizer.encode_batch(texts)
+    train_ds, val_ds = classification_datasets(
+        sequences, labels, max_len=cfg.max_len, batch_size=cfg.batch_size, seed=cfg.seed,
+        validation_fraction=cfg.validation_fraction,
+    )
+    n_val = int(len(sequences) * cfg.validation_fraction) if val_ds is not None else 0
+    return PreparedData(
+        tokenizer=tokenizer,
+        train_ds=train_ds,
+        val_ds=val_ds,
+        tokens_per_step=cfg.batch_size * cfg.max_len,
+        train_tokens=sum(map(len, sequences)),
+        val_tokens=n_val,
+        val_chars=0,
+        label_names=label_names or _label_names(corpus, num_classes),
+        num_classes=num_classes,
+    )
+
+
+def steps_of(ds) -> int | None:
+    try:
+        n = int(ds.cardinality())
+    except Exception:  # noqa: BLE001
+        return None
+    return n if n >= 0 else None
