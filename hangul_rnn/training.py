@@ -38,23 +38,66 @@ from hangul_rnn.events import (
 from hangul_rnn.preparation import PreparedData, prepare_classifier, prepare_generator, steps_of, absolute_spec
 
 
-def build_model(cfg: TrainConfig, vocab_size: int, num_classes: int = 2):
-    """Build and compile the network ``cfg`` describes (call inside a strategy scope)."""
+def build_model(cfg: TrainConfig, vocab_size: int, num_classes: int = 2, *, total_steps: int | None = None):
+    """Build and compile the network ``cfg`` describes (call inside a strategy scope).
+
+    With ``cfg.stateful`` a generator is built for a fixed batch whose states carry between batches; save and
+    sample with :func:`stateless_copy` of it. ``total_steps`` (all the batches the run will fit, earlier epochs of
+    a resumed run included) sizes the cosine schedule.
+    """
     from hangul_rnn import models
 
     common = dict(cell=cfg.cell, layers=cfg.layers, units=cfg.units, embedding_dim=cfg.embedding_dim,
                   dropout=cfg.dropout, recurrent_dropout=cfg.recurrent_dropout)
+    lr = _learning_rate(cfg, total_steps)
     if cfg.task == "generator":
-        model = models.build_generator(vocab_size, **common)
-        models.compile_generator(model, cfg.learning_rate)
+        model = models.build_generator(vocab_size, **common, stateful_batch=cfg.batch_size if cfg.stateful else None)
+        models.compile_generator(model, lr, clipnorm=cfg.clipnorm)
     else:
         extra: dict[str, Any] = dict(bidirectional=cfg.bidirectional, conv_filters=cfg.conv_filters,
                                      conv_kernel=cfg.conv_kernel, pool_size=cfg.pool_size, num_classes=num_classes)
         if cfg.pooling is not None:
             extra["pooling"] = cfg.pooling
         model = models.build_classifier(vocab_size, **common, **extra)
-        models.compile_classifier(model, cfg.learning_rate)
+        models.compile_classifier(model, lr, clipnorm=cfg.clipnorm)
     return model
+
+
+def _learning_rate(cfg: TrainConfig, total_steps: int | None):
+    """The learning rate, or a cosine schedule: a short warm-up to ``cfg.learning_rate``, then decay to 2% of it
+    at ``total_steps`` (a decaying rate lets a long run settle; the warm-up keeps Adam's first steps small)."""
+    if cfg.lr_schedule != "cosine" or not total_steps:
+        return cfg.learning_rate
+    import keras
+
+    warmup = min(500, total_steps // 20)
+    return keras.optimizers.schedules.CosineDecay(
+        initial_learning_rate=cfg.learning_rate / 10, decay_steps=max(1, total_steps - warmup), alpha=0.02,
+        warmup_target=cfg.learning_rate, warmup_steps=warmup)
+
+
+def stateful_generator(model, cfg: TrainConfig, vocab_size: int, rows: int):
+    """A stateful copy of generator ``model`` reading ``rows`` streams at once (states zeroed), for scoring text
+    with the state carried; it shares nothing with ``model`` but the weights' values."""
+    from hangul_rnn import models
+
+    copy = models.build_generator(vocab_size, cell=cfg.cell, layers=cfg.layers, units=cfg.units,
+                                  embedding_dim=cfg.embedding_dim, stateful_batch=rows)
+    copy.set_weights(model.get_weights())
+    return copy
+
+
+def stateless_copy(model, cfg: TrainConfig, vocab_size: int):
+    """The stateless generator with ``model``'s weights and its optimizer, for saving and sampling a stateful run
+    (the carried states are not weights, so the two models' weights and Adam's moments line up one to one)."""
+    from hangul_rnn import models
+
+    copy = models.build_generator(vocab_size, cell=cfg.cell, layers=cfg.layers, units=cfg.units,
+                                  embedding_dim=cfg.embedding_dim, dropout=cfg.dropout,
+                                  recurrent_dropout=cfg.recurrent_dropout)
+    copy.compile(optimizer=model.optimizer, loss=model.loss, metrics=["accuracy"])
+    copy.set_weights(model.get_weights())
+    return copy
 
 
 def _bundle_config(cfg: TrainConfig, name: str, data: PreparedData, created: str | None) -> dict:
@@ -88,8 +131,9 @@ def _final_metrics(cfg: TrainConfig, history: dict, data: PreparedData, epochs_d
             metrics[key] = float(series[best])
     if cfg.task == "generator":
         loss = metrics.get("val_loss", metrics.get("loss"))
-        tokens, chars = (data.val_tokens, data.val_chars) if "val_loss" in metrics else (0, 0)
-        metrics.update(generator_metrics(float(loss), tokens, chars))
+        scored = "val_loss" in metrics
+        metrics.update(generator_metrics(float(loss), data.val_tokens if scored else 0,
+                                         data.val_chars if scored else 0, data.val_raw_chars if scored else 0))
     return metrics
 
 
@@ -132,6 +176,12 @@ def _make_callbacks(cfg, name, path, data, emit, cancel, state, sample_fn, bundl
             emit(CheckpointSaved(epoch, path))
 
     callbacks: list = [Progress()]
+    if cfg.stateful:
+        callbacks.insert(0, _StreamStart())
+    if cfg.lr_schedule == "plateau":
+        callbacks.append(keras.callbacks.ReduceLROnPlateau(
+            monitor="val_loss" if data.val_ds is not None else "loss", factor=0.5, patience=0,
+            min_lr=cfg.learning_rate / 64))
     early = None
     if cfg.patience > 0:
         early = keras.callbacks.EarlyStopping(
@@ -141,6 +191,31 @@ def _make_callbacks(cfg, name, path, data, emit, cancel, state, sample_fn, bundl
         )
         callbacks.append(early)  # after Progress: the checkpoint saves the epoch's own weights
     return callbacks, early
+
+
+def _stream_start_class():
+    import keras
+
+    from hangul_rnn.models import reset_states
+
+    class StreamStart(keras.callbacks.Callback):
+        """Zero a stateful generator's carried states where a stream starts: each epoch (the rows start again at
+        the beginning of their text) and around validation (which reads other text with the same layers)."""
+
+        def on_epoch_begin(self, epoch, logs=None):
+            reset_states(self.model)
+
+        def on_test_begin(self, logs=None):
+            reset_states(self.model)
+
+        def on_test_end(self, logs=None):
+            reset_states(self.model)
+
+    return StreamStart
+
+
+def _StreamStart():  # noqa: N802 - a factory standing in for a class that needs Keras to be defined
+    return _stream_start_class()()
 
 
 def _carry_optimizer_state(old_model, model) -> bool:
@@ -254,9 +329,13 @@ def train(
         raise TrainingCancelled(f"cancelled while preparing the data for {name!r}; nothing was saved") from None
     if resume and cfg.task == "classifier" and label_names:
         data.num_classes = len(label_names)
+    if cfg.steps_per_epoch:  # an "epoch" is that many batches: checkpoints and validation come that often
+        data.train_ds = data.train_ds.repeat()
+    steps = cfg.steps_per_epoch or steps_of(data.train_ds)
 
     with strategy.scope():
-        model = build_model(cfg, data.tokenizer.vocab_size, data.num_classes)
+        model = build_model(cfg, data.tokenizer.vocab_size, data.num_classes,
+                            total_steps=(initial_epoch + cfg.epochs) * steps if steps else None)
         if old_model is not None:
             try:
                 model.set_weights(old_model.get_weights())
@@ -268,14 +347,18 @@ def train(
         prebuild_for_multiworker(model, strategy, data.train_ds)
     params = int(model.count_params())
 
-    state: dict[str, Any] = {"epoch": initial_epoch, "step": 0, "steps": steps_of(data.train_ds), "cancelled": False,
+    state: dict[str, Any] = {"epoch": initial_epoch, "step": 0, "steps": steps, "cancelled": False,
                              "history": history, "epochs_done": initial_epoch, "saved": resume,
                              "epoch_t0": time.perf_counter(), "batch_t0": time.perf_counter()}
 
+    saved_model = stateless_copy(model, cfg, data.tokenizer.vocab_size) if cfg.stateful else model
+
     def bundle_for() -> Bundle:
+        if saved_model is not model:
+            saved_model.set_weights(model.get_weights())
         metrics = _final_metrics(cfg, state["history"], data, state["epochs_done"], params)
         return Bundle(path=None, config=_bundle_config(cfg, name, data, created), tokenizer=data.tokenizer,
-                      model=model, metrics=metrics, history=state["history"])
+                      model=saved_model, metrics=metrics, history=state["history"])
 
     def sample_fn(epoch: int) -> tuple[str, str | None]:
         try:
@@ -296,7 +379,8 @@ def train(
     if not (cancel is not None and cancel.is_set()):
         try:
             model.fit(data.train_ds, validation_data=data.val_ds, epochs=initial_epoch + cfg.epochs,
-                      initial_epoch=initial_epoch, callbacks=callbacks, verbose=0, shuffle=False)
+                      initial_epoch=initial_epoch, steps_per_epoch=cfg.steps_per_epoch, callbacks=callbacks,
+                      verbose=0, shuffle=False)
         except KeyboardInterrupt:
             interrupted = True
         except Exception as exc:

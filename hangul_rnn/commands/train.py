@@ -51,7 +51,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         p.add_argument("--seed", type=int, default=0)
         p.add_argument("--resume", action="store_true", help="continue the model NAME from its last epoch")
         p.add_argument("--overwrite", action="store_true", help="replace an existing model NAME")
+        p.add_argument("--clipnorm", type=float, default=5.0, help="clip the gradient norm to this (0: no clipping)")
+        p.add_argument("--lr-schedule", default="none", choices=("none", "plateau", "cosine"),
+                       help="constant; plateau: halve when val loss stops falling; cosine: warm up, decay to 2%%")
+        p.add_argument("--steps-per-epoch", type=int, default=None,
+                       help="batches per epoch (checkpoint, validation and sample that often); default: one pass")
         if task == "generator":
+            p.add_argument("--stateful", action="store_true",
+                           help="truncated BPTT: each batch row reads one stream, the state carried between "
+                                "windows (learns context longer than --seq-len)")
             p.add_argument("--sample-chars", type=int, default=200, help="tokens sampled after each epoch (0: off)")
             p.add_argument("--sample-prompt", default="")
         else:
@@ -93,6 +101,10 @@ def config_from_args(args: argparse.Namespace):
         seed=args.seed,
         strategy=args.strategy,
         limit=args.limit,
+        clipnorm=args.clipnorm,
+        lr_schedule=None if args.lr_schedule == "none" else args.lr_schedule,
+        steps_per_epoch=args.steps_per_epoch,
+        stateful=getattr(args, "stateful", False),
         sample_chars=getattr(args, "sample_chars", 0),
         sample_prompt=getattr(args, "sample_prompt", ""),
     )
@@ -220,8 +232,8 @@ def _train(args: argparse.Namespace) -> int:
 def _summary(bundle) -> str:
     m = bundle.metrics
     parts = [f"{m.get('epochs_done', 0)} epochs"]
-    for key, label in (("val_loss", "val loss"), ("perplexity", "perplexity"), ("bits_per_char", "bits/char"),
-                       ("val_accuracy", "val accuracy")):
+    for key, label in (("val_loss", "val loss"), ("perplexity", "perplexity"), ("bits_per_char", "bits/cleaned char"),
+                       ("bits_per_raw_char", "bits/raw char"), ("val_accuracy", "val accuracy")):
         if key in m:
             parts.append(f"{label} {m[key]:.4f}")
     return ", ".join(parts)
