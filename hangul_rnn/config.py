@@ -139,6 +139,26 @@ class TrainConfig:
         return cls(**{k: v for k, v in data.items() if k in known})
 
 
+#: Per-task defaults where the tasks differ, so that ``hangul-rnn train TASK`` with no options, the TUI's Train form
+#: untouched and ``default_config(TASK)`` all train the same model. The classifier's are the shipped model's recipe;
+#: the generator's suit any text, a small file too (the shipped generator's longer recipe is in its model card).
+TASK_DEFAULTS: dict[str, dict[str, Any]] = {
+    "generator": dict(corpus="annals", level="syllable", stem=None, units=256, embedding_dim=64, dropout=0.0,
+                      epochs=10, learning_rate=2e-3, batch_size=64, seq_len=100, stateful=False,
+                      lr_schedule=None, steps_per_epoch=None, patience=3, max_len=64, max_vocab=None),
+    "classifier": dict(corpus="nsmc", level="word", stem="morph-all", units=64, embedding_dim=64, dropout=0.2,
+                       epochs=5, learning_rate=1e-3, batch_size=128, seq_len=100, stateful=False,
+                       lr_schedule=None, steps_per_epoch=None, patience=2, max_len=60, max_vocab=12000),
+}
+
+
+def default_config(task: str, **changes: Any) -> TrainConfig:
+    """The TrainConfig of ``task`` with its defaults, then ``changes`` (validated)."""
+    if task not in TASK_DEFAULTS:
+        raise UsageError(f"unknown task {task!r}; choose one of: {', '.join(TASKS)}")
+    return TrainConfig(task=task, **{**TASK_DEFAULTS[task], **changes}).validate()
+
+
 def train_config_from_bundle(bundle: Any) -> TrainConfig:
     """The TrainConfig a bundle was trained with (defaults for anything an older bundle lacks)."""
     return TrainConfig.from_dict(dict(bundle.config.get("hyperparameters") or {}))
