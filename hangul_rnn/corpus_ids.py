@@ -4,8 +4,9 @@ Why a module of its own: this is the step between a corpus file and the first tr
 corpus it used to be the slow, memory-hungry one (one Python string per jamo). Here the ids are built with the
 NumPy path of the jamo and syllable tokenizers (:meth:`~hangul_rnn.tokenizers.Tokenizer.encode_array`), no list of
 tokens or of lines the size of the corpus is made, and the result goes to :mod:`hangul_rnn.id_cache`: a second run
-with the same corpus files, limit, validation split and tokenizer loads the ids (and the fitted vocabulary) without
-reading the corpus at all.
+with the same corpus files, limit, validation split and tokenizer loads the ids without reading the corpus at all.
+The ids are keyed by the *fitted* tokenizer, and a record maps the unfitted tokenizer and fit options to the
+vocabulary the fit gave; so a fresh run and a resumed one (which brings its bundle's tokenizer) share one entry.
 
 The ids are exactly those of the list path (``tokenizer.fit(lines)``, then ``tokenizer.encode(train_text)`` and
 ``tokenizer.encode(val_text)``): the tests compare the two.
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from hangul_rnn import id_cache
-from hangul_rnn.errors import UsageError
+from hangul_rnn.errors import FormatError, UsageError
 
 __all__ = ["GeneratorIds", "corpus_identity", "generator_ids"]
 
@@ -89,36 +91,40 @@ def generator_ids(
 ) -> GeneratorIds:
     """Train and validation ids of ``corpus`` under ``cfg`` (limit, validation_fraction, max_vocab, min_count).
 
-    ``tokenizer`` None means fit a new one made by ``make_tokenizer`` on the training lines; a given tokenizer
-    (resuming) is used as it is. Progress goes to ``report(stage, done, total)``: reading, fitting (lines),
+    ``tokenizer`` None means fit a new one made by ``make_tokenizer`` on the training lines (or take the vocabulary
+    an identical earlier fit recorded); a given tokenizer (resuming) is used as it is. Progress goes to ``report(stage, done, total)``: reading, fitting (lines),
     encoding (cleaned characters).
     """
     from hangul_rnn.preparation import generator_text, split_tail
     from hangul_rnn.tokenizers import load_tokenizer
 
     report("reading the corpus", 0, None)
-    fitting = tokenizer is None
-    tok = make_tokenizer() if fitting else tokenizer
-    spec: dict[str, Any] = {
-        "limit": cfg.limit,
-        "validation_fraction": cfg.validation_fraction,
-        "tokenizer": tok.to_dict(),
-        "fit": {"max_size": cfg.max_vocab, "min_count": cfg.min_count} if fitting else None,
-    }
-    identity = corpus_identity(corpus) if use_cache else None
+    fit_options = {"max_size": cfg.max_vocab, "min_count": cfg.min_count}
+    tok = make_tokenizer() if tokenizer is None else tokenizer
     text: str | None = None
-    if use_cache and identity is None:
-        text = generator_text(corpus, cfg.limit)
-        identity = _text_identity(text)
-    key = id_cache.make_key({**spec, "corpus": identity}) if use_cache else None
-    hit = id_cache.load(key) if key is not None else None
-    if hit is not None:
-        meta = hit.meta
-        if fitting:
-            tok = load_tokenizer(meta["tokenizer"])
-        n_train = int(meta["train_tokens"])
-        report("loading cached ids", len(hit.ids), len(hit.ids))
-        return GeneratorIds(tok, hit.ids[:n_train], hit.ids[n_train:], int(meta["val_chars"]), cached=True)
+    fit_key = ids_key = None
+    if use_cache:
+        identity = corpus_identity(corpus)
+        if identity is None:
+            text = generator_text(corpus, cfg.limit)
+            identity = _text_identity(text)
+        base = {"corpus": identity, "limit": cfg.limit, "validation_fraction": cfg.validation_fraction}
+        if tokenizer is None:  # the vocabulary a fit gives is recorded, so the ids can be found without fitting
+            fit_key = id_cache.make_key({**base, "tokenizer": tok.to_dict(), "fit": fit_options})
+            record = id_cache.load_record(fit_key)
+            if record is not None:
+                try:
+                    tok = load_tokenizer(record["tokenizer"])
+                except (KeyError, FormatError) as exc:
+                    warnings.warn(f"ignoring damaged id cache record {fit_key} ({exc}); fitting again",
+                                  RuntimeWarning, stacklevel=2)
+        if tok.vocab is not None:
+            ids_key = id_cache.make_key({**base, "tokenizer": tok.to_dict()})
+            hit = id_cache.load(ids_key)
+            if hit is not None:
+                n_train = int(hit.meta["train_tokens"])
+                report("loading cached ids", len(hit.ids), len(hit.ids))
+                return GeneratorIds(tok, hit.ids[:n_train], hit.ids[n_train:], int(hit.meta["val_chars"]), True)
 
     if text is None:
         text = generator_text(corpus, cfg.limit)
@@ -127,10 +133,10 @@ def generator_ids(
     train_text, val_text = split_tail(text, cfg.validation_fraction)
     del text
     train_stage = "encoding the training text (characters)"
-    if fitting:
+    if tok.vocab is None:
         n_lines = train_text.count("\n") + 1
         train_ids = tok.fit_encode_array(
-            train_text, max_size=cfg.max_vocab, min_count=cfg.min_count,
+            train_text, **fit_options,
             fit_progress=lambda done: report("fitting the tokenizer", done, n_lines),
             progress=lambda done, total: report(train_stage, done, total),
         )
@@ -139,12 +145,16 @@ def generator_ids(
     val_ids = _encode(tok, val_text, "encoding the validation text (characters)", report)
     val_chars = len(val_text)
     del train_text, val_text
-    if key is None:
+    if not use_cache:
         return GeneratorIds(tok, train_ids, val_ids, val_chars)
     n_train = len(train_ids)
     ids = np.concatenate([train_ids, val_ids])
     del train_ids, val_ids
-    id_cache.store(key, ids, {"train_tokens": n_train, "val_chars": val_chars, "tokenizer": tok.to_dict()})
+    if ids_key is None:
+        ids_key = id_cache.make_key({**base, "tokenizer": tok.to_dict()})
+    id_cache.store(ids_key, ids, {"train_tokens": n_train, "val_chars": val_chars})
+    if fit_key is not None:
+        id_cache.store_record(fit_key, {"tokenizer": tok.to_dict()})
     return GeneratorIds(tok, ids[:n_train], ids[n_train:], val_chars)
 
 

@@ -2,7 +2,8 @@
 
 An entry is two files under ``paths.cache_dir()/"ids"``: ``KEY.npy`` (the ids, read back memory-mapped, so a hit
 costs no copy until something reads the pages) and ``KEY.json`` (what the ids are: lengths, dtype, a CRC of the
-data, whatever the caller wants back such as the fitted tokenizer). The JSON is written after the array, both
+data, whatever else the caller wants back). Small JSON records (``KEY.record.json``, e.g. which vocabulary a fit
+gave) live beside them, so a caller can find the key of the ids before it has fitted anything. The JSON is written after the array, both
 atomically, so an entry whose JSON exists is complete. The key is a sha256 the caller builds from everything the
 ids depend on (:func:`make_key` adds the format version and a hash of the source files that decide the ids).
 
@@ -26,7 +27,17 @@ import numpy as np
 
 from hangul_rnn import atomic, lru, paths
 
-__all__ = ["CACHE_MAX_BYTES", "CACHE_VERSION", "CachedIds", "cache_folder", "load", "make_key", "store"]
+__all__ = [
+    "CACHE_MAX_BYTES",
+    "CACHE_VERSION",
+    "CachedIds",
+    "cache_folder",
+    "load",
+    "load_record",
+    "make_key",
+    "store",
+    "store_record",
+]
 
 #: Bump when the layout of an entry changes (the code that decides the ids is hashed into every key already).
 CACHE_VERSION = 1
@@ -105,10 +116,36 @@ def store(key: str, ids: np.ndarray, meta: Mapping[str, Any], folder: Path | Non
     because the caller has the ids in hand and a missing cache costs time, not correctness."""
     folder = cache_folder() if folder is None else Path(folder)
     ids = np.ascontiguousarray(ids)
-    record = {**meta, "key": key, "dtype": ids.dtype.str, "length": int(len(ids)), "crc32": _crc(ids)}
+    record = {**meta, "key": key, "dtype": ids.dtype.str, "length": len(ids), "crc32": _crc(ids)}
     try:
         atomic.write_with(folder / f"{key}.npy", lambda fh: np.save(fh, ids, allow_pickle=False))
         atomic.write_text(folder / f"{key}.json", json.dumps(record, ensure_ascii=False))
         lru.prune(folder, _PATTERNS, CACHE_MAX_BYTES)
     except OSError as exc:
         warnings.warn(f"could not write id cache entry in {folder} ({exc})", RuntimeWarning, stacklevel=2)
+
+
+def load_record(key: str, folder: Path | None = None) -> dict[str, Any] | None:
+    """A small JSON record stored by :func:`store_record` (such as a fitted tokenizer), or None (a damaged one
+    with a warning)."""
+    path = (cache_folder() if folder is None else Path(folder)) / f"{key}.record.json"
+    if not path.exists():
+        return None
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(record, dict) or record.get("key") != key:
+            raise ValueError("it belongs to another entry")
+    except (OSError, ValueError, UnicodeDecodeError) as exc:
+        warnings.warn(f"ignoring damaged id cache record {path} ({exc})", RuntimeWarning, stacklevel=2)
+        return None
+    lru.touch(path)
+    return record
+
+
+def store_record(key: str, record: Mapping[str, Any], folder: Path | None = None) -> None:
+    """Save a small JSON record under ``key`` (atomically; a failed write is only a warning, as in :func:`store`)."""
+    folder = cache_folder() if folder is None else Path(folder)
+    try:
+        atomic.write_text(folder / f"{key}.record.json", json.dumps({**record, "key": key}, ensure_ascii=False))
+    except OSError as exc:
+        warnings.warn(f"could not write id cache record in {folder} ({exc})", RuntimeWarning, stacklevel=2)
