@@ -139,10 +139,13 @@ def _spaced(match: re.Match[str]) -> str:
     return f" {match[0]} "
 
 
-#: Space out each run of one punctuation character, except ``.``/``,``/``:`` between digits.
+#: Space out each run of one punctuation character, except ``.``/``,``/``:`` between digits. The conditions are
+#: checked *after* the punctuation character (not before it, where they read most naturally: "not after a digit,
+#: or not [.,:] before a digit"): a pattern that starts with a character class lets the regex engine jump from
+#: candidate to candidate instead of trying the conditions at every position, which halves this rule's time.
 _SPACE_PUNCT = _rule(
     "space_punctuation",
-    rf"(?:(?<!\d)|(?![.,:]\d))([{_PUNCT}])\1*",
+    rf"([{_PUNCT}])(?:(?<!\d[{_PUNCT}])|(?<![.,:])|(?!\d))\1*",
     _spaced,
 )
 
@@ -186,8 +189,9 @@ Before/after (a real review from ``ratings_test.txt``): ``이건뭐 노답이네
 
 # --- Annals --------------------------------------------------------------------------------------------------------
 
-#: A footnote marker: 3-4 digits (optionally ``-N``) and ``)``, not part of a number nor of ``(1392)``.
-_FOOTNOTE = r"(?<![\d(])\d{3,4}(?:-\d+)?\)"
+#: A footnote marker: 3-4 digits (optionally ``-N``) and ``)``, not part of a number nor of ``(1392)``. The check
+#: on what precedes the first digit comes after that digit, so the pattern starts with ``\d`` (see _SPACE_PUNCT).
+_FOOTNOTE = r"\d(?<![\d(]\d)\d{2,3}(?:-\d+)?\)"
 #: First syllables of the particles and endings that follow a footnote marker (measured on the corpus).
 _JOIN_SYLLABLES = "의에을를이가은는과와로으도만하한할함해께까부처보라인입된되들"
 

@@ -277,3 +277,41 @@ def test_cache_pruned_whole_entries_least_recently_used_first(tmp_path: Path) ->
     assert lru.prune(tmp_path, ("*.npy", "*.json"), max_bytes=400) == 200
     assert sorted(p.name for p in tmp_path.iterdir()) == [".new.npy.123.tmp", "mid.json", "mid.npy", "new.json",
                                                           "new.npy"]
+
+
+# The patterns as they were before they were reordered to start with a character class (faster, same matches).
+_OLD_PATTERNS = {
+    "space_punctuation": rf"(?:(?<!\d)|(?![.,:]\d))([{T._PUNCT}])\1*",
+    "drop_footnote_markers": r"(?<![\d(])\d{3,4}(?:-\d+)?\)",
+    "join_footnote_markers": rf"(?<![\d(])\d{{3,4}}(?:-\d+)?\)[^\S\n]*(?=[{T._JOIN_SYLLABLES}])",
+}
+_DIGITS_AND_PUNCT = st.text(
+    alphabet=st.one_of(st.sampled_from(list("0123456789٣(-)).,:;!?…·【】 \n의가x")), _ALPHABET), max_size=60
+)
+
+
+@FAST
+@given(text=_DIGITS_AND_PUNCT)
+def test_reordered_patterns_match_like_the_old_ones(text: str) -> None:
+    import re
+
+    rules = {r.name: r for r in T.ANNALS_RULES}
+    for name, old in _OLD_PATTERNS.items():
+        assert rules[name].apply(text) == re.compile(old).sub(rules[name].replacement, text)
+
+
+def test_reordered_patterns_on_corpus_text() -> None:
+    import re
+
+    import os
+
+    corpus = Path(os.environ.get("HANGUL_RNN_CORPORA", "/nonexistent")) / "annals" / "annals_subset_ko.txt.gz"
+    if not corpus.is_file():
+        pytest.skip("no local annals corpus")
+    import gzip
+
+    with gzip.open(corpus, "rt", encoding="utf-8") as f:
+        text = f.read(1_000_000)
+    rules = {r.name: r for r in T.ANNALS_RULES}
+    for name, old in _OLD_PATTERNS.items():
+        assert rules[name].apply(text) == re.compile(old).sub(rules[name].replacement, text)
