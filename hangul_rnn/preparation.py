@@ -90,7 +90,7 @@ def _make_tokenizer(cfg: TrainConfig, corpus):
     return make_tokenizer(cfg.level, stem=cfg.stem, truncate_to=cfg.truncate_to, clean=clean)
 
 
-def generation_windows(ids: list[int], cfg: TrainConfig, *, shuffle: bool):
+def generation_windows(ids: Any, cfg: TrainConfig, *, shuffle: bool):
     from hangul_rnn.windows import generation_datasets
 
     kwargs: dict[str, Any] = dict(seq_len=cfg.seq_len, batch_size=cfg.batch_size, validation_fraction=0.0,
@@ -107,19 +107,10 @@ def generation_windows(ids: list[int], cfg: TrainConfig, *, shuffle: bool):
 def prepare_generator(cfg: TrainConfig, tokenizer, report: Callable[[str, int, int | None], None]) -> PreparedData:
     corpus = load_corpus(cfg.corpus)
     _fetch_corpus(corpus, "train", report)
-    report("reading the corpus", 0, None)
-    text = generator_text(corpus, cfg.limit)
-    if not text.strip():
-        raise UsageError(f"corpus {cfg.corpus!r} has no text (empty file or --limit too small)")
-    train_text, val_text = split_tail(text, cfg.validation_fraction)
-    if tokenizer is None:
-        tokenizer = _make_tokenizer(cfg, corpus)
-        lines = train_text.split("\n")
-        tokenizer.fit(lines, max_size=cfg.max_vocab, min_count=cfg.min_count,
-                      progress=lambda done: report("fitting the tokenizer", done, len(lines)))
-    report("encoding", 0, None)
-    train_ids = tokenizer.encode(train_text)
-    val_ids = tokenizer.encode(val_text) if val_text else []
+    from hangul_rnn.corpus_ids import generator_ids  # read, fit, encode with NumPy; cached on disk
+
+    encoded = generator_ids(cfg, corpus, tokenizer, report, lambda: _make_tokenizer(cfg, corpus))
+    tokenizer, train_ids, val_ids = encoded.tokenizer, encoded.train_ids, encoded.val_ids
     if len(train_ids) < cfg.seq_len + 1:
         raise UsageError(
             f"the window (--seq-len {cfg.seq_len}) is longer than the training text ({len(train_ids)} tokens); "
@@ -133,8 +124,8 @@ def prepare_generator(cfg: TrainConfig, tokenizer, report: Callable[[str, int, i
         tokens_per_step=cfg.batch_size * cfg.seq_len,
         train_tokens=len(train_ids),
         val_tokens=len(val_ids) if val_ds is not None else 0,
-        val_chars=len(cleaned_text(tokenizer, val_text)) if val_ds is not None else 0,
-        val_raw_chars=len(val_text) if val_ds is not None else 0,
+        val_chars=encoded.val_clean_chars if val_ds is not None else 0,
+        val_raw_chars=encoded.val_chars if val_ds is not None else 0,
     )
 
 

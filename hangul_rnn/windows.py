@@ -65,7 +65,15 @@ def _side(name: str, value: str) -> str:
     return value
 
 
+#: Id dtypes a stream keeps as it is: a corpus of jamo ids in uint8 is a quarter of its int32 size, and the windows
+#: are widened to int32 one batch at a time (see :func:`_window_dataset`).
+_COMPACT_DTYPES = (np.dtype(np.uint8), np.dtype(np.uint16))
+
+
 def _id_stream(ids: Sequence[int] | np.ndarray) -> np.ndarray:
+    """``ids`` as one contiguous array without a copy where possible: uint8/uint16 arrays (what
+    :meth:`~hangul_rnn.tokenizers.Tokenizer.encode_array` returns for small vocabularies) stay as they are, any
+    other integers become int32, and a Python list is converted once."""
     arr = np.asarray(ids)
     if arr.size == 0:
         raise UsageError("the id stream is empty: there is no text to make windows from")
@@ -75,7 +83,7 @@ def _id_stream(ids: Sequence[int] | np.ndarray) -> np.ndarray:
         raise UsageError(f"ids must be integers, got dtype {arr.dtype}")
     if arr.min() < 0 or arr.max() > np.iinfo(np.int32).max:
         raise UsageError("ids must be non-negative int32 token ids")
-    return np.ascontiguousarray(arr, dtype=np.int32)
+    return np.ascontiguousarray(arr, dtype=arr.dtype if arr.dtype in _COMPACT_DTYPES else np.int32)
 
 
 def count_windows(n_ids: int, seq_len: int, stride: int | None = None) -> int:
@@ -107,13 +115,18 @@ def _window_dataset(
     cache: bool,
     drop_remainder: bool,
 ) -> tf.data.Dataset:
-    """Batches of (inputs, targets) cut from ``stream`` by gathering at shuffled start offsets."""
+    """Batches of (inputs, targets) cut from ``stream`` by gathering at shuffled start offsets.
+
+    The stream is held in its own (possibly uint8/uint16) dtype and each gathered batch is cast to int32, so the
+    resident copy of a corpus stays compact while the model still sees int32 ids.
+    """
     n_windows = count_windows(len(stream), seq_len, stride)
-    ids = tf.constant(stream, dtype=tf.int32)
+    ids = tf.constant(stream)
     offsets = tf.range(seq_len + 1, dtype=tf.int64)
 
     def gather(starts: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
-        return _split_window(tf.gather(ids, starts[:, None] + offsets[None, :]))
+        window = tf.gather(ids, starts[:, None] + offsets[None, :])
+        return _split_window(tf.cast(window, tf.int32) if window.dtype != tf.int32 else window)
 
     starts = tf.data.Dataset.range(0, n_windows * stride, stride)
     if shuffle_buffer is None:
