@@ -46,6 +46,7 @@ __all__ = [
     "CorpusFile",
     "CorpusInfo",
     "CorpusManifest",
+    "Exclusion",
     "KnownCopy",
     "get_corpus",
     "list_corpora",
@@ -66,6 +67,21 @@ class KnownCopy:
 
     sha256: str
     note: str
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    """Documents a corpus must never yield: those whose id is in a column of another corpus's split.
+
+    Why: nsmc-raw is the pool the NSMC splits were drawn from, so it holds every official test review; pretraining
+    on it would leak the test set into a classifier fine-tuned from it. The rule is part of reading the corpus, so no
+    caller can forget it, and reading refuses (rather than leaks) when the ids cannot be read.
+    """
+
+    corpus: str
+    split: str
+    id_column: str
+    reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -99,6 +115,10 @@ class CorpusManifest:
     text_column: str | int | None = None
     label_column: str | int | None = None
     label_names: tuple[str, ...] = ()  # names of labels 0, 1, ... (NSMC: negative, positive); empty: the ids
+    id_column: str | None = None  # a TSV text corpus: the column of document ids (what an exclusion matches)
+    exclude: Exclusion | None = None
+    #: For a corpus with no single file to download: what a user does to get the local copy (said in the error).
+    how_to_get: str | None = None
 
     def sample_path(self) -> Path | None:
         """The tiny real excerpt shipped with the package (for tests and examples), or None."""
@@ -138,6 +158,9 @@ def _parse_manifest(data: dict, source: str) -> CorpusManifest:
             text_column=fmt.get("text_column"),
             label_column=fmt.get("label_column"),
             label_names=tuple(str(n) for n in fmt.get("label_names", ())),
+            id_column=fmt.get("id_column"),
+            exclude=Exclusion(**data["exclude"]) if "exclude" in data else None,
+            how_to_get=data.get("how_to_get"),
         )
     except (KeyError, TypeError) as exc:  # a broken manifest is a packaging bug, but say which one
         raise CorpusError(f"corpus manifest {source} is malformed: missing or wrong {exc}") from exc
@@ -236,6 +259,8 @@ class CorpusInfo:
     characters: int
     text_characters: int
     label_counts: dict[int, int] = field(default_factory=dict)
+    #: Documents left out by the corpus's exclusion rule (nsmc-raw: the official NSMC test reviews).
+    excluded_documents: int = 0
 
 
 _warned: set[str] = set()
@@ -258,6 +283,7 @@ class Corpus:
     def __init__(self, manifest: CorpusManifest, *, spec: str | None = None) -> None:
         self.manifest = manifest
         self.spec = spec or manifest.name
+        self._excluded: frozenset[str] | None = None
 
     def __repr__(self) -> str:
         return f"Corpus({self.spec!r}, kind={self.kind!r}, splits={self.splits!r})"
@@ -334,6 +360,12 @@ class Corpus:
                 f"corpus file {cached} did not match its manifest (size/sha256) and was deleted; downloading again",
             )
 
+        if file.url is None and self.manifest.how_to_get:
+            raise CorpusError(
+                f"corpus file {file.filename} of {self.name!r} was not found (looked in {cached.parent}"
+                + (f" and {local_dir}/{{{', '.join(file.local_names)}}}" if local_dir and file.local_names else "")
+                + f"); it cannot be downloaded as one file: {self.manifest.how_to_get}"
+            )
         if not download or file.url is None:
             where = f" or in {local_dir}/{{{', '.join(file.local_names)}}}" if local_dir and file.local_names else ""
             raise CorpusError(
@@ -379,6 +411,13 @@ class Corpus:
             for text, _label in self.examples(split):
                 yield text
             return
+        if self.manifest.text_column is not None:
+            excluded = self.excluded_ids()
+            for path in self.paths(split):
+                for _lineno, doc_id, text in self._text_rows(path):
+                    if text.strip() and doc_id not in excluded:
+                        yield text
+            return
         for path in self.paths(split):
             found = False
             for _lineno, line in _decoded_lines(path):
@@ -388,6 +427,58 @@ class Corpus:
                     yield text
             if not found:
                 raise CorpusError(f"corpus file {path} has only blank lines")
+
+    def excluded_ids(self) -> frozenset[str]:
+        """Ids this corpus never yields (see :class:`Exclusion`); read once per Corpus, from local files only.
+
+        A missing id file is a one-line :class:`CorpusError`: reading without it could leak the very documents the
+        rule exists to keep out. It is never downloaded here, so reading a corpus never touches the network behind
+        the user's back.
+        """
+        rule = self.manifest.exclude
+        if rule is None:
+            return frozenset()
+        if self._excluded is None:
+            ids: set[str] = set()
+            for path in self.excluded_paths():
+                found = set(_column_values(path, rule.id_column))
+                if not found:
+                    raise CorpusError(f"refusing to read {self.name!r}: {path} holds no {rule.id_column!r} ids to "
+                                      f"exclude ({rule.reason or 'no reason given'})")
+                ids.update(found)
+            self._excluded = frozenset(ids)
+        return self._excluded
+
+    def excluded_paths(self) -> list[Path]:
+        """The files whose ids are excluded (for cache keys: the ids read depend on them too)."""
+        rule = self.manifest.exclude
+        if rule is None:
+            return []
+        try:
+            return get_corpus(rule.corpus).paths(rule.split, download=False)
+        except CorpusError as exc:
+            raise CorpusError(
+                f"refusing to read {self.name!r} without the ids to exclude ({rule.reason or 'no reason given'}): "
+                f"{rule.corpus}/{rule.split} is not available ({exc})"
+            ) from None
+
+    def _text_rows(self, path: Path) -> Iterator[tuple[int, str, str]]:
+        """``(line number, id, text)`` of each data row of a TSV text corpus (header first; cells not unquoted:
+        these files are plain tab-separated text, and a review may itself start and end with a quote)."""
+        m = self.manifest
+        text_idx = id_idx = None
+        for lineno, line in _decoded_lines(path):
+            row = line.rstrip("\r\n").split("\t")
+            if text_idx is None:
+                header = [cell.strip() for cell in row]
+                text_idx = _column_index(m.text_column, header, path, default=-1)
+                id_idx = _column_index(m.id_column, header, path, default=0) if m.id_column is not None else None
+                continue
+            if len(row) == 1 and not row[0].strip():
+                continue
+            if not -len(row) <= text_idx < len(row) or (id_idx is not None and not -len(row) <= id_idx < len(row)):
+                raise CorpusError(f"{path}: line {lineno}: missing column (found {len(row)} tab-separated columns)")
+            yield lineno, row[id_idx].strip() if id_idx is not None else "", row[text_idx]
 
     def examples(self, split: str = "train") -> Iterator[tuple[str, int]]:
         """``(document, label)`` pairs of a labeled corpus, empty documents skipped (see :meth:`texts`)."""
@@ -450,7 +541,7 @@ class Corpus:
         Reads the whole split once (a few seconds for the Annals); nothing is kept in memory but the counts.
         """
         splits = [split] if split is not None else list(self.splits)
-        total_bytes = data_bytes = lines = documents = empty = characters = text_characters = 0
+        total_bytes = data_bytes = lines = documents = empty = characters = text_characters = excluded = 0
         labels: Counter[int] = Counter()
         resolved: list[Path] = []
         for s in splits:
@@ -467,6 +558,16 @@ class Corpus:
                         labels[label] += 1
                         text_characters += len(text)
                         if not text.strip():
+                            empty += 1
+                elif self.manifest.text_column is not None:
+                    ids = self.excluded_ids()
+                    for _n, doc_id, text in self._text_rows(path):
+                        if doc_id in ids:
+                            excluded += 1
+                        elif text.strip():
+                            documents += 1
+                            text_characters += len(text)
+                        else:
                             empty += 1
                 else:
                     for _n, line in _decoded_lines(path):
@@ -486,6 +587,7 @@ class Corpus:
             characters=characters,
             text_characters=text_characters,
             label_counts=dict(sorted(labels.items())),
+            excluded_documents=excluded,
         )
 
 
@@ -498,6 +600,18 @@ def _is_int(value: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def _column_values(path: Path, column: str) -> Iterator[str]:
+    """The values of the named column of a TSV file with a header (ids for an exclusion), stripped."""
+    index = None
+    for _lineno, line in _decoded_lines(path):
+        row = line.rstrip("\r\n").split("\t")
+        if index is None:
+            index = _column_index(column, [cell.strip() for cell in row], path, default=0)
+            continue
+        if -len(row) <= index < len(row) and row[index].strip():
+            yield row[index].strip()
 
 
 def _unquote(cell: str) -> str:

@@ -70,12 +70,17 @@ def corpus_identity(corpus: Any, split: str = "train") -> dict[str, Any] | None:
     files = [Path(p) for p in list_paths(split, download=False)]
     manifest_data = dataclasses.asdict(manifest)
     manifest_data.pop("splits", None)  # which URL or local copy served the bytes does not matter; the bytes do
-    return {
+    identity = {
         "spec": getattr(corpus, "spec", None),
         "manifest": manifest_data,
         "split": split,
         "files": [_file_sha256(p) for p in files],
     }
+    excluded = getattr(corpus, "excluded_paths", None)
+    if excluded is not None and getattr(manifest, "exclude", None) is not None:
+        # the text also depends on the ids left out (nsmc-raw: the NSMC test split), so they are part of the key
+        identity["excluded_files"] = [_file_sha256(Path(p)) for p in excluded()]
+    return identity
 
 
 def _text_identity(text: str) -> dict[str, Any]:

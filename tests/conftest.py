@@ -11,6 +11,30 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 SHARED_CORPORA = (REPO_ROOT.parent / "shared" / "corpora").resolve()
 
 
+def _use_this_checkouts_manifests() -> None:
+    """Load ``hangul_rnn.manifests`` from this checkout's ``corpora/``.
+
+    Why: an editable install maps that package to the folder it was installed from, so a second worktree's tests
+    would otherwise read another checkout's manifests and never see a corpus added here.
+    """
+    import importlib.util
+    import sys
+
+    folder = REPO_ROOT / "corpora"
+    if not (folder / "__init__.py").is_file():
+        return
+    spec = importlib.util.spec_from_file_location("hangul_rnn.manifests", folder / "__init__.py",
+                                                  submodule_search_locations=[str(folder)])
+    if spec is None or spec.loader is None:
+        return
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["hangul_rnn.manifests"] = module
+    spec.loader.exec_module(module)
+
+
+_use_this_checkouts_manifests()
+
+
 @pytest.fixture(autouse=True)
 def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     """Point HANGUL_RNN_HOME at a fresh folder and HANGUL_RNN_CORPORA at ../shared/corpora."""
