@@ -29,7 +29,7 @@ def _write(path: Path, text: str | bytes) -> Path:
 
 def test_registry_lists_the_built_in_corpora() -> None:
     by_name = {m.name: m for m in list_corpora()}
-    assert set(by_name) == {"nsmc", "annals"}
+    assert set(by_name) == {"nsmc", "annals", "nsmc-raw"}
     nsmc, annals = by_name["nsmc"], by_name["annals"]
     assert (nsmc.kind, nsmc.cleaning, tuple(nsmc.splits)) == ("labeled", "nsmc", ("train", "test"))
     assert (annals.kind, annals.cleaning, tuple(annals.splits)) == ("text", "annals", ("train",))
