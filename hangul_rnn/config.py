@@ -23,7 +23,7 @@ POOLINGS = (None, "last", "max", "mean")
 ARCH_FIELDS = (
     "task", "corpus", "level", "stem", "truncate_to", "clean", "cell", "layers", "units", "embedding_dim",
     "dropout", "recurrent_dropout", "bidirectional", "conv_filters", "conv_kernel", "pool_size", "pooling",
-    "seq_len", "max_len", "max_vocab", "min_count", "validation_fraction", "limit",
+    "seq_len", "max_len", "max_vocab", "min_count", "validation_fraction", "limit", "init_from",
 )
 
 
@@ -69,6 +69,9 @@ class TrainConfig:
     seed: int = 0
     strategy: str = "default"
     limit: int | None = None  # at most this many documents/lines read, for quick runs
+    # transfer (classifiers): start from a generator bundle's tokenizer, embedding and recurrent layers
+    init_from: str | None = None  # a generator's name or bundle folder; see hangul_rnn.transfer
+    freeze_epochs: int = 0  # with init_from: epochs that train the new head alone (encoder frozen) before all
     # per-epoch sample (generators)
     sample_chars: int = 200  # tokens generated for the sample; 0 turns it off
     sample_prompt: str = ""
@@ -107,7 +110,7 @@ class TrainConfig:
         for name in ("max_vocab", "limit", "stride", "steps_per_epoch"):
             positive(name, allow_none=True)
         positive("max_vocab", allow_none=True, minimum=3)
-        for name in ("conv_filters", "patience", "sample_chars", "seed"):
+        for name in ("conv_filters", "patience", "sample_chars", "seed", "freeze_epochs"):
             positive(name, minimum=0)
         for name in ("dropout", "recurrent_dropout"):
             value = getattr(self, name)
@@ -125,6 +128,12 @@ class TrainConfig:
             raise UsageError("--stateful trains on one device; use --strategy default")
         if not self.sample_temperature > 0:
             raise UsageError(f"sample temperature must be positive, got {self.sample_temperature!r}")
+        if self.init_from is not None and (not isinstance(self.init_from, str) or not self.init_from.strip()):
+            raise UsageError(f"--init-from must name a generator bundle, got {self.init_from!r}")
+        if self.init_from is not None and self.task != "classifier":
+            raise UsageError("--init-from applies to classifiers (a generator starts from scratch or --resume)")
+        if self.freeze_epochs and self.init_from is None:
+            raise UsageError("--freeze-epochs needs --init-from (only transferred layers are frozen)")
         if self.task == "generator" and self.bidirectional:
             raise UsageError("--bidirectional only applies to classifiers (a generator reads left to right)")
         return self

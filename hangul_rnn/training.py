@@ -200,6 +200,8 @@ class _Start:
     initial_epoch: int = 0
     label_names: list[str] | None = None
     created: str | None = None
+    init: Any = None  # a classifier's starting generator (transfer.InitSource), until its weights are copied
+    init_record: dict[str, Any] | None = None  # where the classifier started from, kept in its bundle config
 
 
 def train(
@@ -231,6 +233,8 @@ def train(
     # process has run anything (loading a bundle to resume, seeding, building the data tensors).
     strategy = make_strategy(config.strategy)
     start = _resolve(config, name, root / name, resume=resume, overwrite=overwrite)
+    if start.cfg.init_from and not start.resumed:
+        _start_from_generator(start)
     if not is_chief(strategy):
         start.path = _worker_path(name)
     import keras
@@ -254,7 +258,10 @@ def train(
         if saved_model is not model:
             saved_model.set_weights(model.get_weights())
         metrics = _final_metrics(cfg, run.history, data, run.epochs_done, params)
-        return Bundle(path=None, config=_bundle_config(cfg, name, data, start.created), tokenizer=data.tokenizer,
+        config = _bundle_config(cfg, name, data, start.created)
+        if start.init_record:
+            config["init_from"] = start.init_record
+        return Bundle(path=None, config=config, tokenizer=data.tokenizer,
                       model=saved_model, metrics=metrics, history=run.history)
 
     sample = None
@@ -263,6 +270,10 @@ def train(
     checkpointer = Checkpointer(run, path=start.path, tokens_per_step=data.tokens_per_step, emit=emit, cancel=cancel,
                                 make_bundle=make_bundle, sample=sample)
     callbacks, early = _callbacks(cfg, data, checkpointer)
+    if _warming_up(start):
+        from hangul_rnn.transfer import Unfreeze
+
+        callbacks.insert(0, Unfreeze(cfg.freeze_epochs))
     emit(TrainStarted(cfg, run.steps, data.tokenizer.vocab_size, params, start.initial_epoch, data.train_tokens,
                       data.val_tokens))
     failure = _fit(model, data, cfg, start.initial_epoch, callbacks, cancel)
@@ -299,7 +310,22 @@ def _resolve(config: TrainConfig, name: str, path: Path, *, resume: bool, overwr
         tokenizer=old.tokenizer, old_model=old.model, history=history,
         initial_epoch=int(old.metrics.get("epochs_done", len(history.get("loss", [])))),
         label_names=old.config.get("label_names"), created=old.config.get("created"),
+        init_record=old.config.get("init_from"),
     )
+
+
+def _start_from_generator(start: _Start) -> None:
+    """A classifier starting from a generator: its tokenizer and network fields now, its weights in :func:`_build`."""
+    from hangul_rnn.transfer import inherit, load_generator
+
+    source = load_generator(start.cfg.init_from)
+    start.cfg = inherit(start.cfg, source)
+    start.tokenizer, start.init, start.init_record = source.tokenizer, source, source.record
+
+
+def _warming_up(start: _Start) -> bool:
+    """Whether the run begins with the head-only warm-up of a classifier started from a generator."""
+    return bool(start.cfg.init_from and start.cfg.freeze_epochs > start.initial_epoch)
 
 
 def _worker_path(name: str) -> Path:
@@ -349,7 +375,15 @@ def _build(start: _Start, data: PreparedData, strategy: Any, name: str, *, total
             except ValueError as exc:
                 raise UsageError(f"cannot resume {name!r}: its saved weights do not fit the network ({exc})") from None
             _carry_optimizer_state(start.old_model, model)
-    start.old_model = None
+        if start.init is not None:
+            from hangul_rnn.transfer import copy_encoder
+
+            copy_encoder(start.init.model, model)
+        if _warming_up(start):
+            from hangul_rnn.transfer import freeze_for_warmup
+
+            freeze_for_warmup(model)
+    start.old_model = start.init = None
     if start.cfg.strategy == "multiworker":
         prebuild_for_multiworker(model, strategy, data.train_ds)
     return model

@@ -63,7 +63,40 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             p.add_argument("--bidirectional", action="store_true")
             p.add_argument("--conv-filters", type=int, default=0, help="Conv1D front filters (0: none)")
             p.add_argument("--pooling", default=None, help="last, max or mean")
+            p.add_argument("--init-from", default=None, metavar="GENERATOR",
+                           help="start from this generator's tokenizer, embedding and recurrent layers "
+                                "(its level, stems, cell, units and layers apply; contradicting them is an error)")
+            p.add_argument("--freeze-epochs", type=int, default=0, metavar="N",
+                           help="with --init-from: train the new head alone for N epochs, then everything")
+            _record_explicit(p)
         p.set_defaults(handler=_train)
+
+
+def _record_explicit(parser: argparse.ArgumentParser) -> None:
+    """Make the options a generator decides (level, cell, units, ...) note on the namespace that they were given.
+
+    Why: with --init-from, an option left at its default is simply taken from the generator, but one the user typed
+    and the generator contradicts must be refused; argparse alone cannot tell the two apart.
+    """
+    from hangul_rnn.transfer import INHERITED
+
+    parser.set_defaults(explicit_options=frozenset())
+    for action in parser._actions:  # noqa: SLF001 - argparse has no public list of a parser's actions
+        if action.dest in INHERITED:
+            action.__class__ = _recording(type(action))
+
+
+_RECORDING: dict[type, type] = {}
+
+
+def _recording(cls: type) -> type:
+    if cls not in _RECORDING:
+        def __call__(self, parser, namespace, values, option_string=None):  # noqa: N807
+            cls.__call__(self, parser, namespace, values, option_string)
+            namespace.explicit_options = frozenset(getattr(namespace, "explicit_options", ())) | {self.dest}
+
+        _RECORDING[cls] = type(f"Recording{cls.__name__}", (cls,), {"__call__": __call__})
+    return _RECORDING[cls]
 
 
 def config_from_args(args: argparse.Namespace):
@@ -102,8 +135,17 @@ def config_from_args(args: argparse.Namespace):
         stateful=getattr(args, "stateful", False),
         sample_chars=getattr(args, "sample_chars", _BASE.sample_chars),
         sample_prompt=getattr(args, "sample_prompt", ""),
+        init_from=getattr(args, "init_from", None),
+        freeze_epochs=getattr(args, "freeze_epochs", 0),
     )
-    return config.validate()
+    if not config.init_from:
+        return config.validate()
+    # Options typed on the command line that contradict the generator are refused here; the others are the
+    # generator's (checked before validate: the classifier's default --stem morph-all must not clash with a
+    # syllable generator's level first).
+    from hangul_rnn.transfer import inherit, load_generator
+
+    return inherit(config, load_generator(config.init_from), explicit=getattr(args, "explicit_options", ()))
 
 
 def default_name(args: argparse.Namespace) -> str:
@@ -206,6 +248,7 @@ def _train(args: argparse.Namespace) -> int:
     from hangul_rnn.training import train
 
     config = config_from_args(args)
+    args.level = config.level  # the default name says the level trained, a generator's with --init-from
     name = check_name(args.name or default_name(args))
     cancel = threading.Event()
     with _Renderer(config.epochs) as render:

@@ -1,0 +1,214 @@
+"""Start a classifier from a generator: its tokenizer, embedding and recurrent layers, then a new head (ULMFiT).
+
+Why: a generator learns Korean from unlabelled text (nsmc-raw: 662K reviews), a classifier has few labels; starting
+the classifier's encoder from the generator's weights carries what the generator learned into the classifier.
+
+What is taken, and how contradictions are handled (one rule for the CLI, the TUI and the library):
+
+- **Tokenizer**: the generator's, as it is (vocabulary, level, stems, cleaning); the classifier fits none. Its
+  level/stem/truncate_to/max_vocab/min_count/clean are recorded as the generator's. An option *given explicitly*
+  (CLI) or, from the library, a value that is neither the generator's nor a default, is a one-line
+  :class:`~hangul_rnn.errors.UsageError`: a vocabulary cannot be re-levelled.
+- **Network**: cell, layers, units and embedding size are the generator's (the weights only fit that shape), with
+  the same rule for contradictions. A bidirectional encoder or a Conv1D front is refused: the generator's recurrent
+  layers read the embedding left to right and nothing else.
+- **Fine-tuning**: ``freeze_epochs`` N trains the head alone for N epochs (encoder frozen), then everything.
+  Freezing is done inside one Keras ``fit`` (:class:`Unfreeze` callback), so early stopping, checkpoints and the
+  history span both phases; Adam is built for every weight first, so unfreezing needs no new optimizer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass, replace
+from typing import Any
+
+from hangul_rnn.config import TASK_DEFAULTS, TrainConfig
+from hangul_rnn.errors import FormatError, UsageError
+
+#: Config fields a classifier started from a generator takes from it.
+INHERITED_TOKENIZER = ("level", "stem", "truncate_to", "clean", "max_vocab", "min_count")
+INHERITED_NETWORK = ("cell", "layers", "units", "embedding_dim")
+INHERITED = INHERITED_TOKENIZER + INHERITED_NETWORK
+
+_CELL_OF_CLASS = {"LSTM": "lstm", "GRU": "gru", "SimpleRNN": "rnn"}
+
+__all__ = ["INHERITED", "InitSource", "Unfreeze", "copy_encoder", "encoder_layers", "inherit", "load_generator",
+           "set_encoder_trainable"]
+
+
+@dataclass
+class InitSource:
+    """The generator a classifier starts from: what the bundle records (``record``) and what training needs."""
+
+    tokenizer: Any
+    model: Any
+    values: dict[str, Any]
+    record: dict[str, Any]
+
+
+def load_generator(spec: str) -> InitSource:
+    """The generator bundle ``spec`` names (a model name or a bundle folder), checked to be one, as an InitSource."""
+    from hangul_rnn.bundle import Bundle, load_bundle
+
+    try:
+        bundle = load_bundle(spec)
+    except (FileNotFoundError, FormatError, UsageError) as exc:
+        raise UsageError(f"--init-from {spec!r}: cannot load it as a bundle ({_one_line(exc)})") from None
+    if not isinstance(bundle, Bundle):
+        raise UsageError(f"--init-from {spec!r} is an ensemble; start from one generator")
+    if bundle.task != "generator":
+        raise UsageError(f"--init-from {spec!r} is a {bundle.task}, not a generator; name a generator bundle")
+    values = _generator_values(bundle)
+    record = {"name": bundle.name, "corpus": bundle.config.get("corpus"),
+              "params": int(bundle.model.count_params()), "path": str(bundle.path) if bundle.path else None}
+    return InitSource(tokenizer=bundle.tokenizer, model=bundle.model, values=values, record=record)
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+def _generator_values(bundle: Any) -> dict[str, Any]:
+    """The inherited fields of a generator: the network shape read from the model itself (so a bundle whose config
+    and weights disagree cannot slip through), the tokenizer fields from its config."""
+    from hangul_rnn.config import train_config_from_bundle
+
+    model = bundle.model
+    saved = train_config_from_bundle(bundle)
+    try:
+        embedding = model.get_layer("embedding")
+        rnns = []
+        while any(layer.name == f"rnn_{len(rnns)}" for layer in model.layers):
+            rnns.append(model.get_layer(f"rnn_{len(rnns)}"))
+    except ValueError:
+        rnns = []
+    if not rnns:
+        raise UsageError(f"--init-from {bundle.name!r}: its network has no embedding and rnn_0 layers to start from")
+    cell = _CELL_OF_CLASS.get(type(rnns[0]).__name__)
+    if cell is None:
+        raise UsageError(f"--init-from {bundle.name!r}: unknown recurrent layer {type(rnns[0]).__name__}")
+    tok = bundle.config.get("tokenizer") or {}
+    values = {name: getattr(saved, name) for name in INHERITED_TOKENIZER}
+    values.update(level=tok.get("level", saved.level), stem=tok.get("stem", saved.stem),
+                  truncate_to=tok.get("truncate_to", saved.truncate_to),
+                  cell=cell, layers=len(rnns), units=int(rnns[0].units), embedding_dim=int(embedding.output_dim))
+    if int(embedding.input_dim) != int(bundle.tokenizer.vocab_size):
+        raise UsageError(f"--init-from {bundle.name!r}: its embedding has {embedding.input_dim} rows but its "
+                         f"tokenizer {bundle.tokenizer.vocab_size} tokens")
+    return values
+
+
+def _defaults(name: str) -> list[Any]:
+    """Values of a field that mean "not chosen": the dataclass default and the classifier's task default."""
+    return [getattr(TrainConfig(), name), TASK_DEFAULTS["classifier"].get(name, getattr(TrainConfig(), name))]
+
+
+def _flag(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def inherit(cfg: TrainConfig, source: InitSource, explicit: Collection[str] | None = None) -> TrainConfig:
+    """``cfg`` with the generator's tokenizer and network fields; a contradiction is a one-line UsageError.
+
+    ``explicit`` names the fields the user set (the CLI knows); None (the library, the TUI) treats a value that is
+    neither a default nor the generator's as set. Applying it twice changes nothing, so the CLI may check early.
+    """
+    if cfg.task != "classifier":
+        raise UsageError("--init-from applies to classifiers (a generator starts from scratch or --resume)")
+    name = source.record["name"]
+    if cfg.bidirectional:
+        raise UsageError(f"--init-from {name!r} cannot be --bidirectional: the generator's recurrent layers read "
+                         "left to right only")
+    if cfg.conv_filters:
+        raise UsageError(f"--init-from {name!r} cannot take --conv-filters: the generator's recurrent layers read "
+                         "its embedding directly")
+    changes = {}
+    for field, theirs in source.values.items():
+        mine = getattr(cfg, field)
+        if mine == theirs:
+            continue
+        given = field in explicit if explicit is not None else mine not in _defaults(field)
+        if given:
+            shown = "none" if theirs is None else theirs
+            raise UsageError(f"{_flag(field)} {'none' if mine is None else mine} contradicts --init-from {name!r}, "
+                             f"whose {field.replace('_', ' ')} is {shown}; drop the option (the classifier takes "
+                             "the generator's tokenizer and recurrent layers)")
+        changes[field] = theirs
+    return replace(cfg, **changes).validate()
+
+
+# ----------------------------------------------------------------------------------------------------- weights
+
+
+def encoder_layers(model: Any) -> list[Any]:
+    """The layers a classifier takes from a generator: ``embedding`` and ``rnn_0`` … in order."""
+    layers = [model.get_layer("embedding")]
+    while any(layer.name == f"rnn_{len(layers) - 1}" for layer in model.layers):
+        layers.append(model.get_layer(f"rnn_{len(layers) - 1}"))
+    return layers
+
+
+def copy_encoder(generator: Any, classifier: Any) -> int:
+    """Copy the embedding and recurrent weights of ``generator`` into ``classifier``; returns the weights copied.
+
+    Both must have the same vocabulary, embedding size, cell, units and layer count (:func:`inherit` sees to it);
+    a mismatch here is a one-line UsageError, never a half-initialised model.
+    """
+    source, target = encoder_layers(generator), encoder_layers(classifier)
+    if len(source) != len(target):
+        raise UsageError(f"the generator has {len(source) - 1} recurrent layers, the classifier {len(target) - 1}")
+    copied = 0
+    for src, dst in zip(source, target):
+        weights = src.get_weights()
+        try:
+            dst.set_weights(weights)
+        except ValueError as exc:
+            raise UsageError(f"cannot start layer {dst.name} from the generator's: {_one_line(exc)}") from None
+        copied += sum(int(w.size) for w in weights)
+    return copied
+
+
+def set_encoder_trainable(model: Any, trainable: bool) -> None:
+    """Freeze or unfreeze the transferred layers (the head always trains)."""
+    for layer in encoder_layers(model):
+        layer.trainable = trainable
+
+
+def freeze_for_warmup(model: Any) -> None:
+    """Freeze the encoder for the head-only warm-up, after building Adam for *every* weight.
+
+    Why build first: Keras 3 optimizers know the variables they were built with and refuse new ones; built with
+    all of them, the same optimizer updates the head alone now and everything after :class:`Unfreeze`.
+    """
+    optimizer = model.optimizer
+    if not optimizer.built:
+        optimizer.build(model.trainable_variables)
+    set_encoder_trainable(model, False)
+    model.train_function = None  # traced again at fit, with the head's variables only
+
+
+def _unfreeze_callback_class():
+    import keras
+
+    class Unfreeze(keras.callbacks.Callback):
+        """Unfreeze the encoder at the start of epoch ``at_epoch`` (0-based) and retrace the training step."""
+
+        def __init__(self, at_epoch: int) -> None:
+            super().__init__()
+            self.at_epoch = at_epoch
+            self.done = False
+
+        def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+            if self.done or epoch < self.at_epoch:
+                return
+            set_encoder_trainable(self.model, True)
+            self.model.make_train_function(force=True)
+            self.done = True
+
+    return Unfreeze
+
+
+def Unfreeze(at_epoch: int) -> Any:  # noqa: N802 - a class made lazily, so importing this module needs no Keras
+    """The callback that ends the frozen warm-up at ``at_epoch`` (see :func:`freeze_for_warmup`)."""
+    return _unfreeze_callback_class()(at_epoch)
