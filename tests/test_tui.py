@@ -292,3 +292,21 @@ async def test_train_form_untouched_builds_the_cli_default_config() -> None:
             form_config, _ = pane.read_config()
             cli_config = config_from_args(build_parser().parse_args(["train", task]))
             assert form_config == cli_config, task
+
+
+async def test_train_form_starts_a_classifier_from_a_generator() -> None:
+    """The "from" field: the classifier takes the generator's level and network, so the form leaves them to it."""
+    from tui.forms import FormError
+    from tui.train_pane import INIT_FREEZE_EPOCHS
+
+    app = HangulRNNApp()
+    async with app.run_test(size=SIZE) as pilot:
+        pane = app.query_one(TrainPane)
+        app.query_one("#train-init", Input).value = "some-generator"
+        with pytest.raises(FormError, match="applies to classifiers"):
+            pane.read_config()  # the form opens on the generator task
+        app.query_one("#train-task", Select).value = "classifier"
+        await pilot.pause()
+        config, _ = pane.read_config()
+        assert config.init_from == "some-generator" and config.freeze_epochs == INIT_FREEZE_EPOCHS
+        assert config.level == "word"  # the classifier default: train() replaces it with the generator's

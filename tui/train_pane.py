@@ -24,6 +24,8 @@ from hangul_rnn.config import CELLS, LEVELS, STEMS, TASK_DEFAULTS, TASKS
 #: How the option values read in the form; the values themselves come from hangul_rnn.config.
 _STEM_LABELS = {"truncate": "truncate to 5", "morph": "content morphemes", "morph-all": "all morphemes", None: "none"}
 _CELL_LABELS = {"lstm": "LSTM", "gru": "GRU", "rnn": "simple RNN"}
+#: Head-only warm-up epochs of a classifier started from a generator (see benchmarks/nsmc_grid.md, transfer).
+INIT_FREEZE_EPOCHS = 1
 
 
 def corpus_options() -> list[tuple[str, str]]:
@@ -80,6 +82,9 @@ class TrainPane(Vertical):
                 yield field("documents", Input("0", compact=True, tooltip="documents to read (0 = all)",
                                                id="train-limit", classes="num"))
                 yield field("name", Input("my-model", compact=True, id="train-name"))
+                yield field("from", Input(placeholder="generator to start from", compact=True, id="train-init",
+                                          tooltip="classifiers: start from this generator's tokenizer and "
+                                                  "recurrent layers (its level, cell, units and layers apply)"))
                 yield Static("", id="train-error", classes="error")
                 with Horizontal(classes="row buttons"):
                     yield Button("Start", id="train-start", variant="primary", compact=True)
@@ -132,8 +137,15 @@ class TrainPane(Vertical):
         name = self.query_one("#train-name", Input).value.strip()
         level = str(self.query_one("#train-level", Select).value)
         stem = self.query_one("#train-stem", Select).value if level == "word" else "none"
+        init_from = self.query_one("#train-init", Input).value.strip()
+        if init_from and task != "classifier":
+            raise FormError("starting from a generator applies to classifiers")
         try:
             check_name(name)
+            if init_from:  # the generator decides level, stems and network; the form's values would contradict it
+                config = default_config("classifier", corpus=str(corpus), epochs=epochs, limit=limit or None,
+                                        init_from=init_from, freeze_epochs=INIT_FREEZE_EPOCHS)
+                return config, name
             config = default_config(
                 str(task),
                 corpus=str(corpus),
