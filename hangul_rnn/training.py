@@ -246,6 +246,10 @@ def train(
     if isinstance(data, Bundle):  # cancelled while preparing a resumed run: it is returned as it was
         return data
     cfg = start.cfg
+    if start.init is not None:
+        from hangul_rnn.transfer import check_coverage
+
+        check_coverage(start.init, cfg.corpus)
     steps = cfg.steps_per_epoch or steps_of(data.train_ds)
     total_steps = (start.initial_epoch + cfg.epochs) * steps if steps else None
     model = _build(start, data, strategy, name, total_steps=total_steps)

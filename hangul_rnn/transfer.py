@@ -33,7 +33,7 @@ INHERITED = INHERITED_TOKENIZER + INHERITED_NETWORK
 
 _CELL_OF_CLASS = {"LSTM": "lstm", "GRU": "gru", "SimpleRNN": "rnn"}
 
-__all__ = ["INHERITED", "InitSource", "Unfreeze", "copy_encoder", "encoder_layers", "inherit", "load_generator",
+__all__ = ["INHERITED", "InitSource", "Unfreeze", "check_coverage", "copy_encoder", "encoder_layers", "inherit", "load_generator",
            "set_encoder_trainable"]
 
 
@@ -136,6 +136,29 @@ def inherit(cfg: TrainConfig, source: InitSource, explicit: Collection[str] | No
                              "the generator's tokenizer and recurrent layers)")
         changes[field] = theirs
     return replace(cfg, **changes).validate()
+
+
+#: Above this share of ``<unk>`` tokens in the classifier's texts the generator's vocabulary cannot serve them.
+MAX_UNKNOWN_SHARE = 0.5
+
+
+def check_coverage(source: InitSource, corpus_spec: str, *, sample: int = 2000) -> float:
+    """The share of the classifier corpus's tokens (first ``sample`` documents) the generator's vocabulary does not
+    know; above :data:`MAX_UNKNOWN_SHARE` a one-line UsageError (e.g. a word-level generator of the Annals asked to
+    read movie reviews: most of their words would be one and the same ``<unk>``)."""
+    from itertools import islice
+
+    from hangul_rnn.corpora import get_corpus
+    from hangul_rnn.tokenizers import UNK_ID
+
+    texts = [text for text, _label in islice(get_corpus(corpus_spec).examples("train"), sample)]
+    ids = [i for seq in source.tokenizer.encode_batch(texts) for i in seq]
+    share = sum(i == UNK_ID for i in ids) / len(ids) if ids else 0.0
+    if share > MAX_UNKNOWN_SHARE:
+        raise UsageError(f"--init-from {source.record['name']!r}: its vocabulary does not know {share:.0%} of the "
+                         f"tokens of {corpus_spec}; start from a generator trained on similar text")
+    source.record["unknown_share"] = round(share, 4)
+    return share
 
 
 # ----------------------------------------------------------------------------------------------------- weights

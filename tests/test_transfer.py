@@ -127,3 +127,16 @@ def test_fine_tuned_bundle_reloads_in_a_fresh_process_and_scores_the_same(models
     np.testing.assert_allclose(np.array(json.loads(out.strip().splitlines()[-1])), here, atol=1e-6)
     config = load_bundle(folder).config
     assert config["init_from"]["name"] == "gen" and config["hyperparameters"]["freeze_epochs"] == 1
+
+
+def test_a_vocabulary_that_cannot_serve_is_refused(tmp_path: Path) -> None:
+    """A word-level generator of the Annals knows almost none of the reviews' words: refused, not fine-tuned."""
+    annals = (REPO_ROOT / "corpora" / "samples" / "annals_sample.txt").read_text(encoding="utf-8").splitlines()
+    text = tmp_path / "annals.txt"
+    text.write_text("\n".join(annals[:60]) + "\n", encoding="utf-8")
+    train(TrainConfig(task="generator", corpus=f"text:{text}", level="word", units=8, embedding_dim=4, seq_len=10,
+                      batch_size=16, epochs=1, validation_fraction=0.0, sample_chars=0, patience=0),
+          name="words", models_root=tmp_path)
+    with pytest.raises(UsageError, match="does not know 9[0-9]% of the tokens"):
+        train(TrainConfig(**{**TINY_CLASSIFIER, "init_from": str(tmp_path / "words")}), name="c",
+              models_root=tmp_path)
