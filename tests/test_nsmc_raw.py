@@ -84,7 +84,7 @@ def test_missing_copy_says_how_to_get_it(tmp_path: Path, monkeypatch: pytest.Mon
     monkeypatch.setenv("HANGUL_RNN_CORPORA", str(tmp_path))
     with pytest.raises(CorpusError) as info:
         get_corpus("nsmc-raw").path()
-    assert "\n" not in str(info.value) and "raw/*.json" in str(info.value)
+    assert "\n" not in str(info.value) and "python -m hangul_rnn.nsmc_raw" in str(info.value)
 
 
 def test_cli_list_and_info(tiny_raw: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -116,3 +116,27 @@ def test_real_corpus_leaves_out_every_official_test_id(shared_corpora: Path) -> 
     info = corpus.info()
     assert info.excluded_documents == len(test_ids & pool) == 50_000
     assert info.documents == 712_404 - len(test_ids & pool) - empty == 662_386
+
+
+def test_converter_builds_the_corpus_from_raw_json(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    from hangul_rnn.nsmc_raw import main
+
+    raw = tmp_path / "nsmc" / "raw"
+    raw.mkdir(parents=True)
+    review = lambda i, movie, text: {"review": text, "date": "15.08.25", "rating": "9", "author": "a****",  # noqa: E731
+                                     "review_id": str(i), "movie_id": movie}
+    (raw / "10001.json").write_text(json.dumps([review(33, "10001", "탭\t과\n줄바꿈"), review(40, "10001", "테스트")]),
+                                    encoding="utf-8")
+    (raw / "10002.json").write_text(json.dumps([review(7, "10002", "첫 리뷰")], ensure_ascii=False), encoding="utf-8")
+    root = tmp_path / "corpora"
+    assert main([str(raw), str(root / "nsmc-raw" / "reviews.tsv.gz")]) == 0
+    with gzip.open(root / "nsmc-raw" / "reviews.tsv.gz", "rt", encoding="utf-8") as f:
+        assert f.read() == ("review_id\tmovie_id\trating\treview\n7\t10002\t9\t첫 리뷰\n"
+                            "33\t10001\t9\t탭 과 줄바꿈\n40\t10001\t9\t테스트\n")
+    (root / "nsmc").mkdir()
+    (root / "nsmc" / "ratings_test.txt").write_text("id\tdocument\tlabel\n40\t테스트\t1\n", encoding="utf-8")
+    monkeypatch.setenv("HANGUL_RNN_CORPORA", str(root))
+    assert list(get_corpus("nsmc-raw").texts()) == ["첫 리뷰", "탭 과 줄바꿈"]
+    assert main([str(tmp_path / "nowhere"), str(tmp_path / "x.gz")]) == 1
