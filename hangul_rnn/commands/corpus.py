@@ -83,6 +83,8 @@ def _info(args: argparse.Namespace) -> int:
             f"{names[int(k)] if str(k).isdigit() and int(k) < len(names) else k}: {v:,} ({v / total:.1%})"
             for k, v in sorted(labels.items())
         ) if total else "-"
+        if d.get("excluded_documents"):  # nsmc-raw: the NSMC test reviews it never yields
+            label_text = f"{d['excluded_documents']:,} excluded" if label_text == "-" else label_text
         table.add_row(
             split,
             Path(str(d.get("path") or "")).name,
