@@ -107,6 +107,25 @@ def test_gru_without_reset_after_and_a_dropout_between_layers(tmp_path):
         np.testing.assert_allclose(logits, want[:, -1], atol=ATOL)
 
 
+def test_read_continues_from_carried_states():
+    import keras
+
+    from hangul_rnn.models import build_generator
+
+    keras.utils.set_random_seed(7)
+    model = _sharpen(build_generator(VOCAB, cell="lstm", layers=2, units=6, embedding_dim=4), 3.0)
+    runtime = Runtime.from_keras(model)
+    rng = np.random.default_rng(3)
+    prompt, token, more = (rng.integers(1, VOCAB, size=(2, n)) for n in (6, 1, 4))
+    state = runtime.initial_state(2)
+    assert [len(s) for s in state] == [2, 2] and state[0][0].shape == (2, 6) and not state[0][0].any()
+    _, state = runtime.read(prompt, state)
+    _, state = runtime.step(token[:, 0], state)
+    logits, _ = runtime.read(more, state)
+    whole = np.asarray(model(np.concatenate([prompt, token, more], axis=1).astype("int32")))
+    np.testing.assert_allclose(logits, whole[:, -1], atol=ATOL)
+
+
 @pytest.mark.parametrize("name", ["annals-jamo", "nsmc-classifier"])
 def test_shipped_bundles_equal_keras(name):
     import keras

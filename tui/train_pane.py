@@ -155,11 +155,20 @@ class TrainPane(Vertical):
     # -- worker ---------------------------------------------------------------------------------------------
     @work(thread=True, exclusive=True, group="train")
     def _run(self, config, name: str, cancel: threading.Event) -> None:
+        import sys
+
         from hangul_rnn.errors import HangulRNNError, TrainingCancelled
-        from hangul_rnn.training import train
 
         bundle_path: Path | None = None
         try:
+            if "tensorflow" not in sys.modules:  # the app starts without it: only training needs it
+                from hangul_rnn.cli import quiet_tensorflow_import
+
+                self.app.call_from_thread(
+                    lambda: self.query_one("#train-status", Static).update("loading TensorFlow (first run only) …"))
+                quiet_tensorflow_import()
+            from hangul_rnn.training import train
+
             bundle = train(config, name=name, on_event=lambda ev: self.app.call_from_thread(self.on_train_event, ev),
                            cancel=cancel)
             bundle_path = bundle.path
