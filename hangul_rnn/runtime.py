@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 import zipfile
 from collections.abc import Callable, Sequence
@@ -468,6 +469,32 @@ def _h5_weights(group: Any, class_name: str) -> list[np.ndarray]:
 
 # --------------------------------------------------------------------------------------------------- runtime
 
+_BLAS_LIMITED = False
+
+
+def _one_blas_thread() -> None:
+    """Run BLAS on one thread in this process, unless the user chose a thread count in the environment.
+
+    The runtime's products are small (a step is ``[batch, 256] @ [256, 1024]``): OpenBLAS' worker threads cost
+    more to wake than the product, and on a busy 2-core machine batch-16 decoding measured 2,400 tokens/s with
+    them against 39,000 without. TensorFlow keeps its own thread pools, so training is not affected.
+    """
+    global _BLAS_LIMITED
+    if _BLAS_LIMITED:
+        return
+    _BLAS_LIMITED = True
+    if any(os.environ.get(v) for v in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")):
+        return
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - a declared dependency; without it the runtime is only slower
+        return
+    try:
+        threadpool_limits(limits=1, user_api="blas")
+    except Exception:  # noqa: BLE001 - an unknown BLAS build: leave it as it is
+        pass
+
+
 
 class Runtime:
     """A Keras model's network as NumPy arrays: :meth:`forward` over whole sequences; :meth:`read` a prompt and
@@ -480,6 +507,7 @@ class Runtime:
     def __init__(self, layers: list[Any], *, source: str = "model") -> None:
         if not layers:
             raise FormatError(f"{source}: the model has no layers")
+        _one_blas_thread()
         self.layers = layers
         self.source = source
         self._step_plan: tuple[Any, list[Any], Any] | None = None
