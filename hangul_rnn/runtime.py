@@ -529,7 +529,7 @@ class Runtime:
                 layers.append(_make_layer(entry["class_name"], entry.get("config") or {}, weights, where))
         except FormatError:
             raise
-        except (KeyError, IndexError, TypeError, ValueError) as exc:
+        except (KeyError, IndexError, TypeError, ValueError, OSError, RuntimeError) as exc:
             raise FormatError(f"{source}: cannot read the model ({exc.__class__.__name__}: {exc}); the file is "
                               "corrupt or from an unknown Keras version") from None
         return cls(layers, source=source)
@@ -566,7 +566,7 @@ class Runtime:
                     return []
                 try:
                     return _h5_weights(h5[f"layers/{name}"], entry["class_name"])
-                except (OSError, KeyError) as exc:
+                except (OSError, KeyError, RuntimeError, ValueError) as exc:
                     raise FormatError(f"{where}: weights of layer {entry.get('name')!r} are unreadable "
                                       f"({str(exc)[:120]}); the bundle is corrupt") from None
 

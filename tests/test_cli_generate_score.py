@@ -205,3 +205,22 @@ def test_generate_and_score_run_with_tensorflow_unimportable(saved, tmp_path):
     assert proc.returncode == 0 and proc.stdout.strip(), proc.stderr[-2000:]
     proc = _without_tensorflow(tmp_path, "score", "정말 재미있어요")  # the shipped default classifier (Kiwi stems)
     assert proc.returncode == 0 and proc.stdout.split("\t")[0] in ("positive", "negative"), proc.stderr[-2000:]
+
+
+@pytest.mark.parametrize("command", ["generate", "score"])
+def test_corrupt_weights_are_one_line_errors(saved, capsys, tmp_path, command):
+    import shutil
+    import zipfile
+    from pathlib import Path
+
+    folder = tmp_path / command
+    shutil.copytree(saved["gen" if command == "generate" else "clf"], folder)
+    archive = folder / "model.keras"
+    with zipfile.ZipFile(Path(saved["gen" if command == "generate" else "clf"]) / "model.keras") as src, \
+            zipfile.ZipFile(archive, "w") as dst:
+        for item in src.namelist():
+            data = src.read(item)
+            dst.writestr(item, data[:600] + b"\0" * 4000 if item == "model.weights.h5" else data)
+    argv = ["generate", "--model", str(folder)] if command == "generate" else ["score", "--model", str(folder), "좋다"]
+    rc, _, err = _run(capsys, *argv)
+    assert rc == 1 and err.count("\n") == 1 and "model.keras" in err and "Traceback" not in err, err
