@@ -9,12 +9,14 @@ run greedily from the same prompt:
 - runtime: :func:`hangul_rnn.sampling.StreamingDecoder` — NumPy, the prompt read once, one step per token, the
   sampler and the jamo piece decoder included (what ``generate`` and the TUI run);
 - NumPy ceiling: :meth:`Runtime.step` + argmax alone in a loop (no sampler, no text): what the loop costs at least;
-- Keras stepper: the decoder this project used before the runtime — the model's own layers called one token at a
-  time inside ``tf.function``s with fixed signatures (rebuilt here, as it was, for the comparison);
+- Keras stepper: the network half of the decoder this project used before the runtime — the model's own layers
+  called one token at a time inside ``tf.function``s with fixed signatures (rebuilt here, as it was) — under the
+  same decoding loop, and alone with argmax (its ceiling);
 - textbook: for every token, the last ``seq_len`` ids through ``model.predict`` (the classic many-to-one loop).
 
-Batch-1 tokens/s are steady state (first token excluded), best of 3; batch 16 (``--num-samples 16``) likewise;
-TTFT is the median of 5 fresh runs (prompt read + first token). Targets (issue 14): runtime >= 10x the Keras
+Tokens/s are steady state (first token excluded), the best of ``--rounds`` rounds in which every variant takes
+its turn (the machine is shared: interleaving makes the others' load weigh on all alike); batch 16 is
+``--num-samples 16``. TTFT is the median of 5 fresh runs (prompt read + first token). Targets (issue 14): runtime >= 10x the Keras
 stepper at batch 1; scoring one sentence <= 1 ms after warm-up.
 
 Classifier: :func:`hangul_rnn.scoring.score` of one sentence on the shipped ``nsmc-classifier`` (Kiwi stems
@@ -44,54 +46,70 @@ PROMPT = "태조가 수창궁에서 왕위에 올랐다. "
 SENTENCE = "재미있을 줄 알았는데 완전 실망했다"
 
 
-def _rate(run: Callable[[int], int], n_tokens: int, repeats: int = 3) -> float:
-    """Best tokens/s over ``repeats`` runs of ``run(n) -> tokens produced``."""
-    best = 0.0
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        produced = run(n_tokens)
-        best = max(best, produced / (time.perf_counter() - t0))
+def _timed(run: Callable[[int], int], n_tokens: int) -> float:
+    t0 = time.perf_counter()
+    produced = run(n_tokens)
+    return produced / (time.perf_counter() - t0)
+
+
+def interleaved(runs: dict[str, tuple[Callable[[int], int], int]], rounds: int) -> dict[str, float]:
+    """Best tokens/s of each ``run(n) -> tokens produced``, the runs taking turns round after round so that a busy
+    machine (other jobs come and go) weighs on all of them alike."""
+    for run, n in runs.values():
+        run(max(2, n // 10))  # warm-up: tf.functions trace, tables build
+    best = dict.fromkeys(runs, 0.0)
+    for _ in range(rounds):
+        for name, (run, n) in runs.items():
+            best[name] = max(best[name], _timed(run, n))
     return best
 
 
-def bench_runtime(bundle, n_tokens: int, num_samples: int = 1) -> tuple[float, float]:
-    """(tokens/s over all samples, median TTFT s) of the streaming decoder on the NumPy runtime."""
+def decoder_run(source, num_samples: int = 1) -> Callable[[int], int]:
+    """The full decoding loop (sampler, piece decoder, stop rules) over ``source``'s network; the first token
+    (prompt read) is excluded, it is TTFT's."""
     from hangul_rnn.sampling import SamplingOptions, StreamingDecoder
 
-    decoder = StreamingDecoder(bundle, options=SamplingOptions(temperature=0), num_samples=num_samples)
+    decoder = StreamingDecoder(source, options=SamplingOptions(temperature=0), num_samples=num_samples)
 
     def run(n: int) -> int:
         steps = decoder.stream(PROMPT, max_tokens=n + 1)
-        next(steps)  # the first token (prompt read) is TTFT's, not the steady state's
+        t_first = next(steps)  # noqa: F841 - the prompt read and first token are not steady state
         return sum(num_samples for _ in steps)
 
-    def ttft() -> float:
+    return run
+
+
+def ttft(source) -> float:
+    """Median seconds from the call to the first token (prompt read included), 5 fresh runs."""
+    from hangul_rnn.sampling import SamplingOptions, StreamingDecoder
+
+    decoder = StreamingDecoder(source, options=SamplingOptions(temperature=0))
+    next(decoder.stream(PROMPT, max_tokens=1))
+    times = []
+    for _ in range(5):
         t0 = time.perf_counter()
         next(decoder.stream(PROMPT, max_tokens=1))
-        return time.perf_counter() - t0
-
-    run(20)
-    return _rate(run, n_tokens), statistics.median(ttft() for _ in range(5))
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
 
 
-def bench_ceiling(bundle, n_tokens: int) -> float:
-    """tokens/s of Runtime.step + argmax alone, batch 1."""
-    runtime = bundle.runtime
-    ids = np.asarray([bundle.tokenizer.encode(PROMPT)])
+def ceiling_run(network, ids: list[int], num_samples: int = 1) -> Callable[[int], int]:
+    """``network.step`` + argmax alone in a loop (no sampler, no text): the floor under any decoding loop."""
+    prompt = np.tile(np.asarray([ids]), (num_samples, 1))
 
     def run(n: int) -> int:
-        logits, state = runtime.read(ids)
+        logits, state = network.read(prompt)
         for _ in range(n):
-            logits, state = runtime.step(np.argmax(logits, axis=1), state)
-        return n
+            logits, state = network.step(np.argmax(logits, axis=1), state)
+        return n * num_samples
 
-    run(20)
-    return _rate(run, n_tokens)
+    return run
 
 
 class KerasStepper:
-    """The former decoder's network half: the model's embedding, recurrent cells and head called one token at a
-    time in ``tf.function``s with fixed signatures (no retracing), states carried between calls."""
+    """The former decoder's network: the model's embedding, recurrent cells and head called one token at a time in
+    ``tf.function``s with fixed signatures (no retracing), states carried between calls, NumPy in and out. It
+    has the runtime's ``initial_state``/``read``/``step``, so the same decoding loop can run on it."""
 
     def __init__(self, model) -> None:
         import tensorflow as tf
@@ -105,13 +123,24 @@ class KerasStepper:
             sizes.append([int(s) for s in size] if isinstance(size, (list, tuple)) else [int(size)])
         self.sizes = sizes
         spec = [[tf.TensorSpec([None, s], tf.float32) for s in layer] for layer in sizes]
-        self.read = tf.function(self._read, input_signature=[tf.TensorSpec([None, None], tf.int32), spec])
-        self.step = tf.function(self._step, input_signature=[tf.TensorSpec([None], tf.int32), spec])
+        self._read = tf.function(self._read_graph, input_signature=[tf.TensorSpec([None, None], tf.int32), spec])
+        self._step = tf.function(self._step_graph, input_signature=[tf.TensorSpec([None], tf.int32), spec])
 
-    def zeros(self, batch: int) -> list:
+    def initial_state(self, batch: int) -> list:
         return [[np.zeros((batch, s), np.float32) for s in layer] for layer in self.sizes]
 
-    def _read(self, ids, states):
+    @staticmethod
+    def _numpy(logits, states):
+        return logits.numpy(), [[s.numpy() for s in layer] for layer in states]
+
+    def read(self, ids, state=None):
+        ids = np.asarray(ids, np.int32)
+        return self._numpy(*self._read(ids, state if state is not None else self.initial_state(len(ids))))
+
+    def step(self, ids, state):
+        return self._numpy(*self._step(np.asarray(ids, np.int32).reshape(-1), state))
+
+    def _read_graph(self, ids, states):
         x = self.embedding(ids)
         out = []
         for layer, layer_states in zip(self.rnns, states):
@@ -120,7 +149,7 @@ class KerasStepper:
             out.append(list(result[1:]))
         return self.head(x[:, -1]), out
 
-    def _step(self, ids, states):
+    def _step_graph(self, ids, states):
         x = self.embedding(ids)
         out = []
         for layer, layer_states in zip(self.rnns, states):
@@ -129,24 +158,8 @@ class KerasStepper:
         return self.head(x), out
 
 
-def bench_keras_stepper(model, ids: list[int], n_tokens: int, num_samples: int = 1) -> float:
-    """tokens/s of the former Keras stepper with greedy argmax (no text decoding: flattering to it)."""
-    stepper = KerasStepper(model)
-    prompt = np.tile(np.asarray([ids], np.int32), (num_samples, 1))
-
-    def run(n: int) -> int:
-        logits, states = stepper.read(prompt, stepper.zeros(num_samples))
-        for _ in range(n):
-            nxt = np.argmax(logits.numpy(), axis=1).astype(np.int32)
-            logits, states = stepper.step(nxt, states)
-        return n * num_samples
-
-    run(5)
-    return _rate(run, n_tokens)
-
-
-def bench_textbook(model, ids: list[int], n_tokens: int, seq_len: int) -> float:
-    """tokens/s of the re-feed-the-window loop with model.predict."""
+def textbook_run(model, ids: list[int], seq_len: int) -> Callable[[int], int]:
+    """The re-feed-the-window loop with model.predict, greedy."""
 
     def run(n: int) -> int:
         seq = list(ids)
@@ -155,8 +168,7 @@ def bench_textbook(model, ids: list[int], n_tokens: int, seq_len: int) -> float:
             seq.append(int(np.argmax(model.predict(window, verbose=0)[0, -1])))
         return n
 
-    run(2)
-    return _rate(run, n_tokens, repeats=1)
+    return run
 
 
 def _median_ms(fn: Callable[[], object], n: int = 50) -> float:
@@ -195,33 +207,47 @@ def bench_scoring() -> dict[str, float]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="annals-jamo", help="a generator bundle (default: annals-jamo)")
-    parser.add_argument("--tokens", type=int, default=1000, help="tokens per timed run of the runtime (1000)")
-    parser.add_argument("--keras-tokens", type=int, default=200, help="tokens per timed run of Keras (200)")
-    parser.add_argument("--baseline-tokens", type=int, default=20, help="tokens for the textbook loop (20)")
+    parser.add_argument("--tokens", type=int, default=600, help="tokens per timed run of the runtime (600)")
+    parser.add_argument("--keras-tokens", type=int, default=150, help="tokens per timed run of Keras (150)")
+    parser.add_argument("--baseline-tokens", type=int, default=10, help="tokens per run of the textbook loop (10)")
     parser.add_argument("--seq-len", type=int, default=100, help="textbook window length (100)")
+    parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds; the best of each is kept (5)")
     parser.add_argument("--no-score", action="store_true", help="skip the classifier latency")
     args = parser.parse_args(argv)
 
     from hangul_rnn.bundle import load_bundle, require_task
 
     bundle = require_task(load_bundle(args.model), "generator")
-    ids = bundle.tokenizer.encode(PROMPT)
-    print(f"generator: {bundle.name}, vocab {bundle.tokenizer.vocab_size}, prompt {len(ids)} tokens, greedy")
-    rate1, ttft = bench_runtime(bundle, args.tokens)
-    rate16, _ = bench_runtime(bundle, args.tokens // 4, num_samples=16)
-    ceiling = bench_ceiling(bundle, args.tokens)
-    model = bundle.model  # Keras from here on
-    keras1 = bench_keras_stepper(model, ids, args.keras_tokens)
-    keras16 = bench_keras_stepper(model, ids, args.keras_tokens, num_samples=16)
-    textbook = bench_textbook(model, ids, args.baseline_tokens, args.seq_len)
-    ratio = rate1 / keras1
-    print(f"runtime decoder, batch 1 : {rate1:9.0f} tokens/s   TTFT {ttft * 1000:6.2f} ms")
-    print(f"runtime decoder, batch 16: {rate16:9.0f} tokens/s   ({rate16 / keras16:.1f}x the Keras stepper's)")
-    print(f"NumPy ceiling, batch 1   : {ceiling:9.0f} tokens/s   (runtime decoder at {rate1 / ceiling:.0%} of it)")
-    print(f"Keras stepper, batch 1   : {keras1:9.0f} tokens/s   batch 16: {keras16:.0f} tokens/s")
-    print(f"textbook predict, batch 1: {textbook:9.1f} tokens/s   (window {args.seq_len})")
-    print(f"ratio runtime / Keras stepper, batch 1: {ratio:.1f}x (target >= {TARGET_RATIO:.0f}x: "
-          f"{'met' if ratio >= TARGET_RATIO else 'NOT met'}); runtime / textbook: {rate1 / textbook:.0f}x")
+    tok = bundle.tokenizer
+    ids = tok.encode(PROMPT)
+    runtime = bundle.runtime
+    keras_net = KerasStepper(bundle.model)  # imports TensorFlow
+    n, nk = args.tokens, args.keras_tokens
+    runs = {
+        "runtime decoder b1": (decoder_run((runtime, tok)), n),
+        "keras decoder b1": (decoder_run((keras_net, tok)), nk),
+        "numpy ceiling b1": (ceiling_run(runtime, ids), n),
+        "keras ceiling b1": (ceiling_run(keras_net, ids), nk),
+        "runtime decoder b16": (decoder_run((runtime, tok), 16), n // 4),
+        "keras decoder b16": (decoder_run((keras_net, tok), 16), nk // 4),
+        "textbook b1": (textbook_run(bundle.model, ids, args.seq_len), args.baseline_tokens),
+    }
+    r = interleaved(runs, args.rounds)
+    t_rt, t_keras = ttft((runtime, tok)), ttft((keras_net, tok))
+    print(f"generator: {bundle.name}, vocab {tok.vocab_size}, prompt {len(ids)} tokens, greedy; "
+          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs; best of {args.rounds} interleaved rounds")
+    print(f"{'tokens/s':38} {'NumPy runtime':>14} {'Keras stepper':>14} {'ratio':>7}")
+    for label, ours, theirs in (("decoding loop, batch 1 (what generate runs)", "runtime decoder b1", "keras decoder b1"),
+                                ("network step + argmax only, batch 1", "numpy ceiling b1", "keras ceiling b1"),
+                                ("decoding loop, batch 16 (all samples)", "runtime decoder b16", "keras decoder b16")):
+        print(f"{label:38} {r[ours]:14.0f} {r[theirs]:14.0f} {r[ours] / r[theirs]:6.1f}x")
+    print(f"{'time to first token (ms)':38} {t_rt * 1000:14.2f} {t_keras * 1000:14.2f} {t_keras / t_rt:6.1f}x")
+    print(f"textbook model.predict loop, batch 1: {r['textbook b1']:.1f} tokens/s "
+          f"(runtime decoder {r['runtime decoder b1'] / r['textbook b1']:.0f}x)")
+    ratio = r["runtime decoder b1"] / r["keras decoder b1"]
+    print(f"batch-1 streaming, runtime / Keras stepper: {ratio:.1f}x (target >= {TARGET_RATIO:.0f}x: "
+          f"{'met' if ratio >= TARGET_RATIO else 'NOT met'}); the loop runs at "
+          f"{r['runtime decoder b1'] / r['numpy ceiling b1']:.0%} of the NumPy ceiling")
     if not args.no_score:
         ms = bench_scoring()
         print(f"score one sentence (nsmc-classifier, Kiwi warm): {ms['score']:.2f} ms median of 50 "

@@ -78,8 +78,9 @@ class GenerationStats:
 
 
 def _unpack(source: Any) -> tuple[Any, Any]:
-    """(runtime, tokenizer) from a Bundle, anything with ``.runtime`` or ``.model`` and ``.tokenizer``, or a
-    ``(model or runtime, tokenizer)`` pair (the training loop samples a model that is not saved yet)."""
+    """(network, tokenizer) from a Bundle, anything with ``.runtime`` or ``.model`` and ``.tokenizer``, or a
+    ``(model or runtime, tokenizer)`` pair (the training loop samples a model that is not saved yet). The network
+    is a :class:`Runtime`, or anything with its ``initial_state``/``read``/``step`` (``select`` for beams)."""
     from hangul_rnn.runtime import Runtime
 
     if isinstance(source, tuple) and len(source) == 2:
@@ -95,8 +96,8 @@ def _unpack(source: Any) -> tuple[Any, Any]:
             network = getattr(source, "model", None)
         if tokenizer is None or network is None:
             raise UsageError("generate needs a generator bundle (or a (model, tokenizer) pair)")
-    if not isinstance(network, Runtime):
-        network = Runtime.from_keras(network)
+    if not isinstance(network, Runtime) and not all(hasattr(network, a) for a in ("initial_state", "read", "step")):
+        network = Runtime.from_keras(network)  # a Keras model: its current weights, in NumPy
     return network, tokenizer
 
 
