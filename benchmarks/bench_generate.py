@@ -207,11 +207,11 @@ def bench_scoring() -> dict[str, float]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="annals-jamo", help="a generator bundle (default: annals-jamo)")
-    parser.add_argument("--tokens", type=int, default=600, help="tokens per timed run of the runtime (600)")
-    parser.add_argument("--keras-tokens", type=int, default=150, help="tokens per timed run of Keras (150)")
+    parser.add_argument("--tokens", type=int, default=400, help="tokens per timed run of the runtime (400)")
+    parser.add_argument("--keras-tokens", type=int, default=100, help="tokens per timed run of Keras (100)")
     parser.add_argument("--baseline-tokens", type=int, default=10, help="tokens per run of the textbook loop (10)")
     parser.add_argument("--seq-len", type=int, default=100, help="textbook window length (100)")
-    parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds; the best of each is kept (5)")
+    parser.add_argument("--rounds", type=int, default=9, help="interleaved rounds; the best of each is kept (9)")
     parser.add_argument("--no-score", action="store_true", help="skip the classifier latency")
     args = parser.parse_args(argv)
 

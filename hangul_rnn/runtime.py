@@ -216,14 +216,18 @@ class _LSTMCell(_Cell):
     def step(self, xw, states):
         h, c = states
         u = self.units
-        z = xw + h @ self.recurrent
-        if self.rec_act is _sigmoid:  # the usual case: one ufunc pass over i, f and o together
-            z[..., : 2 * u] = _sigmoid(z[..., : 2 * u])
-            z[..., 3 * u :] = _sigmoid(z[..., 3 * u :])
+        z = h @ self.recurrent
+        z += xw
+        g = self.act(z[..., 2 * u : 3 * u])  # the candidate, before z is overwritten by the gates
+        if self.rec_act is _sigmoid:  # the usual case: sigmoid over all four blocks in place, one pass each
+            z *= _F(0.5)
+            np.tanh(z, out=z)
+            z += _F(1.0)
+            z *= _F(0.5)
         else:
-            z[..., : 2 * u] = self.rec_act(z[..., : 2 * u])
-            z[..., 3 * u :] = self.rec_act(z[..., 3 * u :])
-        c = z[..., u : 2 * u] * c + z[..., : u] * self.act(z[..., 2 * u : 3 * u])
+            z = self.rec_act(z)
+        c = z[..., u : 2 * u] * c
+        c += z[..., :u] * g
         return [z[..., 3 * u :] * self.act(c), c]
 
 

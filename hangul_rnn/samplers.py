@@ -48,9 +48,9 @@ class SamplingOptions:
         return self
 
 
-def _masked(logits: np.ndarray, banned: Sequence[int]) -> np.ndarray:
-    """float64 ``[B, V]`` copy with banned ids and NaN at -inf (unless that would ban everything)."""
-    x = np.array(logits, dtype=np.float64, copy=True)
+def _masked(logits: np.ndarray, banned: Sequence[int], dtype: type = np.float64) -> np.ndarray:
+    """A ``[B, V]`` copy (float64 by default) with banned ids and NaN at -inf (unless that would ban everything)."""
+    x = np.array(logits, dtype=dtype, copy=True)
     if x.ndim == 1:
         x = x[None, :]
     if x.ndim != 2 or x.shape[1] == 0:
@@ -61,6 +61,11 @@ def _masked(logits: np.ndarray, banned: Sequence[int]) -> np.ndarray:
         x[:, ban] = -np.inf
     x[np.isnan(x)] = -np.inf
     return x
+
+
+def _own_float(logits: np.ndarray) -> type:
+    """float32 for float32 logits (the runtime's), float64 for anything else."""
+    return np.float32 if getattr(logits, "dtype", None) == np.float32 else np.float64
 
 
 def sample_next(
@@ -78,13 +83,13 @@ def sample_next(
     one), and one token is drawn from what is left, renormalised.
     """
     options = options or SamplingOptions()
-    rng = rng if rng is not None else np.random.default_rng()
     one = np.ndim(logits) == 1
+    if options.temperature == 0:  # argmax needs no widening: keep the logits' own precision
+        out = np.argmax(_masked(logits, banned, _own_float(logits)), axis=1)
+        return out[0] if one else out
+    rng = rng if rng is not None else np.random.default_rng()
     x = _masked(logits, banned)
     n, v = x.shape
-    if options.temperature == 0:
-        out = np.argmax(x, axis=1)
-        return out[0] if one else out
     x /= float(options.temperature)
     k = int(options.top_k)
     if 0 < k < v:
@@ -135,7 +140,7 @@ class GreedySampler(Sampler):
     """The most likely token, always: deterministic, and the reference the runtime is tested against."""
 
     def get_next_token(self, logits, banned):
-        x = _masked(logits, banned)
+        x = _masked(logits, banned, _own_float(logits))
         return np.argmax(x, axis=1), np.arange(x.shape[0])
 
 
