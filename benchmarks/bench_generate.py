@@ -16,8 +16,8 @@ run greedily from the same prompt:
 
 Tokens/s are steady state (first token excluded), the best of ``--rounds`` rounds in which every variant takes
 its turn (the machine is shared: interleaving makes the others' load weigh on all alike); batch 16 is
-``--num-samples 16``. TTFT is the median of 5 fresh runs (prompt read + first token). Targets (issue 14): runtime >= 10x the Keras
-stepper at batch 1; scoring one sentence <= 1 ms after warm-up.
+``--num-samples 16``. TTFT is the median of 5 fresh runs (prompt read + first token).
+Targets (issue 14): runtime >= 10x the Keras stepper at batch 1; scoring one sentence <= 1 ms after warm-up.
 
 Classifier: :func:`hangul_rnn.scoring.score` of one sentence on the shipped ``nsmc-classifier`` (Kiwi stems
 included, warm), and the network alone: runtime forward on the sentence's ids vs the former ``tf.function`` call
@@ -236,12 +236,13 @@ def main(argv: list[str] | None = None) -> int:
     t_rt, t_keras = ttft((runtime, tok)), ttft((keras_net, tok))
     print(f"generator: {bundle.name}, vocab {tok.vocab_size}, prompt {len(ids)} tokens, greedy; "
           f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs; best of {args.rounds} interleaved rounds")
-    print(f"{'tokens/s':38} {'NumPy runtime':>14} {'Keras stepper':>14} {'ratio':>7}")
-    for label, ours, theirs in (("decoding loop, batch 1 (what generate runs)", "runtime decoder b1", "keras decoder b1"),
-                                ("network step + argmax only, batch 1", "numpy ceiling b1", "keras ceiling b1"),
-                                ("decoding loop, batch 16 (all samples)", "runtime decoder b16", "keras decoder b16")):
-        print(f"{label:38} {r[ours]:14.0f} {r[theirs]:14.0f} {r[ours] / r[theirs]:6.1f}x")
-    print(f"{'time to first token (ms)':38} {t_rt * 1000:14.2f} {t_keras * 1000:14.2f} {t_keras / t_rt:6.1f}x")
+    print(f"{'tokens/s':44} {'NumPy runtime':>14} {'Keras stepper':>14} {'ratio':>7}")
+    rows = (("decoding loop, batch 1 (what generate runs)", "runtime decoder b1", "keras decoder b1"),
+            ("network step + argmax only, batch 1", "numpy ceiling b1", "keras ceiling b1"),
+            ("decoding loop, batch 16 (all samples)", "runtime decoder b16", "keras decoder b16"))
+    for label, ours, theirs in rows:
+        print(f"{label:44} {r[ours]:14.0f} {r[theirs]:14.0f} {r[ours] / r[theirs]:6.1f}x")
+    print(f"{'time to first token (ms)':44} {t_rt * 1000:14.2f} {t_keras * 1000:14.2f} {t_keras / t_rt:6.1f}x")
     print(f"textbook model.predict loop, batch 1: {r['textbook b1']:.1f} tokens/s "
           f"(runtime decoder {r['runtime decoder b1'] / r['textbook b1']:.0f}x)")
     ratio = r["runtime decoder b1"] / r["keras decoder b1"]

@@ -46,7 +46,8 @@ CLASSIFIERS = [
     for i, (cell, pooling, bi) in enumerate(itertools.product(("lstm", "gru", "rnn"), ("last", "max", "mean"),
                                                              (False, True)))
 ] + [
-    dict(cell=cell, pooling=pooling, conv_filters=5, conv_kernel=3, pool_size=2, layers=1 + (i % 2), bidirectional=i == 1)
+    dict(cell=cell, pooling=pooling, conv_filters=5, conv_kernel=3, pool_size=2, layers=1 + (i % 2),
+         bidirectional=i == 1)
     for i, (cell, pooling) in enumerate(itertools.product(("lstm", "gru", "rnn"), ("last", "max", "mean")))
 ]
 
