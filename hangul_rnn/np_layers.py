@@ -255,15 +255,24 @@ class Recurrent:
         xw = self.cell.project(x)
         outputs = np.zeros((batch, steps, self.cell.units), _F)
         previous = np.zeros((batch, self.cell.units), _F)
+        # steps no row reads (the padding of a batch's shorter texts) cost nothing; steps every row reads skip the
+        # masking arithmetic
+        active = mask.any(axis=0) if mask is not None else None
+        full = mask.all(axis=0) if mask is not None else None
         for t in range(steps):
+            if active is not None and not active[t]:
+                if self.zero_output_for_mask:
+                    previous = np.zeros_like(previous)
+                outputs[:, t] = previous
+                continue
             new = self.cell.step(xw[:, t], states)
-            if mask is not None:
+            if full is None or full[t]:
+                states = new
+                previous = new[0]
+            else:
                 keep = mask[:, t, None]
                 states = [np.where(keep, n, s) for n, s in zip(new, states)]
                 previous = np.where(keep, new[0], _F(0.0) if self.zero_output_for_mask else previous)
-            else:
-                states = new
-                previous = new[0]
             outputs[:, t] = previous
         return outputs, states, previous
 
