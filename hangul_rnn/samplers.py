@@ -48,18 +48,36 @@ class SamplingOptions:
         return self
 
 
+_PENALTIES: dict[int, tuple[Sequence[int], int, np.ndarray]] = {}
+
+
+def _penalty(banned: Sequence[int], v: int) -> np.ndarray:
+    """``[V]``: -inf at the banned ids (none if that would ban every id), 0 elsewhere; cached per banned list, since
+    a decoder passes the same list object at every step and one addition is cheaper than a masked assignment."""
+    hit = _PENALTIES.get(id(banned))
+    if hit is not None and hit[0] is banned and hit[1] == v:
+        return hit[2]
+    penalty = np.zeros(v)
+    ban = [i for i in banned if 0 <= i < v]
+    if ban and len(ban) < v:
+        penalty[ban] = -np.inf
+    if len(_PENALTIES) > 64:
+        _PENALTIES.clear()
+    _PENALTIES[id(banned)] = (banned, v, penalty)
+    return penalty
+
+
 def _masked(logits: np.ndarray, banned: Sequence[int], dtype: type = np.float64) -> np.ndarray:
     """A ``[B, V]`` copy (float64 by default) with banned ids and NaN at -inf (unless that would ban everything)."""
-    x = np.array(logits, dtype=dtype, copy=True)
+    x = np.asarray(logits, dtype=dtype)
     if x.ndim == 1:
         x = x[None, :]
     if x.ndim != 2 or x.shape[1] == 0:
         raise ValueError(f"logits must be [batch, vocab], got shape {np.shape(logits)}")
-    v = x.shape[1]
-    ban = [i for i in banned if 0 <= i < v]
-    if ban and len(ban) < v:
-        x[:, ban] = -np.inf
-    x[np.isnan(x)] = -np.inf
+    x = x + _penalty(banned, x.shape[1])  # float64: exact for float32 logits, so argmax keeps their order
+    nan = np.isnan(x)
+    if nan.any():
+        x[nan] = -np.inf
     return x
 
 
