@@ -69,7 +69,7 @@ def _penalty(banned: Sequence[int], v: int) -> np.ndarray:
 
 def _masked(logits: np.ndarray, banned: Sequence[int], dtype: type = np.float64) -> np.ndarray:
     """A ``[B, V]`` copy (float64 by default) with banned ids and NaN at -inf (unless that would ban everything)."""
-    x = np.asarray(logits, dtype=dtype)
+    x: np.ndarray = np.asarray(logits, dtype=dtype)
     if x.ndim == 1:
         x = x[None, :]
     if x.ndim != 2 or x.shape[1] == 0:
@@ -127,7 +127,7 @@ def sample_next(
         p[drop_mask] = 0.0
         p /= p.sum(axis=1, keepdims=True)
     cdf = np.cumsum(p, axis=1)
-    u = rng.random(n)[:, None] * cdf[:, -1:]
+    u = np.asarray(rng.random(n))[:, None] * cdf[:, -1:]
     out = np.minimum((cdf <= u).sum(axis=1), v - 1)
     return out[0] if one else out
 
