@@ -190,11 +190,13 @@ class TrainPane(Vertical):
         bundle_path: Path | None = None
         try:
             if "tensorflow" not in sys.modules:  # the app starts without it: only training needs it
-                from hangul_rnn.cli import quiet_tensorflow_import
+                from hangul_rnn import cli
 
                 self.app.call_from_thread(
                     lambda: self.query_one("#train-status", Static).update("loading TensorFlow (first run only) …"))
-                quiet_tensorflow_import()
+                quiet = getattr(cli, "quiet_tensorflow_import", None)  # keeps its native chatter off the screen
+                if quiet is not None:  # (where an import hook does that instead, there is nothing to call)
+                    quiet()
             from hangul_rnn.training import train
 
             bundle = train(config, name=name, on_event=lambda ev: self.app.call_from_thread(self.on_train_event, ev),
