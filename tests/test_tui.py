@@ -297,7 +297,6 @@ async def test_train_form_untouched_builds_the_cli_default_config() -> None:
 async def test_train_form_starts_a_classifier_from_a_generator() -> None:
     """The "from" field: the classifier takes the generator's level and network, so the form leaves them to it."""
     from tui.forms import FormError
-    from tui.train_pane import INIT_FREEZE_EPOCHS
 
     app = HangulRNNApp()
     async with app.run_test(size=SIZE) as pilot:
@@ -308,5 +307,5 @@ async def test_train_form_starts_a_classifier_from_a_generator() -> None:
         app.query_one("#train-task", Select).value = "classifier"
         await pilot.pause()
         config, _ = pane.read_config()
-        assert config.init_from == "some-generator" and config.freeze_epochs == INIT_FREEZE_EPOCHS
+        assert config.init_from == "some-generator" and config.freeze_epochs == 0  # the CLI's default
         assert config.level == "word"  # the classifier default: train() replaces it with the generator's

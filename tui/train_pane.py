@@ -24,8 +24,6 @@ from hangul_rnn.config import CELLS, LEVELS, STEMS, TASK_DEFAULTS, TASKS
 #: How the option values read in the form; the values themselves come from hangul_rnn.config.
 _STEM_LABELS = {"truncate": "truncate to 5", "morph": "content morphemes", "morph-all": "all morphemes", None: "none"}
 _CELL_LABELS = {"lstm": "LSTM", "gru": "GRU", "rnn": "simple RNN"}
-#: Head-only warm-up epochs of a classifier started from a generator (see benchmarks/nsmc_grid.md, transfer).
-INIT_FREEZE_EPOCHS = 1
 
 
 def corpus_options() -> list[tuple[str, str]]:
@@ -144,7 +142,7 @@ class TrainPane(Vertical):
             check_name(name)
             if init_from:  # the generator decides level, stems and network; the form's values would contradict it
                 config = default_config("classifier", corpus=str(corpus), epochs=epochs, limit=limit or None,
-                                        init_from=init_from, freeze_epochs=INIT_FREEZE_EPOCHS)
+                                        init_from=init_from)  # no warm-up, as the CLI: it did not help (nsmc_grid.md)
                 return config, name
             config = default_config(
                 str(task),
