@@ -41,8 +41,10 @@ class GeneratorIds:
     tokenizer: Any
     train_ids: np.ndarray
     val_ids: np.ndarray
-    #: Characters of the raw validation text (the denominator of bits per raw character).
+    #: Characters of the cleaned validation text, what the model predicts (the denominator of bits per character).
     val_chars: int
+    #: Characters of the same text before cleaning (the denominator of bits per raw character).
+    val_raw_chars: int
     #: True when the ids came from the disk cache.
     cached: bool = False
 
@@ -96,7 +98,7 @@ def generator_ids(
     ``report(stage, done, total)``: reading, fitting (lines), encoding (characters), or loading cached ids.
     ``use_cache=False`` neither reads nor writes the cache.
     """
-    from hangul_rnn.preparation import generator_text, split_tail
+    from hangul_rnn.preparation import cleaned_text, generator_text, split_tail
     from hangul_rnn.tokenizers import load_tokenizer
 
     report("reading the corpus", 0, None)
@@ -125,7 +127,9 @@ def generator_ids(
             if hit is not None:
                 n_train = int(hit.meta["train_tokens"])
                 report("loading cached ids", len(hit.ids), len(hit.ids))
-                return GeneratorIds(tok, hit.ids[:n_train], hit.ids[n_train:], int(hit.meta["val_chars"]), True)
+                meta = hit.meta
+                return GeneratorIds(tok, hit.ids[:n_train], hit.ids[n_train:], int(meta["val_chars"]),
+                                    int(meta["val_raw_chars"]), cached=True)
 
     if text is None:
         text = generator_text(corpus, cfg.limit)
@@ -144,19 +148,19 @@ def generator_ids(
     else:
         train_ids = _encode(tok, train_text, train_stage, report)
     val_ids = _encode(tok, val_text, "encoding the validation text (characters)", report)
-    val_chars = len(val_text)
+    val_chars, val_raw_chars = len(cleaned_text(tok, val_text)), len(val_text)
     del train_text, val_text
     if not use_cache:
-        return GeneratorIds(tok, train_ids, val_ids, val_chars)
+        return GeneratorIds(tok, train_ids, val_ids, val_chars, val_raw_chars)
     n_train = len(train_ids)
     ids = np.concatenate([train_ids, val_ids])
     del train_ids, val_ids
     if ids_key is None:
         ids_key = id_cache.make_key({**base, "tokenizer": tok.to_dict()})
-    id_cache.store(ids_key, ids, {"train_tokens": n_train, "val_chars": val_chars})
+    id_cache.store(ids_key, ids, {"train_tokens": n_train, "val_chars": val_chars, "val_raw_chars": val_raw_chars})
     if fit_key is not None:
         id_cache.store_record(fit_key, {"tokenizer": tok.to_dict()})
-    return GeneratorIds(tok, ids[:n_train], ids[n_train:], val_chars)
+    return GeneratorIds(tok, ids[:n_train], ids[n_train:], val_chars, val_raw_chars)
 
 
 def _encode(tok: Any, text: str, stage: str, report: Report) -> np.ndarray:

@@ -31,7 +31,8 @@ class PreparedData:
     tokens_per_step: int
     train_tokens: int
     val_tokens: int
-    val_chars: int
+    val_chars: int  # characters of the cleaned validation text: what the model predicts
+    val_raw_chars: int = 0  # characters of the same text before cleaning
     label_names: list[str] | None = None
     num_classes: int = 0
 
@@ -115,8 +116,7 @@ def prepare_generator(cfg: TrainConfig, tokenizer, report: Callable[[str, int, i
             f"the window (--seq-len {cfg.seq_len}) is longer than the training text ({len(train_ids)} tokens); "
             f"use a smaller --seq-len or more text"
         )
-    train_ds = generation_windows(train_ids, cfg, shuffle=True)
-    val_ds = generation_windows(val_ids, cfg, shuffle=False) if len(val_ids) >= cfg.seq_len + 1 else None
+    train_ds, val_ds = _generator_datasets(cfg, train_ids, val_ids)
     return PreparedData(
         tokenizer=tokenizer,
         train_ds=train_ds,
@@ -125,7 +125,33 @@ def prepare_generator(cfg: TrainConfig, tokenizer, report: Callable[[str, int, i
         train_tokens=len(train_ids),
         val_tokens=len(val_ids) if val_ds is not None else 0,
         val_chars=encoded.val_chars if val_ds is not None else 0,
+        val_raw_chars=encoded.val_raw_chars if val_ds is not None else 0,
     )
+
+
+def cleaned_text(tokenizer: Any, text: str) -> str:
+    """``text`` as the tokenizer's cleaning rule leaves it: the characters a generator actually predicts, and so
+    the denominator of bits per character (Annals glosses in Hanja, for one, are removed and never predicted)."""
+    from hangul_rnn import text as _text
+
+    rule = getattr(tokenizer, "clean", None)
+    return _text.clean(text, rules=rule) if rule else text
+
+
+def _generator_datasets(cfg: TrainConfig, train_ids: Any, val_ids: Any) -> tuple[Any, Any]:
+    """Training and validation batches: independent shuffled windows, or with ``cfg.stateful`` one stream per batch
+    row in order (truncated back-propagation through time; validation read the same way, its state carried).
+"""
+    from hangul_rnn.windows import stateful_dataset
+
+    if cfg.stateful:
+        train_ds = stateful_dataset(train_ids, rows=cfg.batch_size, seq_len=cfg.seq_len)
+        enough = len(val_ids) >= cfg.batch_size * cfg.seq_len + 1
+        val_ds = stateful_dataset(val_ids, rows=cfg.batch_size, seq_len=cfg.seq_len) if enough else None
+    else:
+        train_ds = generation_windows(train_ids, cfg, shuffle=True)
+        val_ds = generation_windows(val_ids, cfg, shuffle=False) if len(val_ids) >= cfg.seq_len + 1 else None
+    return train_ds, val_ds
 
 
 def _label_names(corpus, num_classes: int) -> list[str]:

@@ -34,6 +34,8 @@ __all__ = [
     "count_windows",
     "generation_datasets",
     "pad_sequences",
+    "stateful_dataset",
+    "stream_rows",
 ]
 
 Side = Literal["pre", "post"]
@@ -230,6 +232,43 @@ def generation_datasets(
             drop_remainder=False,
         )
     return train, validation
+
+
+def stream_rows(ids: Sequence[int] | np.ndarray, rows: int, seq_len: int) -> np.ndarray:
+    """``ids`` cut into ``rows`` contiguous streams of equal length, as a ``[rows, length]`` array.
+
+    Each row is one stretch of the text, so a model that reads row ``r`` window after window (its state carried)
+    reads it as the running text it is. The length is a multiple of ``seq_len`` plus one (each window's last target
+    is the next window's first input); the few ids that do not fill a last window are left out.
+    """
+    stream = _id_stream(ids)
+    rows = _positive_int("rows", rows)
+    seq_len = _positive_int("seq_len", seq_len)
+    per_row = (len(stream) - 1) // rows  # predicted tokens available to each row
+    windows = per_row // seq_len
+    if windows < 1:
+        raise UsageError(
+            f"{len(stream)} tokens cannot fill {rows} streams of one {seq_len}-token window each: "
+            "lower the batch size or seq_len, or use more text"
+        )
+    length = windows * seq_len + 1
+    starts = np.arange(rows, dtype=np.int64) * (windows * seq_len)
+    return stream[starts[:, None] + np.arange(length)[None, :]]
+
+
+def stateful_dataset(ids: Sequence[int] | np.ndarray, *, rows: int, seq_len: int) -> tf.data.Dataset:
+    """Batches for truncated back-propagation through time: batch ``k`` holds window ``k`` of every row of
+    :func:`stream_rows`, so row ``r`` of consecutive batches continues one stream and a stateful model carries its
+    state from batch to batch (char-rnn's training order). Never shuffled: shuffling would cut the streams."""
+    table = stream_rows(ids, rows, seq_len)
+    windows = (table.shape[1] - 1) // seq_len
+    ids_t = tf.constant(table)  # kept in the stream's compact dtype (uint8 for jamo); each window widened below
+
+    def window(k: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+        start = k * seq_len
+        return _split_window(tf.cast(ids_t[:, start : start + seq_len + 1], tf.int32))
+
+    return tf.data.Dataset.range(windows).map(window, num_parallel_calls=AUTOTUNE).prefetch(AUTOTUNE)
 
 
 # --------------------------------------------------------------------------------------------------- classification

@@ -12,12 +12,9 @@ import threading
 
 from hangul_rnn.commands._console import err_console, out_console
 
-# Defaults per task where they differ (a classifier reads short reviews; a generator long windows).
-_DEFAULTS = {
-    "generator": dict(units=256, embedding_dim=64, dropout=0.0, level="syllable", corpus="annals", epochs=10,
-                      lr=2e-3),
-    "classifier": dict(units=64, embedding_dim=128, dropout=0.2, level="word", corpus="nsmc", epochs=5, lr=1e-3),
-}
+from hangul_rnn.config import TASK_DEFAULTS, TrainConfig
+
+_BASE = TrainConfig()  # defaults that do not depend on the task
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -25,11 +22,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     sub = parser.add_subparsers(dest="task", metavar="TASK", required=True)
     for task, help_text in (("generator", "next-token text generator"), ("classifier", "text classifier")):
         p = sub.add_parser(task, help=help_text)
-        d = _DEFAULTS[task]
+        d = TASK_DEFAULTS[task]
         p.add_argument("--corpus", default=d["corpus"], help=f"nsmc, annals, text:PATH or tsv:PATH (default {d['corpus']})")
         p.add_argument("--name", default=None, help="model name (default CORPUS-LEVEL-TASK)")
         p.add_argument("--level", default=d["level"], help="jamo, syllable or word")
-        p.add_argument("--stem", default="none", help="word stems: truncate, morph (content morphemes), morph-all (every morpheme) or none")
+        p.add_argument("--stem", default=d["stem"] or "none", help="word stems: truncate, morph (content morphemes), morph-all (every morpheme) or none")
         p.add_argument("--truncate-to", type=int, default=5, help="characters kept by --stem truncate")
         p.add_argument("--cell", default="lstm", help="lstm, gru or rnn")
         p.add_argument("--layers", type=int, default=1)
@@ -37,21 +34,29 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         p.add_argument("--embedding-dim", type=int, default=d["embedding_dim"])
         p.add_argument("--dropout", type=float, default=d["dropout"])
         p.add_argument("--recurrent-dropout", type=float, default=0.0)
-        p.add_argument("--seq-len", type=int, default=100, help="generator window in tokens")
-        p.add_argument("--max-len", type=int, default=64, help="classifier length in tokens")
-        p.add_argument("--batch-size", type=int, default=64)
+        p.add_argument("--seq-len", type=int, default=d["seq_len"], help="generator window in tokens")
+        p.add_argument("--max-len", type=int, default=d["max_len"], help="classifier length in tokens")
+        p.add_argument("--batch-size", type=int, default=d["batch_size"])
         p.add_argument("--epochs", type=int, default=d["epochs"], help="epochs to run (more epochs with --resume)")
-        p.add_argument("--lr", type=float, default=d["lr"], help="learning rate")
-        p.add_argument("--max-vocab", type=int, default=None)
+        p.add_argument("--lr", type=float, default=d["learning_rate"], help="learning rate")
+        p.add_argument("--max-vocab", type=int, default=d["max_vocab"])
         p.add_argument("--min-count", type=int, default=1)
         p.add_argument("--validation", type=float, default=0.05, help="share held out for validation")
-        p.add_argument("--patience", type=int, default=3, help="early-stopping patience (0: off)")
+        p.add_argument("--patience", type=int, default=d["patience"], help="early-stopping patience (0: off)")
         p.add_argument("--limit", type=int, default=None, help="read at most N documents/lines")
         p.add_argument("--strategy", default="default", help="default, mirrored or multiworker")
-        p.add_argument("--seed", type=int, default=0)
+        p.add_argument("--seed", type=int, default=_BASE.seed)
         p.add_argument("--resume", action="store_true", help="continue the model NAME from its last epoch")
         p.add_argument("--overwrite", action="store_true", help="replace an existing model NAME")
+        p.add_argument("--clipnorm", type=float, default=5.0, help="clip the gradient norm to this (0: no clipping)")
+        p.add_argument("--lr-schedule", default=d["lr_schedule"] or "none", choices=("none", "plateau", "cosine"),
+                       help="constant; plateau: halve when val loss stops falling; cosine: warm up, decay to 2%%")
+        p.add_argument("--steps-per-epoch", type=int, default=d["steps_per_epoch"],
+                       help="batches per epoch (checkpoint, validation and sample that often); default: one pass")
         if task == "generator":
+            p.add_argument("--stateful", action=argparse.BooleanOptionalAction, default=d["stateful"],
+                           help="truncated BPTT: each batch row reads one stream, the state carried between "
+                                "windows (learns context longer than --seq-len); --no-stateful: shuffled windows")
             p.add_argument("--sample-chars", type=int, default=200, help="tokens sampled after each epoch (0: off)")
             p.add_argument("--sample-prompt", default="")
         else:
@@ -63,8 +68,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def config_from_args(args: argparse.Namespace):
     """The TrainConfig the options describe (validated)."""
-    from hangul_rnn.config import TrainConfig
-
     stem = None if args.stem in (None, "none", "") else args.stem
     config = TrainConfig(
         task=args.task,
@@ -93,7 +96,11 @@ def config_from_args(args: argparse.Namespace):
         seed=args.seed,
         strategy=args.strategy,
         limit=args.limit,
-        sample_chars=getattr(args, "sample_chars", 0),
+        clipnorm=args.clipnorm,
+        lr_schedule=None if args.lr_schedule == "none" else args.lr_schedule,
+        steps_per_epoch=args.steps_per_epoch,
+        stateful=getattr(args, "stateful", False),
+        sample_chars=getattr(args, "sample_chars", _BASE.sample_chars),
         sample_prompt=getattr(args, "sample_prompt", ""),
     )
     return config.validate()
@@ -220,8 +227,8 @@ def _train(args: argparse.Namespace) -> int:
 def _summary(bundle) -> str:
     m = bundle.metrics
     parts = [f"{m.get('epochs_done', 0)} epochs"]
-    for key, label in (("val_loss", "val loss"), ("perplexity", "perplexity"), ("bits_per_char", "bits/char"),
-                       ("val_accuracy", "val accuracy")):
+    for key, label in (("val_loss", "val loss"), ("perplexity", "perplexity"), ("bits_per_char", "bits/cleaned char"),
+                       ("bits_per_raw_char", "bits/raw char"), ("val_accuracy", "val accuracy")):
         if key in m:
             parts.append(f"{label} {m[key]:.4f}")
     return ", ".join(parts)
