@@ -41,10 +41,10 @@ class GeneratorIds:
     tokenizer: Any
     train_ids: np.ndarray
     val_ids: np.ndarray
-    #: Characters of the cleaned validation text, what the model predicts (the denominator of bits per character).
+    #: Characters of the raw validation text (the denominator of bits per raw character).
     val_chars: int
-    #: Characters of the same text before cleaning (the denominator of bits per raw character).
-    val_raw_chars: int
+    #: Characters of the cleaned validation text, which the model predicts (the denominator of bits per character).
+    val_clean_chars: int = 0
     #: True when the ids came from the disk cache.
     cached: bool = False
 
@@ -111,7 +111,8 @@ def generator_ids(
         if identity is None:
             text = generator_text(corpus, cfg.limit)
             identity = _text_identity(text)
-        base = {"corpus": identity, "limit": cfg.limit, "validation_fraction": cfg.validation_fraction}
+        base = {"corpus": identity, "limit": cfg.limit, "validation_fraction": cfg.validation_fraction,
+                "meta": 2}  # 2: entries record the cleaned validation characters too
         if tokenizer is None:  # the vocabulary a fit gives is recorded, so the ids can be found without fitting
             fit_key = id_cache.make_key({**base, "tokenizer": tok.to_dict(), "fit": fit_options})
             record = id_cache.load_record(fit_key)
@@ -127,9 +128,8 @@ def generator_ids(
             if hit is not None:
                 n_train = int(hit.meta["train_tokens"])
                 report("loading cached ids", len(hit.ids), len(hit.ids))
-                meta = hit.meta
-                return GeneratorIds(tok, hit.ids[:n_train], hit.ids[n_train:], int(meta["val_chars"]),
-                                    int(meta["val_raw_chars"]), cached=True)
+                return GeneratorIds(tok, hit.ids[:n_train], hit.ids[n_train:], int(hit.meta["val_chars"]),
+                                    int(hit.meta["val_clean_chars"]), True)
 
     if text is None:
         text = generator_text(corpus, cfg.limit)
@@ -148,19 +148,20 @@ def generator_ids(
     else:
         train_ids = _encode(tok, train_text, train_stage, report)
     val_ids = _encode(tok, val_text, "encoding the validation text (characters)", report)
-    val_chars, val_raw_chars = len(cleaned_text(tok, val_text)), len(val_text)
+    val_chars, val_clean_chars = len(val_text), len(cleaned_text(tok, val_text))
     del train_text, val_text
     if not use_cache:
-        return GeneratorIds(tok, train_ids, val_ids, val_chars, val_raw_chars)
+        return GeneratorIds(tok, train_ids, val_ids, val_chars, val_clean_chars)
     n_train = len(train_ids)
     ids = np.concatenate([train_ids, val_ids])
     del train_ids, val_ids
     if ids_key is None:
         ids_key = id_cache.make_key({**base, "tokenizer": tok.to_dict()})
-    id_cache.store(ids_key, ids, {"train_tokens": n_train, "val_chars": val_chars, "val_raw_chars": val_raw_chars})
+    id_cache.store(ids_key, ids, {"train_tokens": n_train, "val_chars": val_chars,
+                                  "val_clean_chars": val_clean_chars})
     if fit_key is not None:
         id_cache.store_record(fit_key, {"tokenizer": tok.to_dict()})
-    return GeneratorIds(tok, ids[:n_train], ids[n_train:], val_chars, val_raw_chars)
+    return GeneratorIds(tok, ids[:n_train], ids[n_train:], val_chars, val_clean_chars)
 
 
 def _encode(tok: Any, text: str, stage: str, report: Report) -> np.ndarray:

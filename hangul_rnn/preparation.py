@@ -124,8 +124,8 @@ def prepare_generator(cfg: TrainConfig, tokenizer, report: Callable[[str, int, i
         tokens_per_step=cfg.batch_size * cfg.seq_len,
         train_tokens=len(train_ids),
         val_tokens=len(val_ids) if val_ds is not None else 0,
-        val_chars=encoded.val_chars if val_ds is not None else 0,
-        val_raw_chars=encoded.val_raw_chars if val_ds is not None else 0,
+        val_chars=encoded.val_clean_chars if val_ds is not None else 0,
+        val_raw_chars=encoded.val_chars if val_ds is not None else 0,
     )
 
 
