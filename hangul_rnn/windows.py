@@ -252,8 +252,12 @@ def stream_rows(ids: Sequence[int] | np.ndarray, rows: int, seq_len: int) -> np.
             "lower the batch size or seq_len, or use more text"
         )
     length = windows * seq_len + 1
-    starts = np.arange(rows, dtype=np.int64) * (windows * seq_len)
-    return stream[starts[:, None] + np.arange(length)[None, :]]
+    # Row by row slices, not one fancy index: an int64 index the size of the corpus would cost 8 bytes a token.
+    table = np.empty((rows, length), dtype=stream.dtype)
+    for row in range(rows):
+        start = row * windows * seq_len
+        table[row] = stream[start : start + length]
+    return table
 
 
 def stateful_dataset(ids: Sequence[int] | np.ndarray, *, rows: int, seq_len: int) -> tf.data.Dataset:
