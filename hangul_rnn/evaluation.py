@@ -214,7 +214,7 @@ def score_text(bundle: Bundle, text: str, *, source: str = "text", progress: Eva
     from hangul_rnn.preparation import cleaned_text
 
     cfg = train_config_from_bundle(bundle)
-    ids = np.asarray(bundle.tokenizer.encode(text) if text else [], dtype=np.int32)
+    ids = bundle.tokenizer.encode_array(text, dtype=np.int32)  # the ids of encode(), without a list per token
     if len(ids) < cfg.seq_len + 1:
         raise UsageError(f"the {source} of {cfg.corpus!r} has {len(ids)} tokens, fewer than one window "
                          f"(seq_len {cfg.seq_len}); nothing to evaluate")

@@ -252,8 +252,12 @@ def stream_rows(ids: Sequence[int] | np.ndarray, rows: int, seq_len: int) -> np.
             "lower the batch size or seq_len, or use more text"
         )
     length = windows * seq_len + 1
-    starts = np.arange(rows, dtype=np.int64) * (windows * seq_len)
-    return stream[starts[:, None] + np.arange(length)[None, :]]
+    # Row by row slices, not one fancy index: an int64 index the size of the corpus would cost 8 bytes a token.
+    table = np.empty((rows, length), dtype=stream.dtype)
+    for row in range(rows):
+        start = row * windows * seq_len
+        table[row] = stream[start : start + length]
+    return table
 
 
 def stateful_dataset(ids: Sequence[int] | np.ndarray, *, rows: int, seq_len: int) -> tf.data.Dataset:
@@ -262,11 +266,11 @@ def stateful_dataset(ids: Sequence[int] | np.ndarray, *, rows: int, seq_len: int
     state from batch to batch (char-rnn's training order). Never shuffled: shuffling would cut the streams."""
     table = stream_rows(ids, rows, seq_len)
     windows = (table.shape[1] - 1) // seq_len
-    ids_t = tf.constant(table, dtype=tf.int32)
+    ids_t = tf.constant(table)  # kept in the stream's compact dtype (uint8 for jamo); each window widened below
 
     def window(k: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
         start = k * seq_len
-        return _split_window(ids_t[:, start : start + seq_len + 1])
+        return _split_window(tf.cast(ids_t[:, start : start + seq_len + 1], tf.int32))
 
     return tf.data.Dataset.range(windows).map(window, num_parallel_calls=AUTOTUNE).prefetch(AUTOTUNE)
 
