@@ -65,7 +65,7 @@ def corpus_identity(corpus: Any, split: str = "train") -> dict[str, Any] | None:
     """
     list_paths = getattr(corpus, "paths", None)
     manifest = getattr(corpus, "manifest", None)
-    if list_paths is None or manifest is None or not dataclasses.is_dataclass(manifest):
+    if list_paths is None or manifest is None or not dataclasses.is_dataclass(manifest) or isinstance(manifest, type):
         return None
     files = [Path(p) for p in list_paths(split, download=False)]
     manifest_data = dataclasses.asdict(manifest)

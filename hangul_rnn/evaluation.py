@@ -18,7 +18,7 @@ from hangul_rnn.errors import UsageError
 from hangul_rnn.preparation import load_corpus, generator_text, split_tail
 
 
-def generator_metrics(loss: float, tokens: int, chars: int, raw_chars: int = 0) -> dict[str, float]:
+def generator_metrics(loss: float, tokens: int, chars: float, raw_chars: float = 0) -> dict[str, float]:
     """Perplexity, bits per token and bits per character from a mean loss in nats per token.
 
     ``bits_per_char`` divides by the characters of the *cleaned* text (``chars``), the text the model predicts;

@@ -84,7 +84,7 @@ def make_key(spec: Mapping[str, Any]) -> str:
 
 
 def _crc(ids: np.ndarray) -> int:
-    return zlib.crc32(memoryview(np.ascontiguousarray(ids)).cast("B"))
+    return zlib.crc32(np.ascontiguousarray(ids).tobytes())
 
 
 def load(key: str, folder: Path | None = None) -> CachedIds | None:

@@ -284,7 +284,7 @@ def _truncate(seq: np.ndarray, max_len: int, truncating: str) -> np.ndarray:
     return seq[-max_len:] if truncating == "pre" else seq[:max_len]
 
 
-def _as_sequences(sequences: Sequence[Sequence[int]]) -> list[np.ndarray]:
+def _as_sequences(sequences: Sequence[Sequence[int]] | Sequence[np.ndarray]) -> list[np.ndarray]:
     out = []
     for i, seq in enumerate(sequences):
         arr = np.asarray(seq)
@@ -297,7 +297,7 @@ def _as_sequences(sequences: Sequence[Sequence[int]]) -> list[np.ndarray]:
 
 
 def pad_sequences(
-    sequences: Sequence[Sequence[int]],
+    sequences: Sequence[Sequence[int]] | Sequence[np.ndarray],
     max_len: int,
     *,
     padding: Side = "pre",
@@ -337,8 +337,8 @@ def _classification_dataset(
     *,
     max_len: int,
     batch_size: int,
-    padding: str,
-    truncating: str,
+    padding: Side,
+    truncating: Side,
     shuffle: bool,
     seed: int,
     bucket: bool,
@@ -436,12 +436,13 @@ def classification_datasets(
             f"validation_fraction {validation_fraction} leaves {n_val} of {n} examples for validation: "
             "it must leave at least one for each side"
         )
-    common = dict(max_len=max_len, batch_size=batch_size, padding=padding, truncating=truncating, bucket=bucket)
+    def dataset(part: list[np.ndarray], labels: np.ndarray, shuffled: bool) -> tf.data.Dataset:
+        return _classification_dataset(part, labels, max_len=max_len, batch_size=batch_size, padding=padding,
+                                       truncating=truncating, bucket=bucket, shuffle=shuffled, seed=seed)
+
     if not n_val:
-        return _classification_dataset(seqs, y, shuffle=shuffle, seed=seed, **common), None
+        return dataset(seqs, y, shuffle), None
     val_idx, train_idx = validation_split(n, validation_fraction, seed)
-    train = _classification_dataset(
-        [seqs[i] for i in train_idx], y[train_idx], shuffle=shuffle, seed=seed, **common
-    )
-    validation = _classification_dataset([seqs[i] for i in val_idx], y[val_idx], shuffle=False, seed=seed, **common)
+    train = dataset([seqs[i] for i in train_idx], y[train_idx], shuffle)
+    validation = dataset([seqs[i] for i in val_idx], y[val_idx], False)
     return train, validation
