@@ -8,11 +8,14 @@ and a final summary. Ctrl-C stops at the current batch; the last complete epoch'
 from __future__ import annotations
 
 import argparse
+import contextlib
+import signal
 import threading
+from collections.abc import Iterator
 
 from hangul_rnn.commands._console import err_console, out_console
 
-from hangul_rnn.config import TASK_DEFAULTS, TrainConfig
+from hangul_rnn.config import TASK_DEFAULTS, TrainConfig, default_stem
 
 _BASE = TrainConfig()  # defaults that do not depend on the task
 
@@ -26,7 +29,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         p.add_argument("--corpus", default=d["corpus"], help=f"nsmc, annals, text:PATH or tsv:PATH (default {d['corpus']})")
         p.add_argument("--name", default=None, help="model name (default CORPUS-LEVEL-TASK)")
         p.add_argument("--level", default=d["level"], help="jamo, syllable or word")
-        p.add_argument("--stem", default=d["stem"] or "none", help="word stems: truncate, morph (content morphemes), morph-all (every morpheme) or none")
+        p.add_argument("--stem", default=None,
+                       help="word stems: truncate, morph (content morphemes), morph-all (every morpheme) or none "
+                            f"(default at --level word: {d['stem'] or 'none'})")
         p.add_argument("--truncate-to", type=int, default=5, help="characters kept by --stem truncate")
         p.add_argument("--cell", default="lstm", help="lstm, gru or rnn")
         p.add_argument("--layers", type=int, default=1)
@@ -101,7 +106,10 @@ def _recording(cls: type) -> type:
 
 def config_from_args(args: argparse.Namespace):
     """The TrainConfig the options describe (validated)."""
-    stem = None if args.stem in (None, "none", "") else args.stem
+    if args.stem is None:
+        stem = default_stem(args.task, args.level)
+    else:
+        stem = None if args.stem in ("none", "") else args.stem
     config = TrainConfig(
         task=args.task,
         corpus=args.corpus,
@@ -243,6 +251,21 @@ class _Renderer:
                 self.task_id = None
 
 
+@contextlib.contextmanager
+def _stop_on_sigterm(cancel: threading.Event) -> Iterator[None]:
+    """``kill PID`` stops a run like Ctrl-C does, at the next batch, keeping the last epoch: a run started in the
+    background (``nohup … &``) ignores Ctrl-C's signal, and a plain kill would lose the epoch under way."""
+    try:
+        previous = signal.signal(signal.SIGTERM, lambda signum, frame: cancel.set())
+    except ValueError:  # not the main thread: leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def _train(args: argparse.Namespace) -> int:
     from hangul_rnn.bundle import check_name
     from hangul_rnn.training import train
@@ -251,7 +274,7 @@ def _train(args: argparse.Namespace) -> int:
     args.level = config.level  # the default name says the level trained, a generator's with --init-from
     name = check_name(args.name or default_name(args))
     cancel = threading.Event()
-    with _Renderer(config.epochs) as render:
+    with _Renderer(config.epochs) as render, _stop_on_sigterm(cancel):
         bundle = train(config, name=name, on_event=render, cancel=cancel, resume=args.resume,
                        overwrite=args.overwrite)
     if render.cancelled:
