@@ -20,9 +20,9 @@ import tempfile
 import time
 from dataclasses import replace
 
+from hangul_rnn import transfer
 from hangul_rnn.config import default_config
 from hangul_rnn.training import train
-from hangul_rnn import transfer
 from hangul_rnn.transfer import inherit, load_generator
 
 #: name -> (start from the generator?, freeze epochs, pooling, learning rate, layers copied)

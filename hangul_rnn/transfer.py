@@ -78,7 +78,7 @@ def _generator_values(bundle: Any) -> dict[str, Any]:
     saved = train_config_from_bundle(bundle)
     try:
         embedding = model.get_layer("embedding")
-        rnns = []
+        rnns: list[Any] = []
         while any(layer.name == f"rnn_{len(rnns)}" for layer in model.layers):
             rnns.append(model.get_layer(f"rnn_{len(rnns)}"))
     except ValueError:
@@ -232,6 +232,6 @@ def _unfreeze_callback_class():
     return Unfreeze
 
 
-def Unfreeze(at_epoch: int) -> Any:  # noqa: N802 - a class made lazily, so importing this module needs no Keras
+def Unfreeze(at_epoch: int) -> Any:
     """The callback that ends the frozen warm-up at ``at_epoch`` (see :func:`freeze_for_warmup`)."""
     return _unfreeze_callback_class()(at_epoch)

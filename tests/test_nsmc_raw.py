@@ -125,7 +125,7 @@ def test_converter_builds_the_corpus_from_raw_json(tmp_path: Path, monkeypatch: 
 
     raw = tmp_path / "nsmc" / "raw"
     raw.mkdir(parents=True)
-    review = lambda i, movie, text: {"review": text, "date": "15.08.25", "rating": "9", "author": "a****",  # noqa: E731
+    review = lambda i, movie, text: {"review": text, "date": "15.08.25", "rating": "9", "author": "a****",
                                      "review_id": str(i), "movie_id": movie}
     (raw / "10001.json").write_text(json.dumps([review(33, "10001", "탭\t과\n줄바꿈"), review(40, "10001", "테스트")]),
                                     encoding="utf-8")

@@ -20,8 +20,8 @@ from hangul_rnn.transfer import copy_encoder, encoder_layers, inherit, load_gene
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_TSV = REPO_ROOT / "corpora" / "samples" / "nsmc_sample.tsv"
-TINY_CLASSIFIER = dict(task="classifier", corpus=f"tsv:{SAMPLE_TSV}", max_len=24, batch_size=32, epochs=1,
-                       validation_fraction=0.2, patience=0, learning_rate=1e-2)
+TINY_CLASSIFIER = {"task": "classifier", "corpus": f"tsv:{SAMPLE_TSV}", "max_len": 24, "batch_size": 32, "epochs": 1,
+                   "validation_fraction": 0.2, "patience": 0, "learning_rate": 1e-2}
 
 
 @pytest.fixture(scope="module")

@@ -86,7 +86,7 @@ def _record_explicit(parser: argparse.ArgumentParser) -> None:
     from hangul_rnn.transfer import INHERITED
 
     parser.set_defaults(explicit_options=frozenset())
-    for action in parser._actions:  # noqa: SLF001 - argparse has no public list of a parser's actions
+    for action in parser._actions:  # argparse has no public list of a parser's actions
         if action.dest in INHERITED:
             action.__class__ = _recording(type(action))
 
@@ -96,7 +96,7 @@ _RECORDING: dict[type, type] = {}
 
 def _recording(cls: type) -> type:
     if cls not in _RECORDING:
-        def __call__(self, parser, namespace, values, option_string=None):  # noqa: N807
+        def __call__(self, parser, namespace, values, option_string=None):
             cls.__call__(self, parser, namespace, values, option_string)
             namespace.explicit_options = frozenset(getattr(namespace, "explicit_options", ())) | {self.dest}
 
