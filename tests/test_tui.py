@@ -15,10 +15,10 @@ from textual.widgets import Button, Input, RichLog, Select, SelectionList, Stati
 from hangul_rnn import paths  # noqa: E402
 from hangul_rnn.config import TrainConfig  # noqa: E402
 from hangul_rnn.training import train  # noqa: E402
-from tui.app import HangulRNNApp  # noqa: E402
-from tui.generate_pane import GeneratePane  # noqa: E402
-from tui.loss_chart import LossChart  # noqa: E402
-from tui.score_pane import ScorePane  # noqa: E402
+from hangul_rnn_tui.app import HangulRNNApp  # noqa: E402
+from hangul_rnn_tui.generate_pane import GeneratePane  # noqa: E402
+from hangul_rnn_tui.loss_chart import LossChart  # noqa: E402
+from hangul_rnn_tui.score_pane import ScorePane  # noqa: E402
 
 SAMPLES = Path(__file__).resolve().parent.parent / "corpora" / "samples"
 SIZE = (100, 34)
