@@ -8,8 +8,6 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("textual")
-
 from textual.widgets import Button, Input, RichLog, Select, SelectionList, Static, TabbedContent, TextArea  # noqa: E402
 
 from hangul_rnn import paths  # noqa: E402
@@ -263,7 +261,7 @@ async def test_a_saved_ensemble_is_scored_by_its_name(installed: Path) -> None:
         assert text_of(app, "#score-error") == ""
 
 
-async def test_models_and_corpora_tabs(installed: Path) -> None:
+async def test_models_and_corpora_tabs(installed: Path, sample_corpora: Path) -> None:
     app = HangulRNNApp()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("f4")

@@ -12,9 +12,6 @@ import time
 
 import pytest
 
-pytest.importorskip("textual")
-pytest.importorskip("pytest_textual_snapshot")
-
 from textual.widgets import Button, Input, Select, Static  # noqa: E402
 
 from hangul_rnn_tui.app import HangulRNNApp  # noqa: E402
