@@ -18,6 +18,14 @@ CELLS = ("lstm", "gru", "rnn")
 STRATEGIES = ("default", "mirrored", "multiworker")
 POOLINGS = (None, "last", "max", "mean")
 
+#: Where a task's defaults differ from TrainConfig's own (a classifier reads short reviews; a generator long windows).
+TASK_DEFAULTS: dict[str, dict[str, Any]] = {
+    "generator": {"corpus": "annals", "level": "syllable", "units": 256, "embedding_dim": 64, "dropout": 0.0,
+                  "epochs": 10, "learning_rate": 2e-3},
+    "classifier": {"corpus": "nsmc", "level": "word", "units": 64, "embedding_dim": 128, "dropout": 0.2,
+                   "epochs": 5, "learning_rate": 1e-3},
+}
+
 #: Config fields that define the data and the network; on resume the saved values win.
 ARCH_FIELDS = (
     "task", "corpus", "level", "stem", "truncate_to", "clean", "cell", "layers", "units", "embedding_dim",

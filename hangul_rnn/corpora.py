@@ -34,7 +34,7 @@ from pathlib import Path
 
 from hangul_rnn import atomic, paths
 from hangul_rnn.download import Progress, download, sha256_file
-from hangul_rnn.errors import CorpusError, UsageError
+from hangul_rnn.errors import CorpusError, HangulRNNWarning, UsageError
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -246,7 +246,7 @@ def _warn_once(key: str, message: str) -> None:
     if key in _warned:
         return
     _warned.add(key)
-    warnings.warn(message, UserWarning, stacklevel=4)
+    warnings.warn(message, HangulRNNWarning, stacklevel=4)
 
 
 class Corpus:

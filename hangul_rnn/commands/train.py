@@ -11,92 +11,109 @@ import argparse
 import threading
 
 from hangul_rnn.commands._console import err_console, out_console
+from hangul_rnn.config import CELLS, LEVELS, POOLINGS, STEMS, STRATEGIES, TASK_DEFAULTS, TASKS, TrainConfig
 
-# Defaults per task where they differ (a classifier reads short reviews; a generator long windows).
-_DEFAULTS = {
-    "generator": dict(units=256, embedding_dim=64, dropout=0.0, level="syllable", corpus="annals", epochs=10,
-                      lr=2e-3),
-    "classifier": dict(units=64, embedding_dim=128, dropout=0.2, level="word", corpus="nsmc", epochs=5, lr=1e-3),
-}
+_TASK_HELP = {"generator": "next-token text generator", "classifier": "text classifier (sentiment)"}
+
+
+class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Appends "(default: X)" to every option that has a value; flags and options whose help already says what
+    their absent value means (``--name``, ``--limit``) are left as written."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        help_text = action.help or ""
+        if "(default" in help_text or action.default is None or isinstance(action.default, bool):
+            return help_text
+        return super()._get_help_string(action)
+
+
+def _choices(options: tuple) -> list[str]:
+    """An option list from hangul_rnn.config as argparse choices (None is spelled "none")."""
+    return ["none" if o is None else o for o in options]
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("train", help="train a generator or a sentiment classifier")
+    parser = subparsers.add_parser("train", help="train a generator or a sentiment classifier",
+                                   description="Train a model and save it as a bundle (see `hangul-rnn models`).")
     sub = parser.add_subparsers(dest="task", metavar="TASK", required=True)
-    for task, help_text in (("generator", "next-token text generator"), ("classifier", "text classifier")):
-        p = sub.add_parser(task, help=help_text)
-        d = _DEFAULTS[task]
-        p.add_argument("--corpus", default=d["corpus"], help=f"nsmc, annals, text:PATH or tsv:PATH (default {d['corpus']})")
-        p.add_argument("--name", default=None, help="model name (default CORPUS-LEVEL-TASK)")
-        p.add_argument("--level", default=d["level"], help="jamo, syllable or word")
-        p.add_argument("--stem", default="none", help="word stems: truncate, morph (content morphemes), morph-all (every morpheme) or none")
-        p.add_argument("--truncate-to", type=int, default=5, help="characters kept by --stem truncate")
-        p.add_argument("--cell", default="lstm", help="lstm, gru or rnn")
-        p.add_argument("--layers", type=int, default=1)
-        p.add_argument("--units", type=int, default=d["units"])
-        p.add_argument("--embedding-dim", type=int, default=d["embedding_dim"])
-        p.add_argument("--dropout", type=float, default=d["dropout"])
-        p.add_argument("--recurrent-dropout", type=float, default=0.0)
-        p.add_argument("--seq-len", type=int, default=100, help="generator window in tokens")
-        p.add_argument("--max-len", type=int, default=64, help="classifier length in tokens")
-        p.add_argument("--batch-size", type=int, default=64)
-        p.add_argument("--epochs", type=int, default=d["epochs"], help="epochs to run (more epochs with --resume)")
-        p.add_argument("--lr", type=float, default=d["lr"], help="learning rate")
-        p.add_argument("--max-vocab", type=int, default=None)
-        p.add_argument("--min-count", type=int, default=1)
-        p.add_argument("--validation", type=float, default=0.05, help="share held out for validation")
-        p.add_argument("--patience", type=int, default=3, help="early-stopping patience (0: off)")
-        p.add_argument("--limit", type=int, default=None, help="read at most N documents/lines")
-        p.add_argument("--strategy", default="default", help="default, mirrored or multiworker")
-        p.add_argument("--seed", type=int, default=0)
-        p.add_argument("--resume", action="store_true", help="continue the model NAME from its last epoch")
-        p.add_argument("--overwrite", action="store_true", help="replace an existing model NAME")
-        if task == "generator":
-            p.add_argument("--sample-chars", type=int, default=200, help="tokens sampled after each epoch (0: off)")
-            p.add_argument("--sample-prompt", default="")
-        else:
-            p.add_argument("--bidirectional", action="store_true")
-            p.add_argument("--conv-filters", type=int, default=0, help="Conv1D front filters (0: none)")
-            p.add_argument("--pooling", default=None, help="last, max or mean")
+    for task in TASKS:
+        p = sub.add_parser(task, help=_TASK_HELP[task], description=f"Train a {_TASK_HELP[task]}.",
+                           formatter_class=_HelpFormatter)
+        _add_options(p, task, TrainConfig(task=task, **TASK_DEFAULTS[task]))
         p.set_defaults(handler=_train)
 
 
-def config_from_args(args: argparse.Namespace):
-    """The TrainConfig the options describe (validated)."""
-    from hangul_rnn.config import TrainConfig
+def _add_options(p: argparse.ArgumentParser, task: str, d: TrainConfig) -> None:
+    """The options of ``train TASK``, defaults from hangul_rnn.config; task-specific ones only under their task."""
+    data = p.add_argument_group("data and tokens")
+    data.add_argument("--corpus", default=d.corpus, help="nsmc, annals, text:PATH or tsv:PATH")
+    data.add_argument("--level", default=d.level, choices=LEVELS, help="token unit")
+    data.add_argument("--stem", default="none", choices=_choices(STEMS),
+                      help="word stems (--level word): truncate (first --truncate-to characters), morph (Kiwi "
+                           "content morphemes), morph-all (every morpheme) or none")
+    data.add_argument("--truncate-to", type=int, default=d.truncate_to, help="characters kept by --stem truncate")
+    data.add_argument("--max-vocab", type=int, default=d.max_vocab,
+                      help="keep the N most frequent tokens (default: all)")
+    data.add_argument("--min-count", type=int, default=d.min_count, help="drop tokens seen fewer times")
+    data.add_argument("--limit", type=int, default=d.limit,
+                      help="read at most N documents/lines, for a quick run (default: all)")
+    data.add_argument("--validation", type=float, default=d.validation_fraction,
+                      help="share of the training data held out for validation")
+    if task == "generator":
+        data.add_argument("--seq-len", type=int, default=d.seq_len, help="training window, in tokens")
+    else:
+        data.add_argument("--max-len", type=int, default=d.max_len,
+                          help="tokens per document (longer ones are cut, shorter ones padded)")
 
-    stem = None if args.stem in (None, "none", "") else args.stem
-    config = TrainConfig(
-        task=args.task,
-        corpus=args.corpus,
-        level=args.level,
-        stem=stem,
-        truncate_to=args.truncate_to,
-        cell=args.cell,
-        layers=args.layers,
-        units=args.units,
-        embedding_dim=args.embedding_dim,
-        dropout=args.dropout,
-        recurrent_dropout=args.recurrent_dropout,
-        bidirectional=getattr(args, "bidirectional", False),
-        conv_filters=getattr(args, "conv_filters", 0),
-        pooling=getattr(args, "pooling", None),
-        seq_len=args.seq_len,
-        max_len=args.max_len,
-        batch_size=args.batch_size,
-        epochs=args.epochs,
-        learning_rate=args.lr,
-        max_vocab=args.max_vocab,
-        min_count=args.min_count,
-        validation_fraction=args.validation,
-        patience=args.patience,
-        seed=args.seed,
-        strategy=args.strategy,
-        limit=args.limit,
-        sample_chars=getattr(args, "sample_chars", 0),
-        sample_prompt=getattr(args, "sample_prompt", ""),
-    )
-    return config.validate()
+    net = p.add_argument_group("network")
+    net.add_argument("--cell", default=d.cell, choices=CELLS, help="recurrent cell")
+    net.add_argument("--layers", type=int, default=d.layers, help="stacked recurrent layers")
+    net.add_argument("--units", type=int, default=d.units, help="units per recurrent layer")
+    net.add_argument("--embedding-dim", type=int, default=d.embedding_dim, help="token embedding size")
+    net.add_argument("--dropout", type=float, default=d.dropout, help="dropout on the recurrent layers' inputs")
+    net.add_argument("--recurrent-dropout", type=float, default=d.recurrent_dropout,
+                     help="dropout on the recurrent state (slower: no fused kernel)")
+    if task == "classifier":
+        net.add_argument("--bidirectional", action="store_true", help="read each document in both directions")
+        net.add_argument("--conv-filters", type=int, default=d.conv_filters,
+                         help="filters of a Conv1D front before the recurrent layers (0: none)")
+        net.add_argument("--pooling", default=None, choices=_choices(POOLINGS)[1:],
+                         help="how the last layer's outputs become one vector: the last real token, or max or "
+                              "mean over time (default: last)")
+
+    fit = p.add_argument_group("fitting")
+    fit.add_argument("--epochs", type=int, default=d.epochs, help="epochs to run (more epochs with --resume)")
+    fit.add_argument("--batch-size", type=int, default=d.batch_size, help="examples per training step")
+    fit.add_argument("--lr", type=float, default=d.learning_rate, help="learning rate (Adam)")
+    fit.add_argument("--patience", type=int, default=d.patience,
+                     help="stop after N epochs without a better validation loss (0: never stop early)")
+    fit.add_argument("--strategy", default=d.strategy, choices=STRATEGIES,
+                     help="tf.distribute strategy: one device, several local GPUs, or several machines (TF_CONFIG)")
+    fit.add_argument("--seed", type=int, default=d.seed, help="random seed for data order and initial weights")
+    if task == "generator":
+        fit.add_argument("--sample-chars", type=int, default=d.sample_chars,
+                         help="tokens sampled after each epoch to show progress (0: off)")
+        fit.add_argument("--sample-prompt", default=d.sample_prompt,
+                         help="text the per-epoch sample continues (default: a new line)")
+
+    out = p.add_argument_group("the saved model")
+    out.add_argument("--name", default=None, help="model name (default: CORPUS-LEVEL-TASK)")
+    out.add_argument("--resume", action="store_true", help="continue the model NAME from its last epoch")
+    out.add_argument("--overwrite", action="store_true", help="replace an existing model NAME")
+
+
+#: Option names (argparse dests) whose TrainConfig field is named differently.
+_FIELD_OF = {"lr": "learning_rate", "validation": "validation_fraction"}
+#: Options that are not TrainConfig fields.
+_NOT_FIELDS = {"command", "handler", "name", "resume", "overwrite", "before_tensorflow"}
+
+
+def config_from_args(args: argparse.Namespace) -> TrainConfig:
+    """The TrainConfig the options describe (validated); an option the task does not have keeps its default."""
+    values = {_FIELD_OF.get(k, k): v for k, v in vars(args).items() if k not in _NOT_FIELDS}
+    if values.get("stem") in ("none", ""):
+        values["stem"] = None
+    return TrainConfig.from_dict(values).validate()
 
 
 def default_name(args: argparse.Namespace) -> str:
