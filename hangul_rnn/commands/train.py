@@ -126,7 +126,14 @@ class _Renderer:
     """Draws training events: a transient rich bar per epoch on stderr, summary lines on stdout."""
 
     def __init__(self, epochs: int) -> None:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
 
         self.epochs = epochs
         self.final_epoch = epochs
@@ -136,6 +143,9 @@ class _Renderer:
             MofNCompleteColumn(),
             TextColumn("{task.fields[info]}"),
             TimeElapsedColumn(),
+            TextColumn("·"),
+            TimeRemainingColumn(),
+            TextColumn("left"),
             console=err_console,
             transient=True,
             disable=not err_console.is_terminal,
@@ -146,6 +156,7 @@ class _Renderer:
         self.last_bundle = None
         self.cancelled = False
         self.stopped_early = False
+        self.epoch_seconds: list[float] = []
 
     def __enter__(self):
         self.progress.__enter__()
@@ -193,8 +204,12 @@ class _Renderer:
             for key in ("val_loss", "accuracy", "val_accuracy"):
                 if key in logs:
                     parts.append(f"{key.replace('_', ' ')} {logs[key]:.4f}")
+            self.epoch_seconds.append(event.seconds)
+            left = self.final_epoch - (event.epoch + 1)
+            typical = self.epoch_seconds[1:] or self.epoch_seconds  # the first epoch also builds the graph
+            eta = f"; about {_duration(left * sum(typical) / len(typical))} left" if left else ""
             out_console.print(f"epoch {event.epoch + 1}/{self.final_epoch}: {' · '.join(parts)} "
-                              f"({event.seconds:.1f}s)", highlight=False)
+                              f"({event.seconds:.1f}s{eta})", highlight=False)
         elif kind == "SampleWritten":
             if event.error:
                 err_console.print(f"[yellow]sample failed:[/] {event.error}", highlight=False)
@@ -242,3 +257,12 @@ def _summary(bundle) -> str:
         if key in m:
             parts.append(f"{label} {m[key]:.4f}")
     return ", ".join(parts)
+
+
+def _duration(seconds: float) -> str:
+    """A rough, readable duration for an estimate ("40s", "12 min", "3.5 h")."""
+    if seconds < 90:
+        return f"{seconds:.0f}s"
+    if seconds < 90 * 60:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
