@@ -16,8 +16,22 @@ else
 fi
 case "$work" in "$repo"/*) echo "wheel_check: WORKDIR must lie outside the repository" >&2; exit 2 ;; esac
 
-echo "== build the wheel"
-python -m pip wheel --quiet --no-deps --wheel-dir "$work/dist" "$repo"
+echo "== build the wheel (from a copy of the tracked files: no stale build/ folder can add or hide a module)"
+rm -rf "$work/src" "$work/dist"
+mkdir -p "$work/src"
+python - "$repo" "$work/src" <<'PY'
+import shutil, subprocess, sys
+from pathlib import Path
+
+repo, dest = Path(sys.argv[1]), Path(sys.argv[2])
+listed = subprocess.run(["git", "-C", str(repo), "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+                        capture_output=True, check=True).stdout.decode().split("\0")
+for name in filter(None, listed):
+    if (repo / name).is_file():  # a tracked file deleted in the work tree is not part of this build
+        (dest / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(repo / name, dest / name)
+PY
+python -m pip wheel --quiet --no-deps --wheel-dir "$work/dist" "$work/src"
 wheels=("$work"/dist/hangul_rnn-*.whl)
 wheel="${wheels[0]}"
 echo "$wheel"
