@@ -67,18 +67,13 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The full parser; subcommand modules that are not there yet are skipped."""
+    """The full parser. A command module that cannot be imported is an error, not a command quietly missing from
+    ``--help`` (a wheel without one of them must fail its check, not ship)."""
     parser = _Parser(prog="hangul-rnn", description="Korean text toolkit built on recurrent networks.")
     parser.add_argument("--version", action="version", version=f"hangul-rnn {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser, required=True)
     for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(f"hangul_rnn.commands.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"hangul_rnn.commands.{name}":
-                continue
-            raise
-        module.register(subparsers)
+        importlib.import_module(f"hangul_rnn.commands.{name}").register(subparsers)
     return parser
 
 
