@@ -67,8 +67,9 @@ def download(
     them; each attempt resumes from the ``.part`` file. HTTP 4xx answers (other than 408/429) are not retried: the
     URL is wrong, and asking again will not fix it; nor is a local write failure (disk full, no permission).
     Raises :class:`CorpusError` when the file could not be fetched (a ``.part`` file with bytes in it is kept so the
-    next run resumes; an empty one, and folders this call created that stay empty, are removed) and :class:`ChecksumError` when it arrived but does not match (the ``.part`` file is deleted). An
-    exception from ``progress`` (a cancelled training run) passes straight through, keeping the ``.part`` file.
+    next run resumes; an empty one, and folders this call created that stay empty, are removed) and
+    :class:`ChecksumError` when it arrived but does not match (the ``.part`` file is deleted). An exception from
+    ``progress`` (a cancelled training run) passes straight through, keeping a ``.part`` file that has bytes.
     """
     dest = Path(dest)
     created = _make_folder(dest.parent)

@@ -8,6 +8,7 @@ immediate, named failure instead of a timeout.
 
 from __future__ import annotations
 
+import importlib.util
 import ipaddress
 import os
 import socket
@@ -56,6 +57,16 @@ def shared_corpora() -> Path:
 
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Say how to fix an editable install made before tui/ was mapped to ``hangul_rnn_tui`` (instead of failing
+    every TUI test with an ImportError)."""
+    if importlib.util.find_spec("hangul_rnn_tui") is None:
+        raise pytest.UsageError(
+            "hangul_rnn_tui (the tui/ folder) is not importable: the installed hangul-rnn predates that name in "
+            "pyproject.toml; run pip install -e '.[dev]' again from the repository root"
+        )
 
 
 # ----------------------------------------------------------------------------------------------- network guard

@@ -30,7 +30,11 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 SETUPTOOLS = PYPROJECT["tool"]["setuptools"]
 #: Source folders that hold a package, by installed name (package-dir, else the dotted path).
 FOLDER_OF = {name: ROOT / folder for name, folder in SETUPTOOLS.get("package-dir", {}).items()}
-SOURCE_ROOTS = {"hangul_rnn": ROOT / "hangul_rnn", "hangul_rnn_tui": ROOT / "tui", "hangul_rnn.manifests": ROOT / "corpora"}
+SOURCE_ROOTS = {
+    "hangul_rnn": ROOT / "hangul_rnn",
+    "hangul_rnn_tui": ROOT / "tui",
+    "hangul_rnn.manifests": ROOT / "corpora",
+}
 SKIP = {"__pycache__"}
 
 
@@ -75,7 +79,7 @@ def test_every_source_folder_with_python_is_a_listed_package() -> None:
                 continue
             folder = init.parent
             dotted = ".".join([root_name, *folder.relative_to(root).parts])
-            assert dotted in packages, f"{folder} holds Python modules but {dotted} is not in [tool.setuptools] packages"
+            assert dotted in packages, f"{folder} holds modules but {dotted} is not in [tool.setuptools] packages"
 
 
 def test_every_data_file_is_package_data() -> None:
