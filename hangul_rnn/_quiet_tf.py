@@ -19,7 +19,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from importlib.machinery import ModuleSpec
-from types import ModuleType
+from types import FrameType, ModuleType
 from typing import Any
 
 #: Our top-level packages: an import made while one of their frames is on the stack is ours.
@@ -31,7 +31,7 @@ def _ours(name: str) -> bool:
 
 
 def _imported_by_us() -> bool:
-    frame = sys._getframe(1)
+    frame: FrameType | None = sys._getframe(1)
     while frame is not None:
         name = frame.f_globals.get("__name__", "")
         if name == "__main__":  # python -m hangul_rnn.cli: the module's own name is on its spec

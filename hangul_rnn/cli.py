@@ -80,7 +80,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script; returns the exit code."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version, or a usage error already printed: return its code like the rest
+        return exc.code if isinstance(exc.code, int) else 2
     if not getattr(args, "handler", None):  # a subcommand module without a handler: its usage, as argparse would
         parser.print_usage(sys.stderr)
         return 2

@@ -24,7 +24,7 @@ class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
         help_text = action.help or ""
         if "(default" in help_text or action.default is None or isinstance(action.default, bool):
             return help_text
-        return super()._get_help_string(action)
+        return super()._get_help_string(action) or help_text
 
 
 def _choices(options: tuple) -> list[str]:
