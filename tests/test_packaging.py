@@ -95,47 +95,87 @@ def test_every_data_file_is_package_data() -> None:
             f"of {package} matches {relative}")
 
 
-def _imported_top_level(folder: Path) -> set[str]:
-    names: set[str] = set()
+def _catches_import_error(node: ast.Try) -> bool:
+    for handler in node.handlers:
+        names = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
+        if handler.type is None or any(isinstance(n, ast.Name) and n.id in ("ImportError", "ModuleNotFoundError")
+                                       for n in names):
+            return True
+    return False
+
+
+def _imports(folder: Path) -> tuple[set[str], set[str]]:
+    """Third-party top-level modules imported under ``folder``: (required, optional). An import inside a ``try``
+    that catches ImportError, or under an ``if sys.version_info ...``, is optional (tomli before Python 3.11, a
+    baseline a feature can do without)."""
+    required: set[str] = set()
+    optional: set[str] = set()
+
+    def visit(node: ast.AST, guarded: bool) -> None:
+        if isinstance(node, ast.Try) and _catches_import_error(node):
+            for child in node.body:
+                visit(child, True)
+            for child in [*node.handlers, *node.orelse, *node.finalbody]:
+                visit(child, guarded)
+            return
+        if isinstance(node, ast.If) and "version_info" in ast.unparse(node.test):  # a per-Python-version import
+            for child in [*node.body, *node.orelse]:
+                visit(child, True)
+            return
+        names: list[str] = []
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names = [node.module]
+        (optional if guarded else required).update(n.split(".")[0] for n in names)
+        for child in ast.iter_child_nodes(node):
+            visit(child, guarded)
+
     for path in folder.rglob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Import):
-                names.update(alias.name.split(".")[0] for alias in node.names)
-            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-                names.add(node.module.split(".")[0])
-    # tomli: tomllib's backport, imported only on Python 3.10 (and declared with that marker)
-    return names - set(sys.stdlib_module_names) - {"hangul_rnn", "hangul_rnn_tui", "__future__", "tomli"}
+        visit(ast.parse(path.read_text(encoding="utf-8")), False)
+    ours = set(sys.stdlib_module_names) | {"hangul_rnn", "hangul_rnn_tui", "__future__"}
+    return required - ours, optional - ours - required
+
+
+def _normal(name: str) -> str:
+    return name.lower().replace("_", "-")
 
 
 def _requirement_names(requirements: list[str]) -> set[str]:
-    return {re.split(r"[\s<>=!~;\[]", r, maxsplit=1)[0].lower().replace("_", "-") for r in requirements}
+    return {_normal(re.split(r"[\s<>=!~;\[]", r, maxsplit=1)[0]) for r in requirements}
 
 
-def _distributions(modules: set[str]) -> set[str]:
+def _distributions(modules: set[str], *, installed_only: bool = False) -> set[str]:
     mapping = importlib.metadata.packages_distributions()
     found: set[str] = set()
     for module in modules:
         dists = mapping.get(module)
-        assert dists, f"imported module {module!r} belongs to no installed distribution"
-        found.update(d.lower().replace("_", "-") for d in dists)
+        if not dists:
+            assert installed_only, f"imported module {module!r} belongs to no installed distribution"
+            found.add(_normal(module))  # not installed here (tomli on Python >= 3.11): its usual name
+            continue
+        found.update(_normal(d) for d in dists)
     return found
 
 
 def test_runtime_dependencies_are_what_the_runtime_imports() -> None:
     project = PYPROJECT["project"]
-    imported = _distributions(_imported_top_level(ROOT / "hangul_rnn"))
-    imported |= {"tomli"}  # the manifests' TOML on Python 3.10 (tomllib before 3.11): a conditional import
-    assert imported == _requirement_names(project["dependencies"]), (
-        "runtime dependencies differ from the runtime's imports: "
-        f"imported {sorted(imported)}, declared {sorted(_requirement_names(project['dependencies']))}")
+    declared = _requirement_names(project["dependencies"])
+    extras = set().union(*(_requirement_names(r) for r in project["optional-dependencies"].values()))
+    required, optional = _imports(ROOT / "hangul_rnn")
+    needed = _distributions(required)
+    maybe = _distributions(optional, installed_only=True)
+    assert needed <= declared, f"imported by the runtime but not a dependency: {sorted(needed - declared)}"
+    assert declared <= needed | maybe, f"dependencies the runtime never imports: {sorted(declared - needed - maybe)}"
+    assert maybe <= declared | extras, f"optional imports in no extra: {sorted(maybe - declared - extras)}"
 
 
 def test_the_tui_extra_covers_what_the_tui_imports_beyond_the_runtime() -> None:
     project = PYPROJECT["project"]
-    tui_imports = _distributions(_imported_top_level(ROOT / "tui"))
+    required, _ = _imports(ROOT / "tui")
     runtime = _requirement_names(project["dependencies"])
-    assert tui_imports - runtime == _requirement_names(project["optional-dependencies"]["tui"])
-    assert "textual" not in _distributions(_imported_top_level(ROOT / "hangul_rnn")), "Textual under hangul_rnn/"
+    assert _distributions(required) - runtime == _requirement_names(project["optional-dependencies"]["tui"])
+    assert "textual" not in _distributions(_imports(ROOT / "hangul_rnn")[0]), "Textual imported under hangul_rnn/"
 
 
 # --------------------------------------------------------------------------------------------------- the wheel
