@@ -64,10 +64,20 @@ PY
 
 echo "== hangul-rnn --help"
 "$hr" --help
+# A line TensorFlow's native side writes (absl format) must not reach a user's terminal.
+quiet() {
+    if grep -E '^[IWEF][0-9]{4} |absl::InitializeLog' "$work/stderr.txt"; then
+        echo "wheel_check: TensorFlow's native log lines reached stderr of: $*" >&2
+        exit 1
+    fi
+    cat "$work/stderr.txt" >&2
+}
 echo "== hangul-rnn generate"
-"$hr" generate --prompt "태조가" --max-tokens 20 --seed 1
+"$hr" generate --prompt "태조가" --max-tokens 20 --seed 1 2> "$work/stderr.txt"
+quiet generate
 echo "== hangul-rnn score"
-"$hr" score "정말 재미있어요"
+"$hr" score "정말 재미있어요" 2> "$work/stderr.txt"
+quiet score
 echo "== hangul-rnn models"
 "$hr" models
 echo "== hangul-rnn corpus list"
