@@ -16,15 +16,8 @@ LEVELS = ("jamo", "syllable", "word")
 STEMS = (None, "truncate", "morph", "morph-all")
 CELLS = ("lstm", "gru", "rnn")
 STRATEGIES = ("default", "mirrored", "multiworker")
+LR_SCHEDULES = (None, "plateau", "cosine")
 POOLINGS = (None, "last", "max", "mean")
-
-#: Where a task's defaults differ from TrainConfig's own (a classifier reads short reviews; a generator long windows).
-TASK_DEFAULTS: dict[str, dict[str, Any]] = {
-    "generator": {"corpus": "annals", "level": "syllable", "units": 256, "embedding_dim": 64, "dropout": 0.0,
-                  "epochs": 10, "learning_rate": 2e-3},
-    "classifier": {"corpus": "nsmc", "level": "word", "units": 64, "embedding_dim": 128, "dropout": 0.2,
-                   "epochs": 5, "learning_rate": 1e-3},
-}
 
 #: Config fields that define the data and the network; on resume the saved values win.
 ARCH_FIELDS = (
@@ -69,6 +62,10 @@ class TrainConfig:
     learning_rate: float = 1e-3
     validation_fraction: float = 0.05
     patience: int = 3  # early-stopping patience on val_loss; 0 turns early stopping off
+    clipnorm: float = 5.0  # gradient norm clipping; 0 turns it off
+    lr_schedule: str | None = None  # None: constant; "plateau": halve on a flat val_loss; "cosine": decay to 0
+    stateful: bool = False  # generators: truncated BPTT, the state carried from window to window of a stream
+    steps_per_epoch: int | None = None  # batches per epoch (checkpoint, validation, sample); None: one data pass
     seed: int = 0
     strategy: str = "default"
     limit: int | None = None  # at most this many documents/lines read, for quick runs
@@ -99,6 +96,7 @@ class TrainConfig:
         choice("cell", CELLS)
         choice("strategy", STRATEGIES)
         choice("pooling", POOLINGS)
+        choice("lr_schedule", LR_SCHEDULES)
         if self.stem is not None and self.level != "word":
             raise UsageError(f"--stem {self.stem} only applies to --level word, not {self.level}")
         if not self.corpus or not isinstance(self.corpus, str):
@@ -106,7 +104,7 @@ class TrainConfig:
         for name in ("layers", "units", "embedding_dim", "seq_len", "max_len", "batch_size", "epochs",
                      "truncate_to", "min_count", "conv_kernel", "pool_size"):
             positive(name)
-        for name in ("max_vocab", "limit", "stride"):
+        for name in ("max_vocab", "limit", "stride", "steps_per_epoch"):
             positive(name, allow_none=True)
         positive("max_vocab", allow_none=True, minimum=3)
         for name in ("conv_filters", "patience", "sample_chars", "seed"):
@@ -119,6 +117,12 @@ class TrainConfig:
             raise UsageError(f"validation fraction must be in [0, 0.9), got {self.validation_fraction!r}")
         if not isinstance(self.learning_rate, (int, float)) or not 0.0 < self.learning_rate < 10.0:
             raise UsageError(f"--lr must be a positive number below 10, got {self.learning_rate!r}")
+        if not isinstance(self.clipnorm, (int, float)) or isinstance(self.clipnorm, bool) or self.clipnorm < 0:
+            raise UsageError(f"--clipnorm must be ≥ 0 (0: no clipping), got {self.clipnorm!r}")
+        if self.stateful and self.task != "generator":
+            raise UsageError("--stateful only applies to generators (it carries the state along a text stream)")
+        if self.stateful and self.strategy != "default":
+            raise UsageError("--stateful trains on one device; use --strategy default")
         if not self.sample_temperature > 0:
             raise UsageError(f"sample temperature must be positive, got {self.sample_temperature!r}")
         if self.task == "generator" and self.bidirectional:
@@ -133,6 +137,26 @@ class TrainConfig:
         """A config from :meth:`to_dict` output; unknown keys (from newer versions) are ignored."""
         known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in known})
+
+
+#: Per-task defaults where the tasks differ, so that ``hangul-rnn train TASK`` with no options, the TUI's Train form
+#: untouched and ``default_config(TASK)`` all train the same model. The classifier's are the shipped model's recipe;
+#: the generator's suit any text, a small file too (the shipped generator's longer recipe is in its model card).
+TASK_DEFAULTS: dict[str, dict[str, Any]] = {
+    "generator": dict(corpus="annals", level="syllable", stem=None, units=256, embedding_dim=64, dropout=0.0,
+                      epochs=10, learning_rate=2e-3, batch_size=64, seq_len=100, stateful=False,
+                      lr_schedule=None, steps_per_epoch=None, patience=3, max_len=64, max_vocab=None),
+    "classifier": dict(corpus="nsmc", level="word", stem="morph-all", units=64, embedding_dim=64, dropout=0.2,
+                       epochs=5, learning_rate=1e-3, batch_size=128, seq_len=100, stateful=False,
+                       lr_schedule=None, steps_per_epoch=None, patience=2, max_len=60, max_vocab=12000),
+}
+
+
+def default_config(task: str, **changes: Any) -> TrainConfig:
+    """The TrainConfig of ``task`` with its defaults, then ``changes`` (validated)."""
+    if task not in TASK_DEFAULTS:
+        raise UsageError(f"unknown task {task!r}; choose one of: {', '.join(TASKS)}")
+    return TrainConfig(task=task, **{**TASK_DEFAULTS[task], **changes}).validate()
 
 
 def train_config_from_bundle(bundle: Any) -> TrainConfig:

@@ -5,23 +5,32 @@ early-stopped on, for choosing between configurations."""
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from collections.abc import Callable, Iterator
-from dataclasses import replace
 from itertools import islice
 from typing import Any
+
+import numpy as np
 
 from hangul_rnn.bundle import Bundle, check_same_source
 from hangul_rnn.config import train_config_from_bundle
 from hangul_rnn.errors import UsageError
-from hangul_rnn.preparation import generation_windows, load_corpus, generator_text, split_tail
+from hangul_rnn.preparation import load_corpus, generator_text, split_tail
 
 
-def generator_metrics(loss: float, tokens: int, chars: int) -> dict[str, float]:
-    """Perplexity, bits per token and bits per character from a mean loss in nats per token."""
+def generator_metrics(loss: float, tokens: int, chars: int, raw_chars: int = 0) -> dict[str, float]:
+    """Perplexity, bits per token and bits per character from a mean loss in nats per token.
+
+    ``bits_per_char`` divides by the characters of the *cleaned* text (``chars``), the text the model predicts;
+    ``bits_per_raw_char`` by the characters before cleaning (``raw_chars``), which flatters a model whose cleaning
+    removes much (Hanja glosses in the Annals) and is shown beside it, named as such, only for comparison.
+    """
     out = {"perplexity": float(math.exp(min(loss, 700.0))), "bits_per_token": float(loss / math.log(2))}
     if tokens and chars:
         out["tokens_per_char"] = tokens / chars
         out["bits_per_char"] = out["bits_per_token"] * tokens / chars
+    if tokens and raw_chars:
+        out["bits_per_raw_char"] = out["bits_per_token"] * tokens / raw_chars
     return out
 
 
@@ -40,27 +49,61 @@ def _batches(ds) -> Iterator[tuple[Any, Any]]:
         yield x, y
 
 
-def evaluation_source(bundle: Bundle, split: str) -> tuple[Any, str]:
+def evaluation_source(bundle: Bundle, split: str, corpus: str | None = None) -> tuple[Any, str]:
     """The corpus :func:`evaluate` reads for ``split`` and which of its splits: the split itself where the corpus has
     it, ``train`` for the validation hold-out (and for a generator's validation tail, its fallback for any split the
-    corpus lacks). An unknown split of a classifier is a UsageError, raised before anything is read or downloaded."""
+    corpus lacks). An unknown split of a classifier is a UsageError, raised before anything is read or downloaded.
+
+    ``corpus`` (a spec: ``text:FILE``, ``tsv:FILE``, a built-in name) scores the model on other text than its own: a
+    generator needs a text corpus, a classifier a labelled one; a split it lacks reads the whole corpus when
+    ``split`` is the default ``test`` and the corpus has a single split (a plain file)."""
+    if corpus is not None:
+        return _foreign_source(bundle, split, corpus)
     cfg = train_config_from_bundle(bundle)
     spec = str(bundle.config.get("corpus", cfg.corpus))
-    corpus = load_corpus(spec)
-    splits = tuple(getattr(corpus, "splits", ("train",)))
+    own = load_corpus(spec)
+    splits = tuple(getattr(own, "splits", ("train",)))
     if bundle.task == "generator":
-        return corpus, split if split != "train" and split in splits else "train"
+        return own, split if split != "train" and split in splits else "train"
     if split == VALIDATION:
-        return corpus, "train"
+        return own, "train"
     if split not in splits:
         raise UsageError(f"corpus {spec!r} has no split {split!r} (it has: {', '.join(splits)}, or {VALIDATION})")
-    return corpus, split
+    return own, split
 
 
-def _classifier_examples(bundle: Bundle, split: str, limit: int | None) -> list[tuple[str, int]]:
+def _foreign_source(bundle: Bundle, split: str, spec: str) -> tuple[Any, str]:
+    from hangul_rnn.preparation import absolute_spec
+
+    spec = absolute_spec(spec)
+    corpus = load_corpus(spec)
+    path = spec.partition(":")[2] if spec.partition(":")[1] else ""
+    if path and not Path(path).is_file():
+        raise UsageError(f"--corpus {spec}: no such file")
+    wanted = "text" if bundle.task == "generator" else "labeled"
+    if getattr(corpus, "kind", "text") != wanted:
+        form = "text:FILE (any UTF-8 text)" if wanted == "text" else "tsv:FILE (text and label columns)"
+        raise UsageError(f"--corpus {spec}: a {bundle.task} is scored on {form}, not on a "
+                         f"{getattr(corpus, 'kind', '?')} corpus")
+    names = tuple(getattr(corpus, "label_names", ()) or ())
+    if bundle.task == "classifier" and names and list(names) != list(bundle.label_names):
+        raise UsageError(f"--corpus {spec} labels {', '.join(names)}; model {bundle.name!r} predicts "
+                         f"{', '.join(bundle.label_names)}")
+    splits = tuple(corpus.splits)
+    if split == VALIDATION:
+        raise UsageError("--split validation is a model's own hold-out; with --corpus give a split of that corpus")
+    if split in splits:
+        return corpus, split
+    if split == "test" and len(splits) == 1:
+        return corpus, splits[0]
+    raise UsageError(f"corpus {spec!r} has no split {split!r} (it has: {', '.join(splits)})")
+
+
+def _classifier_examples(bundle: Bundle, split: str, limit: int | None,
+                         corpus_spec: str | None = None) -> list[tuple[str, int]]:
     """The labelled examples of ``split``; ``"validation"`` is the exact hold-out the bundle was trained beside."""
     cfg = train_config_from_bundle(bundle)
-    corpus, source = evaluation_source(bundle, split)
+    corpus, source = evaluation_source(bundle, split, corpus_spec)
     if split == VALIDATION:
         if not cfg.validation_fraction:
             raise UsageError(f"model {bundle.name!r} was trained without a validation hold-out")
@@ -72,7 +115,12 @@ def _classifier_examples(bundle: Bundle, split: str, limit: int | None) -> list[
         return [(t, int(y)) for t, y in islice(held_out, limit)]
     examples = [(t, int(y)) for t, y in islice(corpus.examples(source), limit)]
     if not examples:
-        raise UsageError(f"split {split!r} of {cfg.corpus!r} has no examples")
+        raise UsageError(f"split {split!r} of {corpus_spec or cfg.corpus!r} has no examples")
+    classes = len(bundle.label_names)
+    strange = sorted({y for _, y in examples if not 0 <= y < classes})
+    if strange:
+        raise UsageError(f"{corpus_spec or cfg.corpus} has labels {strange} that model {bundle.name!r} does not "
+                         f"predict (it knows 0–{classes - 1}: {', '.join(bundle.label_names)})")
     return examples
 
 
@@ -116,57 +164,98 @@ def _chunked_probabilities(source: Any, texts: list[str], progress: EvalProgress
 
 
 def evaluate(bundle: Bundle, *, split: str = "test", limit: int | None = None,
-             progress: EvalProgress | None = None) -> dict:
+             progress: EvalProgress | None = None, corpus: str | None = None, streams: int | None = None) -> dict:
     """Score a bundle on held-out data.
 
     Classifiers: accuracy, loss and confusion matrix (rows = true label, columns = predicted) on the corpus's
     ``split``, or on ``"validation"``, the examples held out of ``train`` while training. Generators: loss,
-    perplexity, bits per token and per character on ``split`` where the corpus has it (and it is not ``train``),
-    else on the validation tail of the training text, cut as in training. ``progress(done, total)`` is called as
-    examples (classifiers) or tokens (generators) are scored.
+    perplexity, bits per token, per cleaned character (``bits_per_char``) and per raw character on ``split`` where
+    the corpus has it (and it is not ``train``), else on the validation tail of the training text, cut as in
+    training. ``corpus`` scores another corpus (see :func:`evaluation_source`); for a generator its whole text.
+    The text is read as ``streams`` contiguous streams (default: up to 64) with the recurrent state carried from
+    window to window, as the model reads text when it generates. ``progress(done, total)`` is called as examples
+    (classifiers) or tokens (generators) are scored.
     """
-    import numpy as np
-
     if limit is not None and limit < 1:
         raise UsageError(f"--limit must be ≥ 1, got {limit}")
-    cfg = train_config_from_bundle(bundle)
-    model = bundle.model
-    tok = bundle.tokenizer
-
     if bundle.task == "classifier":
-        examples = _classifier_examples(bundle, split, limit)
+        examples = _classifier_examples(bundle, split, limit, corpus)
         probs = _chunked_probabilities(bundle, [t for t, _ in examples], progress)
-        return _classification_metrics(probs, [y for _, y in examples], split, bundle.label_names)
+        result = _classification_metrics(probs, [y for _, y in examples], split, bundle.label_names)
+        return {**result, "corpus": corpus or str(bundle.config.get("corpus", ""))}
+    text, source = _generator_eval_text(bundle, split, limit, corpus)
+    return {"corpus": corpus or str(bundle.config.get("corpus", "")), **score_text(bundle, text, source=source,
+                                                                                   progress=progress,
+                                                                                   streams=streams)}
 
-    corpus, read = evaluation_source(bundle, split)
-    import keras
 
-    if read != "train":
-        text = generator_text(corpus, limit, read)
-        source = read
-    else:
-        _, text = split_tail(generator_text(corpus, cfg.limit), cfg.validation_fraction)
-        if limit is not None:
-            text = "\n".join(text.split("\n")[:limit])
-        source = "validation tail"
-    ids = tok.encode(text) if text else []
+def _generator_eval_text(bundle: Bundle, split: str, limit: int | None, corpus_spec: str | None) -> tuple[str, str]:
+    """The raw text a generator is scored on, and what to call it."""
+    cfg = train_config_from_bundle(bundle)
+    corpus, read = evaluation_source(bundle, split, corpus_spec)
+    if corpus_spec is not None or read != "train":
+        return generator_text(corpus, limit, read), read
+    _, text = split_tail(generator_text(corpus, cfg.limit), cfg.validation_fraction)
+    if limit is not None:
+        text = "\n".join(text.split("\n")[:limit])
+    return text, "validation tail"
+
+
+def score_text(bundle: Bundle, text: str, *, source: str = "text", progress: EvalProgress | None = None,
+               streams: int | None = None) -> dict:
+    """Bits per cleaned and per raw character of ``text`` under a generator, the state carried across windows.
+
+    The text is encoded as in training and cut into ``streams`` contiguous streams (default: up to 64, each at
+    least 20 windows long); every stream is read window after window by a stateful copy of the network, so each
+    token is predicted from all of its stream before it, not only from its own window. The few tokens that do not
+    fill a last window of a stream are left out; ``tokens`` says how many were scored and ``bits_per_char``
+    divides by the cleaned characters they stand for (tokens scored / tokens per cleaned character).
+    """
+    from hangul_rnn.preparation import cleaned_text
+
+    cfg = train_config_from_bundle(bundle)
+    ids = np.asarray(bundle.tokenizer.encode(text) if text else [], dtype=np.int32)
     if len(ids) < cfg.seq_len + 1:
         raise UsageError(f"the {source} of {cfg.corpus!r} has {len(ids)} tokens, fewer than one window "
                          f"(seq_len {cfg.seq_len}); nothing to evaluate")
-    ds = generation_windows(ids, replace(cfg, stride=None), shuffle=False)
-    total, n = 0.0, 0
-    targets = len(ids) - 1  # every token but the first is predicted once (windows do not overlap here)
-    for x, y in _batches(ds):
+    if streams is None:
+        streams = max(1, min(64, (len(ids) - 1) // (20 * cfg.seq_len)))
+    loss_sum, scored = _stream_loss(bundle, ids, streams, cfg.seq_len, progress)
+    chars, raw_chars = len(cleaned_text(bundle.tokenizer, text)), len(text)
+    loss = loss_sum / scored
+    share = scored / len(ids)  # the scored tokens stand for this share of the text's characters
+    return {"task": "generator", "split": source, "tokens": scored, "streams": streams,
+            "chars": round(chars * share), "raw_chars": round(raw_chars * share), "loss": loss,
+            **generator_metrics(loss, scored, chars * share, raw_chars * share)}
+
+
+def _stream_loss(bundle: Bundle, ids: np.ndarray, streams: int, seq_len: int,
+                 progress: EvalProgress | None) -> tuple[float, int]:
+    """Summed loss (nats) and number of predicted tokens over ``streams`` rows read with carried state."""
+    import keras
+    import tensorflow as tf
+
+    from hangul_rnn.training import stateful_generator
+    from hangul_rnn.windows import stateful_dataset, stream_rows
+
+    cfg = train_config_from_bundle(bundle)
+    model = stateful_generator(bundle.model, cfg, bundle.tokenizer.vocab_size, streams)
+    rows = stream_rows(ids, streams, seq_len)
+    total_tokens = rows.shape[0] * (rows.shape[1] - 1)
+
+    @tf.function
+    def window_loss(x, y):
         logits = model(x, training=False)
         losses = keras.losses.sparse_categorical_crossentropy(y, logits, from_logits=True)
-        losses = np.asarray(losses, dtype=np.float64)
-        total += float(losses.sum())
-        n += losses.size
+        return tf.reduce_sum(tf.cast(losses, tf.float64))
+
+    total, done = 0.0, 0
+    for x, y in stateful_dataset(ids, rows=streams, seq_len=seq_len):
+        total += float(window_loss(x, y))
+        done += int(x.shape[0]) * int(x.shape[1])
         if progress is not None:
-            progress(min(n, targets), targets)
-    loss = total / max(n, 1)
-    return {"task": "generator", "split": source, "tokens": len(ids), "characters": len(text), "loss": loss,
-            **generator_metrics(loss, len(ids), len(text))}
+            progress(done, total_tokens)
+    return total, done
 
 
 def _hold_out(bundle: Bundle) -> tuple:

@@ -36,6 +36,7 @@ __all__ = [
     "compile_classifier",
     "compile_generator",
     "count_params",
+    "reset_states",
 ]
 
 from hangul_rnn.config import CELLS  # noqa: E402  (the one list of cells)
@@ -92,18 +93,28 @@ def build_generator(
     embedding_dim: int = 64,
     dropout: float = 0.0,
     recurrent_dropout: float = 0.0,
+    stateful_batch: int | None = None,
 ) -> keras.Model:
     """A next-token model: int ids ``[batch, time]`` (time may vary) to logits ``[batch, time, vocab_size]``.
 
     Layers are named ``embedding``, ``rnn_0`` ... ``rnn_{layers-1}``, ``logits``; :class:`GeneratorStepper` finds
-    them by these names.  ``dropout`` is the recurrent layers' input dropout, ``recurrent_dropout`` their
-    state dropout; both act in training only.
+    them by these names.  ``dropout`` is the recurrent layers' input dropout (so with stacked layers it is the
+    dropout between layers), ``recurrent_dropout`` their state dropout; both act in training only.
+
+    ``stateful_batch=B`` builds the same network for truncated back-propagation through time: a fixed batch of B
+    rows whose recurrent states carry from one call to the next (reset with :func:`reset_states`). Its weights are
+    exactly those of the stateless model (the carried states are not weights), so ``set_weights`` moves them
+    between the two: train or score statefully, save and sample with the stateless one.
     """
     vocab_size, cell, layers, units, embedding_dim, dropout, recurrent_dropout = _common_checks(
         vocab_size, cell, layers, units, embedding_dim, dropout, recurrent_dropout
     )
     rnn_class = _LAYER_CLASSES[cell]
-    ids = keras.Input(shape=(None,), dtype="int32", name="ids")
+    if stateful_batch is not None:
+        stateful_batch = _int_at_least("stateful_batch", stateful_batch, 1)
+        ids = keras.Input(batch_shape=(stateful_batch, None), dtype="int32", name="ids")
+    else:
+        ids = keras.Input(shape=(None,), dtype="int32", name="ids")
     x = keras.layers.Embedding(vocab_size, embedding_dim, name="embedding")(ids)
     for i in range(layers):
         outputs = rnn_class(
@@ -112,6 +123,7 @@ def build_generator(
             return_state=True,
             dropout=dropout,
             recurrent_dropout=recurrent_dropout,
+            stateful=stateful_batch is not None,
             name=f"rnn_{i}",
         )(x)
         x = outputs[0]
@@ -119,15 +131,26 @@ def build_generator(
     return keras.Model(ids, logits, name=f"generator_{cell}")
 
 
-def compile_generator(model: keras.Model, learning_rate: float = 2e-3, *, clipnorm: float = 5.0) -> keras.Model:
-    """Adam + sparse categorical crossentropy on logits (every position), clipped gradients; returns ``model``."""
+def reset_states(model: keras.Model) -> None:
+    """Zero the carried states of every stateful recurrent layer of ``model`` (a no-op for a stateless one)."""
+    for layer in model.layers:
+        if getattr(layer, "stateful", False):
+            layer.reset_state()
+
+
+def compile_generator(model: keras.Model, learning_rate: float | object = 2e-3, *,
+                      clipnorm: float | None = 5.0) -> keras.Model:
+    """Adam + sparse categorical crossentropy on logits (every position), clipped gradients; returns ``model``.
+
+    ``learning_rate`` may be a Keras schedule; ``clipnorm`` None or 0 turns clipping off."""
     return _compile(model, learning_rate, clipnorm, from_logits=True)
 
 
-def _compile(model: keras.Model, learning_rate: float, clipnorm: float, *, from_logits: bool) -> keras.Model:
+def _compile(model: keras.Model, learning_rate: float | object, clipnorm: float | None, *,
+             from_logits: bool) -> keras.Model:
     """The one training recipe both kinds of model share; they differ only in what the last layer outputs."""
     model.compile(
-        optimizer=keras.optimizers.Adam(learning_rate=learning_rate, clipnorm=clipnorm),
+        optimizer=keras.optimizers.Adam(learning_rate=learning_rate, clipnorm=clipnorm or None),
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=from_logits),
         metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
     )

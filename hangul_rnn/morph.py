@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from hangul_rnn import atomic, paths
+from hangul_rnn import atomic, lru, paths
 from hangul_rnn.errors import UsageError
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -265,10 +265,7 @@ def _read_cache(path: Path, key: str, count: int) -> list[list[str]] | None:
 
 def _touch(path: Path) -> None:
     """Mark a cache file as just used, so pruning removes the files no run has read for longest."""
-    try:
-        os.utime(path)
-    except OSError:
-        pass  # a read-only cache still serves hits
+    lru.touch(path)
 
 
 def prune_cache(folder: Path, max_bytes: int | None = None) -> int:
@@ -277,25 +274,7 @@ def prune_cache(folder: Path, max_bytes: int | None = None) -> int:
     Each corpus, stop-tag set and kiwipiepy version leaves its own files, and nothing else ever removes them;
     :func:`cached_stem_batch` calls this after each write. Files another process is writing (``*.tmp``) are left.
     """
-    limit = CACHE_MAX_BYTES if max_bytes is None else max_bytes
-    entries = []
-    for f in Path(folder).glob("*.jsonl.gz"):
-        try:
-            st = f.stat()
-        except OSError:
-            continue
-        entries.append((st.st_mtime, st.st_size, f))
-    total = sum(size for _, size, _ in entries)
-    freed = 0
-    for _, size, f in sorted(entries, key=lambda e: e[0]):
-        if total - freed <= limit:
-            break
-        try:
-            f.unlink()
-            freed += size
-        except OSError:
-            continue
-    return freed
+    return lru.prune(folder, ("*.jsonl.gz",), CACHE_MAX_BYTES if max_bytes is None else max_bytes)
 
 
 def _write_cache(path: Path, key: str, stems: list[list[str]]) -> None:

@@ -31,7 +31,8 @@ class PreparedData:
     tokens_per_step: int
     train_tokens: int
     val_tokens: int
-    val_chars: int
+    val_chars: int  # characters of the cleaned validation text: what the model predicts
+    val_raw_chars: int = 0  # characters of the same text before cleaning
     label_names: list[str] | None = None
     num_classes: int = 0
 
@@ -89,7 +90,7 @@ def _make_tokenizer(cfg: TrainConfig, corpus):
     return make_tokenizer(cfg.level, stem=cfg.stem, truncate_to=cfg.truncate_to, clean=clean)
 
 
-def generation_windows(ids: list[int], cfg: TrainConfig, *, shuffle: bool):
+def generation_windows(ids: Any, cfg: TrainConfig, *, shuffle: bool):
     from hangul_rnn.windows import generation_datasets
 
     kwargs: dict[str, Any] = dict(seq_len=cfg.seq_len, batch_size=cfg.batch_size, validation_fraction=0.0,
@@ -106,26 +107,16 @@ def generation_windows(ids: list[int], cfg: TrainConfig, *, shuffle: bool):
 def prepare_generator(cfg: TrainConfig, tokenizer, report: Callable[[str, int, int | None], None]) -> PreparedData:
     corpus = load_corpus(cfg.corpus)
     _fetch_corpus(corpus, "train", report)
-    report("reading the corpus", 0, None)
-    text = generator_text(corpus, cfg.limit)
-    if not text.strip():
-        raise UsageError(f"corpus {cfg.corpus!r} has no text (empty file or --limit too small)")
-    train_text, val_text = split_tail(text, cfg.validation_fraction)
-    if tokenizer is None:
-        tokenizer = _make_tokenizer(cfg, corpus)
-        lines = train_text.split("\n")
-        tokenizer.fit(lines, max_size=cfg.max_vocab, min_count=cfg.min_count,
-                      progress=lambda done: report("fitting the tokenizer", done, len(lines)))
-    report("encoding", 0, None)
-    train_ids = tokenizer.encode(train_text)
-    val_ids = tokenizer.encode(val_text) if val_text else []
+    from hangul_rnn.corpus_ids import generator_ids  # read, fit, encode with NumPy; cached on disk
+
+    encoded = generator_ids(cfg, corpus, tokenizer, report, lambda: _make_tokenizer(cfg, corpus))
+    tokenizer, train_ids, val_ids = encoded.tokenizer, encoded.train_ids, encoded.val_ids
     if len(train_ids) < cfg.seq_len + 1:
         raise UsageError(
             f"the window (--seq-len {cfg.seq_len}) is longer than the training text ({len(train_ids)} tokens); "
             f"use a smaller --seq-len or more text"
         )
-    train_ds = generation_windows(train_ids, cfg, shuffle=True)
-    val_ds = generation_windows(val_ids, cfg, shuffle=False) if len(val_ids) >= cfg.seq_len + 1 else None
+    train_ds, val_ds = _generator_datasets(cfg, train_ids, val_ids)
     return PreparedData(
         tokenizer=tokenizer,
         train_ds=train_ds,
@@ -133,8 +124,34 @@ def prepare_generator(cfg: TrainConfig, tokenizer, report: Callable[[str, int, i
         tokens_per_step=cfg.batch_size * cfg.seq_len,
         train_tokens=len(train_ids),
         val_tokens=len(val_ids) if val_ds is not None else 0,
-        val_chars=len(val_text) if val_ds is not None else 0,
+        val_chars=encoded.val_clean_chars if val_ds is not None else 0,
+        val_raw_chars=encoded.val_chars if val_ds is not None else 0,
     )
+
+
+def cleaned_text(tokenizer: Any, text: str) -> str:
+    """``text`` as the tokenizer's cleaning rule leaves it: the characters a generator actually predicts, and so
+    the denominator of bits per character (Annals glosses in Hanja, for one, are removed and never predicted)."""
+    from hangul_rnn import text as _text
+
+    rule = getattr(tokenizer, "clean", None)
+    return _text.clean(text, rules=rule) if rule else text
+
+
+def _generator_datasets(cfg: TrainConfig, train_ids: Any, val_ids: Any) -> tuple[Any, Any]:
+    """Training and validation batches: independent shuffled windows, or with ``cfg.stateful`` one stream per batch
+    row in order (truncated back-propagation through time; validation read the same way, its state carried).
+"""
+    from hangul_rnn.windows import stateful_dataset
+
+    if cfg.stateful:
+        train_ds = stateful_dataset(train_ids, rows=cfg.batch_size, seq_len=cfg.seq_len)
+        enough = len(val_ids) >= cfg.batch_size * cfg.seq_len + 1
+        val_ds = stateful_dataset(val_ids, rows=cfg.batch_size, seq_len=cfg.seq_len) if enough else None
+    else:
+        train_ds = generation_windows(train_ids, cfg, shuffle=True)
+        val_ds = generation_windows(val_ids, cfg, shuffle=False) if len(val_ids) >= cfg.seq_len + 1 else None
+    return train_ds, val_ds
 
 
 def _label_names(corpus, num_classes: int) -> list[str]:

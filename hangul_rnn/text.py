@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from hangul_rnn.errors import UsageError
@@ -39,6 +39,7 @@ from hangul_rnn.errors import UsageError
 __all__ = [
     "ANNALS_RULES",
     "CLEANING_RULES",
+    "LINE_LOCAL_RULES",
     "NEWLINE_TOKEN",
     "NSMC_RULES",
     "PLAIN_RULES",
@@ -46,6 +47,8 @@ __all__ = [
     "clean",
     "clean_annals",
     "clean_nsmc",
+    "clean_pieces",
+    "iter_lines",
     "join_words",
     "rule_names",
     "split_words",
@@ -136,10 +139,13 @@ def _spaced(match: re.Match[str]) -> str:
     return f" {match[0]} "
 
 
-#: Space out each run of one punctuation character, except ``.``/``,``/``:`` between digits.
+#: Space out each run of one punctuation character, except ``.``/``,``/``:`` between digits. The conditions are
+#: checked *after* the punctuation character (not before it, where they read most naturally: "not after a digit,
+#: or not [.,:] before a digit"): a pattern that starts with a character class lets the regex engine jump from
+#: candidate to candidate instead of trying the conditions at every position, which halves this rule's time.
 _SPACE_PUNCT = _rule(
     "space_punctuation",
-    rf"(?:(?<!\d)|(?![.,:]\d))([{_PUNCT}])\1*",
+    rf"([{_PUNCT}])(?:(?<!\d[{_PUNCT}])|(?<![.,:])|(?!\d))\1*",
     _spaced,
 )
 
@@ -183,8 +189,9 @@ Before/after (a real review from ``ratings_test.txt``): ``이건뭐 노답이네
 
 # --- Annals --------------------------------------------------------------------------------------------------------
 
-#: A footnote marker: 3-4 digits (optionally ``-N``) and ``)``, not part of a number nor of ``(1392)``.
-_FOOTNOTE = r"(?<![\d(])\d{3,4}(?:-\d+)?\)"
+#: A footnote marker: 3-4 digits (optionally ``-N``) and ``)``, not part of a number nor of ``(1392)``. The check
+#: on what precedes the first digit comes after that digit, so the pattern starts with ``\d`` (see _SPACE_PUNCT).
+_FOOTNOTE = r"\d(?<![\d(]\d)\d{2,3}(?:-\d+)?\)"
 #: First syllables of the particles and endings that follow a footnote marker (measured on the corpus).
 _JOIN_SYLLABLES = "의에을를이가은는과와로으도만하한할함해께까부처보라인입된되들"
 
@@ -325,3 +332,61 @@ def join_words(tokens: list[str]) -> str:
             parts.append(token)
             at_line_start = False
     return "".join(parts)
+
+
+#: Rule sets under which cleaning is *line-local*: ``clean(t) == "\n".join(c for c in map(clean, t.split("\n")) if c)``
+#: for every text ``t``: no rule looks across a line break, lines that clean to nothing are dropped, and no
+#: cleaned line is blank. The tests check it with Hypothesis. NSMC is not (its lines become one), nor is plain (it
+#: keeps blank lines).
+LINE_LOCAL_RULES: frozenset[str] = frozenset({"annals"})
+
+#: Characters cleaned per piece by :func:`clean_pieces` (cut at the next line break).
+PIECE_CHARS = 1 << 20
+
+
+def clean_pieces(
+    text: str,
+    rules: str,
+    *,
+    piece_chars: int = PIECE_CHARS,
+    progress: Callable[[int, int], None] | None = None,
+) -> Iterator[str]:
+    """``clean(text, rules)`` as consecutive pieces (``"".join`` of them is exactly that string).
+
+    For a line-local rule set (:data:`LINE_LOCAL_RULES`) the text is cleaned about ``piece_chars`` characters at a
+    time, cut at line breaks, so a corpus-sized text never has a cleaned copy in memory whole and a caller can
+    report progress; any other rule set gives one piece, the whole cleaned text. ``progress(done, total)`` gets
+    the characters of ``text`` cleaned so far after each piece.
+    """
+    n = len(text)
+    if rules not in LINE_LOCAL_RULES:
+        cleaned = clean(text, rules)
+        if progress is not None:
+            progress(n, n)
+        yield cleaned
+        return
+    if n == 0 and progress is not None:
+        progress(0, 0)
+    start, first = 0, True
+    while start < n:
+        end = text.find("\n", min(start + piece_chars, n))
+        end = n if end < 0 else end
+        piece = clean(text[start:end], rules)
+        start = end + 1
+        if progress is not None:
+            progress(min(start, n), n)
+        if piece:
+            yield piece if first else "\n" + piece
+            first = False
+
+
+def iter_lines(text: str) -> Iterator[str]:
+    """The lines of ``text`` as ``text.split("\n")`` gives them, one at a time (no list the size of the text)."""
+    start = 0
+    while True:
+        end = text.find("\n", start)
+        if end < 0:
+            yield text[start:]
+            return
+        yield text[start:end]
+        start = end + 1

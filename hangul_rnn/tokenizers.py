@@ -379,6 +379,53 @@ class Tokenizer:
         """Ids of ``text``; tokens outside the vocabulary become ``UNK_ID``. Empty or blank text gives ``[]``."""
         return self._fitted().encode(self.tokenize(text))
 
+    def encode_array(
+        self,
+        text: str,
+        *,
+        dtype: Any = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> Any:
+        """The ids of :meth:`encode` as a NumPy array: ``encode_array(t)`` equals ``np.array(encode(t))``.
+
+        ``dtype`` defaults to the smallest unsigned dtype that holds every id of the vocabulary (uint8 for a jamo
+        vocabulary of up to 256 ids), because corpus-sized id streams are what training holds in memory; pass
+        ``np.int32`` where arithmetic on the ids could overflow. ``progress(done, total)`` is called with the
+        number of cleaned characters encoded so far and their total (jamo and syllable levels, once per chunk of a
+        few million characters), or once at the end (words).
+
+        This base version goes through the token list; the jamo and syllable tokenizers override it with a
+        chunked NumPy path that never holds one Python object per token.
+        """
+        import numpy as np
+
+        from hangul_rnn.char_ids import id_dtype
+
+        ids = self.encode(text)
+        if progress is not None:
+            progress(len(text), len(text))
+        return np.array(ids, dtype=dtype if dtype is not None else id_dtype(len(self._fitted())))
+
+    def fit_encode_array(
+        self,
+        text: str,
+        *,
+        max_size: int | None = None,
+        min_count: int = 1,
+        dtype: Any = None,
+        fit_progress: Callable[[int], None] | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> Any:
+        """Fit on the lines of ``text``, then return :meth:`encode_array` of the whole ``text``.
+
+        Exactly ``fit(text.split("\\n"), ...)`` followed by ``encode_array(text)`` (how a generator's training text
+        is prepared), without a list of its lines; the jamo and syllable tokenizers clean a corpus under
+        line-local rules only once for both. ``fit_progress`` gets the number of lines done, ``progress`` what
+        :meth:`encode_array` reports.
+        """
+        self.fit(_text.iter_lines(text), max_size=max_size, min_count=min_count, progress=fit_progress)
+        return self.encode_array(text, dtype=dtype, progress=progress)
+
     def encode_batch(self, texts: Iterable[str]) -> list[list[int]]:
         """:meth:`encode` for many texts, tokenized in one batch."""
         vocab = self._fitted()
@@ -428,7 +475,107 @@ class Tokenizer:
         return f"{type(self).__name__}(clean={self.clean!r}{params}, vocab={size})"
 
 
-class JamoTokenizer(Tokenizer):
+class _CharTokenizer(Tokenizer):
+    """A tokenizer whose tokens are single code points (jamo or characters): fits and encodes with NumPy.
+
+    :meth:`fit` counts with a bincount over code points and :meth:`encode_array` looks ids up in a code point
+    table (see :mod:`hangul_rnn.char_ids`), so neither builds a Python string per token; both give exactly what
+    the token-list path gives, cleaning included (the same rules; under line-local ones a long text is cleaned a
+    piece at a time, which gives the same string, see :func:`hangul_rnn.text.clean_pieces`).
+    """
+
+    #: Whether syllables are split into conjoining jamo before the lookup.
+    decomposes: ClassVar[bool] = False
+
+    def fit(
+        self: T,
+        texts: Iterable[str],
+        *,
+        max_size: int | None = None,
+        min_count: int = 1,
+        progress: Callable[[int], None] | None = None,
+    ) -> T:
+        """Build the vocabulary from ``texts``, exactly as :meth:`Tokenizer.fit` does (same counts, same order,
+        ``progress`` called with the number of texts done after each chunk of texts), counting with NumPy."""
+        from hangul_rnn.char_ids import count_tokens
+
+        counter: Counter[str] = Counter()
+        done = 0
+        it = iter(texts)
+        while chunk := list(islice(it, _FIT_CHUNK)):
+            cleaned = (self._cleaned(t) for t in chunk)
+            kept = "".join(t for t in cleaned if t and not t.isspace())  # tokenize() skips blank texts
+            counter.update(count_tokens([kept], decompose=self.decomposes))
+            done += len(chunk)
+            if progress is not None:
+                progress(done)
+        self.vocab = Vocabulary.from_counts(counter, max_size=max_size, min_count=min_count, specials=self.specials)
+        return self
+
+    def _clean_pieces(self, text: str, progress: Callable[[int, int], None] | None = None) -> Iterator[str]:
+        """The cleaned text as consecutive pieces (see :func:`hangul_rnn.text.clean_pieces`), minus a blank text
+        (:meth:`tokenize` gives no tokens for one; pieces of a line-local rule set are never blank)."""
+        if self.clean is None:
+            pieces: Iterable[str] = [text]
+            if progress is not None:
+                progress(len(text), len(text))
+        else:
+            pieces = _text.clean_pieces(text, self.clean, progress=progress)
+        return (p for p in pieces if p and not p.isspace())
+
+    def encode_array(
+        self,
+        text: str,
+        *,
+        dtype: Any = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> Any:
+        """:meth:`Tokenizer.encode_array` with NumPy: ``progress(done, total)`` counts characters of ``text``
+        cleaned (under line-local rules, piece by piece; otherwise once, after cleaning the whole text)."""
+        from hangul_rnn.char_ids import encode_pieces
+
+        vocab = self._fitted()
+        return encode_pieces(self._clean_pieces(text, progress), vocab, decompose=self.decomposes, dtype=dtype)
+
+    def fit_encode_array(
+        self,
+        text: str,
+        *,
+        max_size: int | None = None,
+        min_count: int = 1,
+        dtype: Any = None,
+        fit_progress: Callable[[int], None] | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> Any:
+        """:meth:`Tokenizer.fit_encode_array`, cleaning ``text`` once when its rules are line-local.
+
+        Under such rules (:data:`hangul_rnn.text.LINE_LOCAL_RULES`) the tokens of all the cleaned lines are the
+        tokens of the cleaned text minus its line breaks, so one pass of cleaning serves both the counts and the
+        ids; ``fit_progress`` then gets the lines cleaned so far and ``progress`` the characters encoded.
+        """
+        if self.clean not in _text.LINE_LOCAL_RULES:
+            return super().fit_encode_array(text, max_size=max_size, min_count=min_count, dtype=dtype,
+                                            fit_progress=fit_progress, progress=progress)
+        from hangul_rnn.char_ids import count_tokens, encode_pieces
+
+        lines = [0, 0]  # lines counted so far, up to this position
+
+        def cleaned(done: int, total: int) -> None:
+            lines[0] += text.count("\n", lines[1], done)
+            lines[1] = done
+            if fit_progress is not None:
+                fit_progress(lines[0] + (done == total))
+
+        pieces = list(self._clean_pieces(text, cleaned))
+        counts = count_tokens(pieces, decompose=self.decomposes)
+        counts.pop("\n", None)  # line breaks join the cleaned lines; fitting on lines never sees one
+        self.vocab = Vocabulary.from_counts(counts, max_size=max_size, min_count=min_count, specials=self.specials)
+        total = sum(map(len, pieces))
+        report = None if progress is None else (lambda done: progress(done, total))
+        return encode_pieces(pieces, self.vocab, decompose=self.decomposes, dtype=dtype, progress=report)
+
+
+class JamoTokenizer(_CharTokenizer):
     """One token per conjoining jamo: syllables decompose to lead/vowel/tail (U+1100 block); other characters
     (spaces, punctuation, compatibility jamo such as ㅋ) stay single tokens.
 
@@ -438,6 +585,7 @@ class JamoTokenizer(Tokenizer):
     """
 
     kind = "jamo"
+    decomposes = True
 
     def _split(self, text: str) -> list[str]:
         return list(_jamo.decompose(text))
@@ -446,7 +594,7 @@ class JamoTokenizer(Tokenizer):
         return _jamo.compose("".join(tokens))
 
 
-class SyllableTokenizer(Tokenizer):
+class SyllableTokenizer(_CharTokenizer):
     """One token per character (a Hangul syllable, a letter, a space, an emoji code point)."""
 
     kind = "syllable"

@@ -21,11 +21,10 @@ Decisions worth knowing:
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hangul_rnn.bundle import Bundle, check_name, load_bundle, save_bundle
 from hangul_rnn.config import ARCH_FIELDS, TrainConfig
@@ -33,28 +32,75 @@ from hangul_rnn.distribute import is_chief, peer_failure, prebuild_for_multiwork
 from hangul_rnn.errors import HangulRNNError, TrainingCancelled, UsageError
 from hangul_rnn.evaluation import generator_metrics
 from hangul_rnn.events import (
-    BatchEnded, CheckpointSaved, DataProgress, EpochEnded, Event, SampleWritten, TrainFinished, TrainStarted,
+    DataProgress, Event, TrainFinished, TrainStarted,
 )
 from hangul_rnn.preparation import PreparedData, prepare_classifier, prepare_generator, steps_of, absolute_spec
 
 
-def build_model(cfg: TrainConfig, vocab_size: int, num_classes: int = 2):
-    """Build and compile the network ``cfg`` describes (call inside a strategy scope)."""
+if TYPE_CHECKING:
+    from hangul_rnn.callbacks import RunState
+
+
+def build_model(cfg: TrainConfig, vocab_size: int, num_classes: int = 2, *, total_steps: int | None = None):
+    """Build and compile the network ``cfg`` describes (call inside a strategy scope).
+
+    With ``cfg.stateful`` a generator is built for a fixed batch whose states carry between batches; save and
+    sample with :func:`stateless_copy` of it. ``total_steps`` (all the batches the run will fit, earlier epochs of
+    a resumed run included) sizes the cosine schedule.
+    """
     from hangul_rnn import models
 
     common = dict(cell=cfg.cell, layers=cfg.layers, units=cfg.units, embedding_dim=cfg.embedding_dim,
                   dropout=cfg.dropout, recurrent_dropout=cfg.recurrent_dropout)
+    lr = _learning_rate(cfg, total_steps)
     if cfg.task == "generator":
-        model = models.build_generator(vocab_size, **common)
-        models.compile_generator(model, cfg.learning_rate)
+        model = models.build_generator(vocab_size, **common, stateful_batch=cfg.batch_size if cfg.stateful else None)
+        models.compile_generator(model, lr, clipnorm=cfg.clipnorm)
     else:
         extra: dict[str, Any] = dict(bidirectional=cfg.bidirectional, conv_filters=cfg.conv_filters,
                                      conv_kernel=cfg.conv_kernel, pool_size=cfg.pool_size, num_classes=num_classes)
         if cfg.pooling is not None:
             extra["pooling"] = cfg.pooling
         model = models.build_classifier(vocab_size, **common, **extra)
-        models.compile_classifier(model, cfg.learning_rate)
+        models.compile_classifier(model, lr, clipnorm=cfg.clipnorm)
     return model
+
+
+def _learning_rate(cfg: TrainConfig, total_steps: int | None):
+    """The learning rate, or a cosine schedule: a short warm-up to ``cfg.learning_rate``, then decay to 2% of it
+    at ``total_steps`` (a decaying rate lets a long run settle; the warm-up keeps Adam's first steps small)."""
+    if cfg.lr_schedule != "cosine" or not total_steps:
+        return cfg.learning_rate
+    import keras
+
+    warmup = min(500, total_steps // 20)
+    return keras.optimizers.schedules.CosineDecay(
+        initial_learning_rate=cfg.learning_rate / 10, decay_steps=max(1, total_steps - warmup), alpha=0.02,
+        warmup_target=cfg.learning_rate, warmup_steps=warmup)
+
+
+def stateful_generator(model, cfg: TrainConfig, vocab_size: int, rows: int):
+    """A stateful copy of generator ``model`` reading ``rows`` streams at once (states zeroed), for scoring text
+    with the state carried; it shares nothing with ``model`` but the weights' values."""
+    from hangul_rnn import models
+
+    copy = models.build_generator(vocab_size, cell=cfg.cell, layers=cfg.layers, units=cfg.units,
+                                  embedding_dim=cfg.embedding_dim, stateful_batch=rows)
+    copy.set_weights(model.get_weights())
+    return copy
+
+
+def stateless_copy(model, cfg: TrainConfig, vocab_size: int):
+    """The stateless generator with ``model``'s weights and its optimizer, for saving and sampling a stateful run
+    (the carried states are not weights, so the two models' weights and Adam's moments line up one to one)."""
+    from hangul_rnn import models
+
+    copy = models.build_generator(vocab_size, cell=cfg.cell, layers=cfg.layers, units=cfg.units,
+                                  embedding_dim=cfg.embedding_dim, dropout=cfg.dropout,
+                                  recurrent_dropout=cfg.recurrent_dropout)
+    copy.compile(optimizer=model.optimizer, loss=model.loss, metrics=["accuracy"])
+    copy.set_weights(model.get_weights())
+    return copy
 
 
 def _bundle_config(cfg: TrainConfig, name: str, data: PreparedData, created: str | None) -> dict:
@@ -88,58 +134,29 @@ def _final_metrics(cfg: TrainConfig, history: dict, data: PreparedData, epochs_d
             metrics[key] = float(series[best])
     if cfg.task == "generator":
         loss = metrics.get("val_loss", metrics.get("loss"))
-        tokens, chars = (data.val_tokens, data.val_chars) if "val_loss" in metrics else (0, 0)
-        metrics.update(generator_metrics(float(loss), tokens, chars))
+        scored = "val_loss" in metrics
+        metrics.update(generator_metrics(float(loss), data.val_tokens if scored else 0,
+                                         data.val_chars if scored else 0, data.val_raw_chars if scored else 0))
     return metrics
 
 
-def _make_callbacks(cfg, name, path, data, emit, cancel, state, sample_fn, bundle_for):
+def _callbacks(cfg: TrainConfig, data: PreparedData, checkpointer: Any) -> tuple[list, Any]:
+    """The run's callbacks in order (states reset, events and checkpoints, schedule, early stopping) and the
+    early-stopping one, whose best weights the run ends with."""
     import keras
 
-    class Progress(keras.callbacks.Callback):
-        def on_epoch_begin(self, epoch, logs=None):
-            state["epoch"] = epoch
-            state["epoch_t0"] = state["batch_t0"] = time.perf_counter()
-            state["step"] = 0
+    from hangul_rnn.callbacks import StreamStart
 
-        def on_train_batch_end(self, batch, logs=None):
-            now = time.perf_counter()
-            dt = max(now - state["batch_t0"], 1e-9)
-            state["batch_t0"] = now
-            state["step"] = batch + 1
-            loss = float((logs or {}).get("loss", float("nan")))
-            emit(BatchEnded(state["epoch"], batch + 1, state["steps"], loss, data.tokens_per_step / dt))
-            if cancel is not None and cancel.is_set():
-                state["cancelled"] = True
-                self.model.stop_training = True
-
-        def on_epoch_end(self, epoch, logs=None):
-            if state["cancelled"]:
-                return  # a partial epoch: nothing is reported or saved
-            if state["steps"] is None:
-                state["steps"] = state["step"]
-            logs = {k: float(v) for k, v in (logs or {}).items()}
-            for key, value in logs.items():
-                state["history"].setdefault(key, []).append(value)
-            state["epochs_done"] = epoch + 1
-            emit(EpochEnded(epoch, logs, time.perf_counter() - state["epoch_t0"]))
-            if cfg.task == "generator" and cfg.sample_chars > 0:
-                text, error = sample_fn(epoch)
-                emit(SampleWritten(epoch, text, error))
-            bundle = bundle_for()
-            save_bundle(bundle, path)
-            state["saved"] = True
-            emit(CheckpointSaved(epoch, path))
-
-    callbacks: list = [Progress()]
+    monitor = "val_loss" if data.val_ds is not None else "loss"
+    callbacks: list = [StreamStart()] if cfg.stateful else []
+    callbacks.append(checkpointer)
+    if cfg.lr_schedule == "plateau":
+        callbacks.append(keras.callbacks.ReduceLROnPlateau(monitor=monitor, factor=0.5, patience=0,
+                                                           min_lr=cfg.learning_rate / 64))
     early = None
-    if cfg.patience > 0:
-        early = keras.callbacks.EarlyStopping(
-            monitor="val_loss" if data.val_ds is not None else "loss",
-            patience=cfg.patience,
-            restore_best_weights=True,
-        )
-        callbacks.append(early)  # after Progress: the checkpoint saves the epoch's own weights
+    if cfg.patience > 0:  # after the checkpointer: the checkpoint saves the epoch's own weights
+        early = keras.callbacks.EarlyStopping(monitor=monitor, patience=cfg.patience, restore_best_weights=True)
+        callbacks.append(early)
     return callbacks, early
 
 
@@ -170,6 +187,21 @@ class _PreparationCancelled(Exception):
     """Raised from a progress report to unwind the data preparation when the run is cancelled."""
 
 
+@dataclass
+class _Start:
+    """Where a run starts: the config that applies and, when resuming, what the saved bundle brings."""
+
+    cfg: TrainConfig
+    path: Path
+    resumed: bool = False
+    tokenizer: Any = None
+    old_model: Any = None
+    history: dict[str, list[float]] = field(default_factory=dict)
+    initial_epoch: int = 0
+    label_names: list[str] | None = None
+    created: str | None = None
+
+
 def train(
     config: TrainConfig,
     *,
@@ -195,48 +227,94 @@ def train(
     config = replace(config, corpus=absolute_spec(config.corpus)).validate()
     check_name(name)
     root = Path(models_root).expanduser() if models_root is not None else paths.models_dir()
-    path = root / name
-
     # The strategy comes first: MultiWorkerMirroredStrategy configures collective ops, which TF refuses once the
     # process has run anything (loading a bundle to resume, seeding, building the data tensors).
     strategy = make_strategy(config.strategy)
-
-    tokenizer = None
-    history: dict[str, list[float]] = {}
-    initial_epoch = 0
-    old_model = None
-    label_names = None
-    created = None
-    cfg = config
-    if resume:
-        if not path.is_dir():
-            raise UsageError(f"nothing to resume: no model named {name!r} in {root}")
-        old = load_bundle(path)
-        if not isinstance(old, Bundle):  # a saved ensemble has no network of its own to continue
-            raise UsageError(f"model {name!r} is an ensemble; resume its members one by one")
-        if old.task != config.task:
-            raise UsageError(f"model {name!r} is a {old.task}; resume it with 'train {old.task}'")
-        saved = dict(old.config.get("hyperparameters") or {})
-        cfg = replace(config, **{k: saved[k] for k in ARCH_FIELDS if k in saved}).validate()
-        tokenizer, old_model = old.tokenizer, old.model
-        history = {k: list(v) for k, v in old.history.items()}
-        initial_epoch = int(old.metrics.get("epochs_done", len(history.get("loss", []))))
-        label_names = old.config.get("label_names")
-        created = old.config.get("created")
-    elif path.exists() and not overwrite:
-        raise UsageError(f"a model named {name!r} already exists; use --resume to continue it or pick another --name")
+    start = _resolve(config, name, root / name, resume=resume, overwrite=overwrite)
     if not is_chief(strategy):
-        # Every worker runs this function and saves checkpoints; only the chief's bundle is kept (DESIGN §4). The
-        # others resume from the bundle as they see it (a shared folder, or a copy) but write elsewhere, so they
-        # never race the chief for the same files.
-        import tempfile
-
-        root = Path(tempfile.mkdtemp(prefix="hangul-rnn-worker-"))
-        path = root / name
-
+        start.path = _worker_path(name)
     import keras
 
-    keras.utils.set_random_seed(cfg.seed)
+    from hangul_rnn.callbacks import Checkpointer, RunState
+
+    keras.utils.set_random_seed(start.cfg.seed)
+    data = _prepare(start, name, emit, on_event, cancel)
+    if isinstance(data, Bundle):  # cancelled while preparing a resumed run: it is returned as it was
+        return data
+    cfg = start.cfg
+    steps = cfg.steps_per_epoch or steps_of(data.train_ds)
+    total_steps = (start.initial_epoch + cfg.epochs) * steps if steps else None
+    model = _build(start, data, strategy, name, total_steps=total_steps)
+    params = int(model.count_params())
+    run = RunState(epoch=start.initial_epoch, steps=steps, history=start.history, epochs_done=start.initial_epoch,
+                   saved=start.resumed)
+    saved_model = stateless_copy(model, cfg, data.tokenizer.vocab_size) if cfg.stateful else model
+
+    def make_bundle() -> Bundle:
+        if saved_model is not model:
+            saved_model.set_weights(model.get_weights())
+        metrics = _final_metrics(cfg, run.history, data, run.epochs_done, params)
+        return Bundle(path=None, config=_bundle_config(cfg, name, data, start.created), tokenizer=data.tokenizer,
+                      model=saved_model, metrics=metrics, history=run.history)
+
+    sample = None
+    if cfg.task == "generator" and cfg.sample_chars:
+        sample = lambda epoch: _sample(make_bundle(), cfg, epoch)  # noqa: E731
+    checkpointer = Checkpointer(run, path=start.path, tokens_per_step=data.tokens_per_step, emit=emit, cancel=cancel,
+                                make_bundle=make_bundle, sample=sample)
+    callbacks, early = _callbacks(cfg, data, checkpointer)
+    emit(TrainStarted(cfg, run.steps, data.tokenizer.vocab_size, params, start.initial_epoch, data.train_tokens,
+                      data.val_tokens))
+    failure = _fit(model, data, cfg, start.initial_epoch, callbacks, cancel)
+    if failure is not None or run.cancelled:
+        return _cancelled(run, start.path, failure, make_bundle, emit)
+    stopped_early = bool(early is not None and early.stopped_epoch > 0)
+    if early is not None and early.best_weights is not None and not stopped_early:
+        model.set_weights(early.best_weights)  # Keras restores only when it stopped early; we always want the best
+    bundle = make_bundle()
+    save_bundle(bundle, start.path)
+    emit(TrainFinished(start.path, run.epochs_done, stopped_early, False))
+    return bundle
+
+
+def _resolve(config: TrainConfig, name: str, path: Path, *, resume: bool, overwrite: bool) -> _Start:
+    """The start of a fresh run, or of a resumed one: the saved corpus, tokenizer and architecture win over
+    ``config``; its batch size, learning rate, patience, schedule and strategy apply."""
+    if not resume:
+        if path.exists() and not overwrite:
+            raise UsageError(f"a model named {name!r} already exists; use --resume to continue it or pick another "
+                             "--name")
+        return _Start(cfg=config, path=path)
+    if not path.is_dir():
+        raise UsageError(f"nothing to resume: no model named {name!r} in {path.parent}")
+    old = load_bundle(path)
+    if not isinstance(old, Bundle):  # a saved ensemble has no network of its own to continue
+        raise UsageError(f"model {name!r} is an ensemble; resume its members one by one")
+    if old.task != config.task:
+        raise UsageError(f"model {name!r} is a {old.task}; resume it with 'train {old.task}'")
+    saved = dict(old.config.get("hyperparameters") or {})
+    history = {k: list(v) for k, v in old.history.items()}
+    return _Start(
+        cfg=replace(config, **{k: saved[k] for k in ARCH_FIELDS if k in saved}).validate(), path=path, resumed=True,
+        tokenizer=old.tokenizer, old_model=old.model, history=history,
+        initial_epoch=int(old.metrics.get("epochs_done", len(history.get("loss", [])))),
+        label_names=old.config.get("label_names"), created=old.config.get("created"),
+    )
+
+
+def _worker_path(name: str) -> Path:
+    """Where a non-chief worker writes: every worker runs :func:`train` and saves checkpoints, but only the chief's
+    bundle is kept (DESIGN §4); the others write to a folder of their own so they never race it."""
+    import tempfile
+
+    return Path(tempfile.mkdtemp(prefix="hangul-rnn-worker-")) / name
+
+
+def _prepare(start: _Start, name: str, emit: Callable[[Event], None], on_event: Callable[[Event], None] | None,
+             cancel: threading.Event | None) -> PreparedData | Bundle:
+    """The data, each stage reported; a cancel during preparation ends the run (see :func:`train`)."""
+    cfg = start.cfg
+
     def report(stage: str, done: int, total: int | None) -> None:
         if cancel is not None and cancel.is_set():
             raise _PreparationCancelled  # every stage reports often, so a cancel is seen within one step of it
@@ -244,88 +322,84 @@ def train(
             on_event(DataProgress(stage, done, total))
 
     try:
-        data = prepare_generator(cfg, tokenizer, report) if cfg.task == "generator" else prepare_classifier(
-            cfg, tokenizer, label_names, report)
+        if cfg.task == "generator":
+            data = prepare_generator(cfg, start.tokenizer, report)
+        else:
+            data = prepare_classifier(cfg, start.tokenizer, start.label_names, report)
     except _PreparationCancelled:
-        kept = path if resume and path.is_dir() else None
-        emit(TrainFinished(kept, initial_epoch, False, True))
+        kept = start.path if start.resumed and start.path.is_dir() else None
+        emit(TrainFinished(kept, start.initial_epoch, False, True))
         if kept is not None:
             return load_bundle(kept)
         raise TrainingCancelled(f"cancelled while preparing the data for {name!r}; nothing was saved") from None
-    if resume and cfg.task == "classifier" and label_names:
-        data.num_classes = len(label_names)
+    if start.resumed and cfg.task == "classifier" and start.label_names:
+        data.num_classes = len(start.label_names)
+    if cfg.steps_per_epoch:  # an "epoch" is that many batches: checkpoints and validation come that often
+        data.train_ds = data.train_ds.repeat()
+    return data
 
+
+def _build(start: _Start, data: PreparedData, strategy: Any, name: str, *, total_steps: int | None) -> Any:
+    """The compiled network, with a resumed run's weights and Adam state."""
     with strategy.scope():
-        model = build_model(cfg, data.tokenizer.vocab_size, data.num_classes)
-        if old_model is not None:
+        model = build_model(start.cfg, data.tokenizer.vocab_size, data.num_classes, total_steps=total_steps)
+        if start.old_model is not None:
             try:
-                model.set_weights(old_model.get_weights())
+                model.set_weights(start.old_model.get_weights())
             except ValueError as exc:
                 raise UsageError(f"cannot resume {name!r}: its saved weights do not fit the network ({exc})") from None
-            _carry_optimizer_state(old_model, model)
-    del old_model
-    if cfg.strategy == "multiworker":
+            _carry_optimizer_state(start.old_model, model)
+    start.old_model = None
+    if start.cfg.strategy == "multiworker":
         prebuild_for_multiworker(model, strategy, data.train_ds)
-    params = int(model.count_params())
+    return model
 
-    state: dict[str, Any] = {"epoch": initial_epoch, "step": 0, "steps": steps_of(data.train_ds), "cancelled": False,
-                             "history": history, "epochs_done": initial_epoch, "saved": resume,
-                             "epoch_t0": time.perf_counter(), "batch_t0": time.perf_counter()}
 
-    def bundle_for() -> Bundle:
-        metrics = _final_metrics(cfg, state["history"], data, state["epochs_done"], params)
-        return Bundle(path=None, config=_bundle_config(cfg, name, data, created), tokenizer=data.tokenizer,
-                      model=model, metrics=metrics, history=state["history"])
+def _fit(model: Any, data: PreparedData, cfg: TrainConfig, initial_epoch: int, callbacks: list,
+         cancel: threading.Event | None) -> str | None:
+    """Run Keras's fit; returns None, "interrupted" (Ctrl-C or a cancel before the start), or a one-line reason
+    when another worker of the run stopped answering. Any other error propagates."""
+    if cancel is not None and cancel.is_set():
+        return "interrupted"
+    try:
+        model.fit(data.train_ds, validation_data=data.val_ds, epochs=initial_epoch + cfg.epochs,
+                  initial_epoch=initial_epoch, steps_per_epoch=cfg.steps_per_epoch, callbacks=callbacks,
+                  verbose=0, shuffle=False)
+    except KeyboardInterrupt:
+        return "interrupted"
+    except Exception as exc:
+        failure = peer_failure(exc)
+        if failure is None:
+            raise
+        return failure
+    return None
 
-    def sample_fn(epoch: int) -> tuple[str, str | None]:
-        try:
-            from hangul_rnn.sampling import generate
 
-            pieces = generate(bundle_for(), cfg.sample_prompt, temperature=cfg.sample_temperature,
-                              max_tokens=cfg.sample_chars, seed=cfg.seed + epoch)
-            return "".join(pieces), None
-        except Exception as exc:  # noqa: BLE001 - a broken sample must not stop training
-            return "", f"{type(exc).__name__}: {exc}"
+def _cancelled(run: RunState, path: Path, failure: str | None, make_bundle: Callable[[], Bundle],
+               emit: Callable[[Event], None]) -> Bundle:
+    """The end of a cancelled run: the last complete epoch's bundle (or the unsaved model when none completed);
+    a peer failure is raised as a one-line error saying what is kept."""
+    saved_path = path if path.is_dir() and run.saved else None
+    emit(TrainFinished(saved_path, run.epochs_done, False, True))
+    if failure is not None and failure != "interrupted":
+        kept = (f"epoch {run.epochs_done} is kept in {saved_path}" if saved_path is not None
+                else "no epoch had completed, nothing was saved")
+        raise HangulRNNError(f"training stopped: {failure}; {kept}; start every worker again with --resume")
+    if saved_path is not None:
+        return load_bundle(saved_path)
+    return make_bundle()
 
-    callbacks, early = _make_callbacks(cfg, name, path, data, emit, cancel, state, sample_fn, bundle_for)
-    emit(TrainStarted(cfg, state["steps"], data.tokenizer.vocab_size, params, initial_epoch,
-                      data.train_tokens, data.val_tokens))
 
-    interrupted = False
-    failure: str | None = None
-    if not (cancel is not None and cancel.is_set()):
-        try:
-            model.fit(data.train_ds, validation_data=data.val_ds, epochs=initial_epoch + cfg.epochs,
-                      initial_epoch=initial_epoch, callbacks=callbacks, verbose=0, shuffle=False)
-        except KeyboardInterrupt:
-            interrupted = True
-        except Exception as exc:
-            failure = peer_failure(exc)
-            if failure is None:
-                raise
-            interrupted = True
-    else:
-        interrupted = True
-    cancelled = interrupted or state["cancelled"]
-    stopped_early = bool(early is not None and early.stopped_epoch > 0 and not cancelled)
+def _sample(bundle: Bundle, cfg: TrainConfig, epoch: int) -> tuple[str, str | None]:
+    """The per-epoch sample of a generator, and the error that stopped it (training goes on either way)."""
+    try:
+        from hangul_rnn.sampling import generate
 
-    if cancelled:
-        saved_path = path if path.is_dir() and state["saved"] else None
-        emit(TrainFinished(saved_path, state["epochs_done"], False, True))
-        if failure is not None:
-            kept = (f"epoch {state['epochs_done']} is kept in {saved_path}" if saved_path is not None
-                    else "no epoch had completed, nothing was saved")
-            raise HangulRNNError(f"training stopped: {failure}; {kept}; start every worker again with --resume")
-        if saved_path is not None:
-            return load_bundle(saved_path)
-        return bundle_for()
-
-    if early is not None and early.best_weights is not None and not stopped_early:
-        model.set_weights(early.best_weights)  # Keras restores only when it stopped early; we always want the best
-    bundle = bundle_for()
-    save_bundle(bundle, path)
-    emit(TrainFinished(path, state["epochs_done"], stopped_early, False))
-    return bundle
+        pieces = generate(bundle, cfg.sample_prompt, temperature=cfg.sample_temperature, max_tokens=cfg.sample_chars,
+                          seed=cfg.seed + epoch)
+        return "".join(pieces), None
+    except Exception as exc:  # noqa: BLE001 - a broken sample must not stop training
+        return "", f"{type(exc).__name__}: {exc}"
 
 
 __all__ = ["train", "build_model"]

@@ -34,6 +34,8 @@ __all__ = [
     "count_windows",
     "generation_datasets",
     "pad_sequences",
+    "stateful_dataset",
+    "stream_rows",
 ]
 
 Side = Literal["pre", "post"]
@@ -63,7 +65,15 @@ def _side(name: str, value: str) -> str:
     return value
 
 
+#: Id dtypes a stream keeps as it is: a corpus of jamo ids in uint8 is a quarter of its int32 size, and the windows
+#: are widened to int32 one batch at a time (see :func:`_window_dataset`).
+_COMPACT_DTYPES = (np.dtype(np.uint8), np.dtype(np.uint16))
+
+
 def _id_stream(ids: Sequence[int] | np.ndarray) -> np.ndarray:
+    """``ids`` as one contiguous array without a copy where possible: uint8/uint16 arrays (what
+    :meth:`~hangul_rnn.tokenizers.Tokenizer.encode_array` returns for small vocabularies) stay as they are, any
+    other integers become int32, and a Python list is converted once."""
     arr = np.asarray(ids)
     if arr.size == 0:
         raise UsageError("the id stream is empty: there is no text to make windows from")
@@ -73,7 +83,7 @@ def _id_stream(ids: Sequence[int] | np.ndarray) -> np.ndarray:
         raise UsageError(f"ids must be integers, got dtype {arr.dtype}")
     if arr.min() < 0 or arr.max() > np.iinfo(np.int32).max:
         raise UsageError("ids must be non-negative int32 token ids")
-    return np.ascontiguousarray(arr, dtype=np.int32)
+    return np.ascontiguousarray(arr, dtype=arr.dtype if arr.dtype in _COMPACT_DTYPES else np.int32)
 
 
 def count_windows(n_ids: int, seq_len: int, stride: int | None = None) -> int:
@@ -105,13 +115,18 @@ def _window_dataset(
     cache: bool,
     drop_remainder: bool,
 ) -> tf.data.Dataset:
-    """Batches of (inputs, targets) cut from ``stream`` by gathering at shuffled start offsets."""
+    """Batches of (inputs, targets) cut from ``stream`` by gathering at shuffled start offsets.
+
+    The stream is held in its own (possibly uint8/uint16) dtype and each gathered batch is cast to int32, so the
+    resident copy of a corpus stays compact while the model still sees int32 ids.
+    """
     n_windows = count_windows(len(stream), seq_len, stride)
-    ids = tf.constant(stream, dtype=tf.int32)
+    ids = tf.constant(stream)
     offsets = tf.range(seq_len + 1, dtype=tf.int64)
 
     def gather(starts: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
-        return _split_window(tf.gather(ids, starts[:, None] + offsets[None, :]))
+        window = tf.gather(ids, starts[:, None] + offsets[None, :])
+        return _split_window(tf.cast(window, tf.int32) if window.dtype != tf.int32 else window)
 
     starts = tf.data.Dataset.range(0, n_windows * stride, stride)
     if shuffle_buffer is None:
@@ -217,6 +232,43 @@ def generation_datasets(
             drop_remainder=False,
         )
     return train, validation
+
+
+def stream_rows(ids: Sequence[int] | np.ndarray, rows: int, seq_len: int) -> np.ndarray:
+    """``ids`` cut into ``rows`` contiguous streams of equal length, as a ``[rows, length]`` array.
+
+    Each row is one stretch of the text, so a model that reads row ``r`` window after window (its state carried)
+    reads it as the running text it is. The length is a multiple of ``seq_len`` plus one (each window's last target
+    is the next window's first input); the few ids that do not fill a last window are left out.
+    """
+    stream = _id_stream(ids)
+    rows = _positive_int("rows", rows)
+    seq_len = _positive_int("seq_len", seq_len)
+    per_row = (len(stream) - 1) // rows  # predicted tokens available to each row
+    windows = per_row // seq_len
+    if windows < 1:
+        raise UsageError(
+            f"{len(stream)} tokens cannot fill {rows} streams of one {seq_len}-token window each: "
+            "lower the batch size or seq_len, or use more text"
+        )
+    length = windows * seq_len + 1
+    starts = np.arange(rows, dtype=np.int64) * (windows * seq_len)
+    return stream[starts[:, None] + np.arange(length)[None, :]]
+
+
+def stateful_dataset(ids: Sequence[int] | np.ndarray, *, rows: int, seq_len: int) -> tf.data.Dataset:
+    """Batches for truncated back-propagation through time: batch ``k`` holds window ``k`` of every row of
+    :func:`stream_rows`, so row ``r`` of consecutive batches continues one stream and a stateful model carries its
+    state from batch to batch (char-rnn's training order). Never shuffled: shuffling would cut the streams."""
+    table = stream_rows(ids, rows, seq_len)
+    windows = (table.shape[1] - 1) // seq_len
+    ids_t = tf.constant(table, dtype=tf.int32)
+
+    def window(k: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+        start = k * seq_len
+        return _split_window(ids_t[:, start : start + seq_len + 1])
+
+    return tf.data.Dataset.range(windows).map(window, num_parallel_calls=AUTOTUNE).prefetch(AUTOTUNE)
 
 
 # --------------------------------------------------------------------------------------------------- classification

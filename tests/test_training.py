@@ -104,10 +104,11 @@ def test_evaluate_generator(trained) -> None:
     bundle, _, _ = trained
     seen: list[tuple[int, int]] = []
     result = evaluate(bundle, progress=lambda done, total: seen.append((done, total)))
-    assert seen and {t for _, t in seen} == {result["tokens"] - 1}
-    assert [d for d, _ in seen] == sorted(d for d, _ in seen) and 0 < seen[-1][0] <= result["tokens"] - 1
+    assert seen and {t for _, t in seen} == {result["tokens"]}  # tokens: the predictions scored
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen) and seen[-1][0] == result["tokens"]
     assert result["split"] == "validation tail"
-    assert result["loss"] == pytest.approx(bundle.metrics["val_loss"], rel=1e-3)
+    # read with the state carried across windows, not window by window as in training: close, not equal
+    assert result["loss"] == pytest.approx(bundle.metrics["val_loss"], rel=0.05)
     assert result["bits_per_char"] > 0
 
 

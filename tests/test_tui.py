@@ -16,7 +16,8 @@ from hangul_rnn.training import train  # noqa: E402
 from hangul_rnn_tui.app import HangulRNNApp  # noqa: E402
 from hangul_rnn_tui.generate_pane import GeneratePane  # noqa: E402
 from hangul_rnn_tui.loss_chart import LossChart  # noqa: E402
-from hangul_rnn_tui.score_pane import ScorePane  # noqa: E402
+from hangul_rnn_tui.score_pane import ScorePane  # noqa: E402,F401
+from hangul_rnn_tui.train_pane import TrainPane  # noqa: E402
 
 SAMPLES = Path(__file__).resolve().parent.parent / "corpora" / "samples"
 SIZE = (100, 34)
@@ -273,3 +274,19 @@ async def test_models_and_corpora_tabs(installed: Path, sample_corpora: Path) ->
         app.query_one("#corpus-stats", Button).press()
         await wait_for(pilot, lambda: "95%" in text_of(app, "#corpus-info"), timeout=120)
         assert "◀ 95%" in text_of(app, "#corpus-histogram")
+
+
+async def test_train_form_untouched_builds_the_cli_default_config() -> None:
+    """One source of defaults: the Train form as it opens, per task, is `hangul-rnn train TASK` with no options."""
+    from hangul_rnn.cli import build_parser
+    from hangul_rnn.commands.train import config_from_args
+
+    app = HangulRNNApp()
+    async with app.run_test(size=SIZE) as pilot:
+        pane = app.query_one(TrainPane)
+        for task in ("generator", "classifier"):
+            app.query_one("#train-task", Select).value = task
+            await pilot.pause()
+            form_config, _ = pane.read_config()
+            cli_config = config_from_args(build_parser().parse_args(["train", task]))
+            assert form_config == cli_config, task

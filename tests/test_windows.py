@@ -114,6 +114,19 @@ def test_partial_batches_when_not_dropping_remainder():
     assert _all_windows(train).shape == (9, 11)
 
 
+def test_compact_id_streams_give_the_same_int32_batches():
+    """uint8/uint16 streams (what encode_array returns) stay compact in memory; the batches are int32 as ever."""
+    ids = (np.arange(500) % 50).astype(np.uint8)
+    kwargs = dict(seq_len=10, batch_size=4, validation_fraction=0.1, shuffle_buffer=16, seed=3)
+    for compact in (ids, ids.astype(np.uint16)):
+        train_a, val_a = generation_datasets(compact, **kwargs)
+        train_b, val_b = generation_datasets(ids.astype(np.int64).tolist(), **kwargs)
+        for a, b in ((train_a, train_b), (val_a, val_b)):
+            for (xa, ya), (xb, yb) in zip(a, b):
+                assert xa.dtype == ya.dtype == np.int32
+                assert np.array_equal(xa, xb) and np.array_equal(ya, yb)
+
+
 def test_pad_sequences_pre_and_post():
     seqs = [[1, 2, 3, 4], [5], []]
     np.testing.assert_array_equal(pad_sequences(seqs, 3), [[2, 3, 4], [0, 0, 5], [0, 0, 0]])

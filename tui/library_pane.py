@@ -52,7 +52,8 @@ def describe(summary) -> str:
     parts = [f"[b]{summary.name}[/]: {summary.task} on {short_corpus(str(summary.corpus))}, {shape}, "
              f"{getattr(summary, 'params', 0) or 0:,} parameters"]
     names = {"test_accuracy": "test accuracy", "val_accuracy": "val accuracy", "val_loss": "val loss",
-             "perplexity": "perplexity", "bits_per_char": "bits/char", "epochs_done": "epochs"}
+             "perplexity": "perplexity", "bits_per_char": "bits/cleaned char",
+             "bits_per_raw_char": "bits/raw char", "epochs_done": "epochs"}
     for key, label in names.items():
         value = metrics.get(key)
         if isinstance(value, (int, float)):

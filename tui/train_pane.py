@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
@@ -19,7 +19,23 @@ from textual.widgets import Button, Input, Label, ProgressBar, RichLog, Select, 
 from .forms import FormError, int_field
 from .loss_chart import LossChart
 
-CORPORA = [("NSMC movie reviews", "nsmc"), ("Annals (Joseon Dynasty)", "annals")]
+from hangul_rnn.config import CELLS, LEVELS, STEMS, TASK_DEFAULTS, TASKS
+
+#: How the option values read in the form; the values themselves come from hangul_rnn.config.
+_STEM_LABELS = {"truncate": "truncate to 5", "morph": "content morphemes", "morph-all": "all morphemes", None: "none"}
+_CELL_LABELS = {"lstm": "LSTM", "gru": "GRU", "rnn": "simple RNN"}
+
+
+def corpus_options() -> list[tuple[str, str]]:
+    """The built-in corpora from the registry (their manifests), then a file of one's own."""
+    from hangul_rnn.corpora import list_corpora
+
+    built_in = [(f"{m.name}: {m.description.split(',')[0].split(' (')[0][:32]}", m.name) for m in list_corpora()]
+    return built_in + [("a file (path below)", "file")]
+
+
+def _stem_value(stem: str | None) -> str:
+    return "none" if stem is None else stem
 
 
 class TrainPane(Vertical):
@@ -42,25 +58,26 @@ class TrainPane(Vertical):
         def field(label: str, widget) -> Horizontal:
             return Horizontal(Label(label), widget, classes="field")
 
+        start = TASK_DEFAULTS["generator"]
         with Horizontal():
             with VerticalScroll(id="train-form", classes="form"):
-                yield field("task", Select([("generator", "generator"), ("classifier", "classifier")],
-                                           value="generator", allow_blank=False, compact=True, id="train-task"))
-                yield field("corpus", Select(CORPORA + [("a file (path below)", "file")], value="annals",
-                                             allow_blank=False, compact=True, id="train-corpus"))
+                yield field("task", Select([(t, t) for t in TASKS], value="generator", allow_blank=False, compact=True,
+                                           id="train-task"))
+                yield field("corpus", Select(corpus_options(), value=start["corpus"], allow_blank=False, compact=True,
+                                             id="train-corpus"))
                 yield field("file", Input(placeholder="a .txt (generator) or .tsv (classifier)", compact=True,
                                           id="train-file"))
-                yield field("level", Select([("jamo", "jamo"), ("syllable", "syllable"), ("word", "word")],
-                                            value="jamo", allow_blank=False, compact=True, id="train-level"))
-                yield field("stems", Select([("truncate to 5", "truncate"), ("content morphemes", "morph"),
-                                             ("all morphemes", "morph-all"), ("none", "none")], value="truncate", allow_blank=False, compact=True,
+                yield field("level", Select([(v, v) for v in LEVELS], value=start["level"], allow_blank=False,
+                                            compact=True, id="train-level"))
+                yield field("stems", Select([(_STEM_LABELS[v], _stem_value(v)) for v in STEMS],
+                                            value=_stem_value(start["stem"]), allow_blank=False, compact=True,
                                             id="train-stem"))
-                yield field("cell", Select([("LSTM", "lstm"), ("GRU", "gru"), ("simple RNN", "rnn")], value="lstm",
-                                           allow_blank=False, compact=True, id="train-cell"))
-                yield field("units", Input("128", compact=True, id="train-units", classes="num"))
+                yield field("cell", Select([(_CELL_LABELS[v], v) for v in CELLS], value="lstm", allow_blank=False,
+                                           compact=True, id="train-cell"))
+                yield field("units", Input(str(start["units"]), compact=True, id="train-units", classes="num"))
                 yield field("layers", Input("1", compact=True, id="train-layers", classes="num"))
-                yield field("epochs", Input("3", compact=True, id="train-epochs", classes="num"))
-                yield field("documents", Input("20000", compact=True, tooltip="documents to read (0 = all)",
+                yield field("epochs", Input(str(start["epochs"]), compact=True, id="train-epochs", classes="num"))
+                yield field("documents", Input("0", compact=True, tooltip="documents to read (0 = all)",
                                                id="train-limit", classes="num"))
                 yield field("name", Input("my-model", compact=True, id="train-name"))
                 yield Static("", id="train-error", classes="error")
@@ -79,10 +96,23 @@ class TrainPane(Vertical):
         log.write("[dim]losses and a text sample after each epoch[/]")
 
     # -- form ---------------------------------------------------------------------------------------------
+    @on(Select.Changed, "#train-task")
+    def _task_changed(self, event: Select.Changed) -> None:
+        """A new task brings its own defaults (hangul_rnn.config.TASK_DEFAULTS), as `hangul-rnn train TASK` does."""
+        defaults = TASK_DEFAULTS.get(str(event.value))
+        if defaults is None:
+            return
+        self.query_one("#train-corpus", Select).value = defaults["corpus"]
+        self.query_one("#train-level", Select).value = defaults["level"]
+        self.query_one("#train-stem", Select).value = _stem_value(defaults["stem"])
+        self.query_one("#train-units", Input).value = str(defaults["units"])
+        self.query_one("#train-epochs", Input).value = str(defaults["epochs"])
+
     def read_config(self):  # -> TrainConfig
         """The form as a TrainConfig, or FormError with the first problem found."""
+        from hangul_rnn.bundle import check_name
+        from hangul_rnn.config import default_config
         from hangul_rnn.errors import HangulRNNError
-        from hangul_rnn.config import TrainConfig
 
         task = self.query_one("#train-task", Select).value
         corpus = self.query_one("#train-corpus", Select).value
@@ -100,13 +130,12 @@ class TrainPane(Vertical):
         epochs = int_field(self.query_one("#train-epochs", Input), "epochs", maximum=1000)
         limit = int_field(self.query_one("#train-limit", Input), "documents", minimum=0)
         name = self.query_one("#train-name", Input).value.strip()
-        if not name or "/" in name or name.startswith("."):
-            raise FormError("give the model a name (letters, digits, - and _)")
         level = str(self.query_one("#train-level", Select).value)
         stem = self.query_one("#train-stem", Select).value if level == "word" else "none"
         try:
-            config = TrainConfig(
-                task=str(task),
+            check_name(name)
+            config = default_config(
+                str(task),
                 corpus=str(corpus),
                 level=level,
                 stem=None if stem == "none" else str(stem),
@@ -116,7 +145,6 @@ class TrainPane(Vertical):
                 epochs=epochs,
                 limit=limit or None,
             )
-            config.validate()
         except HangulRNNError as exc:
             raise FormError(str(exc)) from None
         return config, name

@@ -20,6 +20,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--split", default="test",
                         help="corpus split (default test), or validation: the share of train held out while "
                              "training (generators without a test split always use their validation tail)")
+    parser.add_argument("--corpus", default=None, metavar="SPEC",
+                        help="score on another corpus than the model's own: text:FILE for a generator (cleaned by "
+                             "its own rule, the whole file), tsv:FILE with the same labels for a classifier")
     parser.add_argument("--limit", type=int, default=None, help="first N documents only")
     parser.add_argument("--json", action="store_true", help="print JSON for scripts")
     parser.set_defaults(handler=_evaluate)
@@ -39,14 +42,19 @@ def _evaluate(args: argparse.Namespace) -> int:
 
     # A saved ensemble (hangul-rnn ensemble NAME …) is evaluated as its members, and keeps the result itself.
     members = bundles[0].members if len(bundles) == 1 and isinstance(bundles[0], Ensemble) else bundles
-    _fetch_corpora(members, args.split)
+    if args.corpus is not None and len(members) > 1:
+        from hangul_rnn.errors import UsageError
+
+        raise UsageError("--corpus scores one model at a time; give a single model name")
+    _fetch_corpora(members, args.split, args.corpus)
     title = " + ".join(b.name for b in bundles)
     with count_progress(f"evaluating {title} on {args.split}") as update:
         if len(members) == 1:
-            result = evaluate(members[0], split=args.split, limit=args.limit, progress=update)
+            result = evaluate(members[0], split=args.split, limit=args.limit, progress=update, corpus=args.corpus)
         else:
             result = evaluate_ensemble(members, split=args.split, limit=args.limit, progress=update)
-    if len(bundles) == 1 and result.get("task") == "classifier" and args.split == "test" and args.limit is None:
+    own_test = args.split == "test" and args.limit is None and args.corpus is None
+    if len(bundles) == 1 and result.get("task") == "classifier" and own_test:
         recorded = record_metrics(bundles[0], {"test_accuracy": result["accuracy"], "test_loss": result["loss"],
                                                "test_examples": result["examples"]})
         if recorded:
@@ -56,11 +64,12 @@ def _evaluate(args: argparse.Namespace) -> int:
         return 0
 
     kind = bundles[0].task if len(members) == 1 else f"ensemble of {len(members)}"
-    table = Table(title=f"{title} ({kind}) on {result['split']}")
+    on = f"{result['corpus']} ({result['split']})" if args.corpus else result["split"]
+    table = Table(title=f"{title} ({kind}) on {on}")
     table.add_column("metric")
     table.add_column("value", justify="right")
     for key, value in result.items():
-        if key in ("confusion", "label_names", "task", "split", "members"):
+        if key in ("confusion", "label_names", "task", "split", "members", "corpus"):
             continue
         table.add_row(key.replace("_", " "), f"{value:,.4f}" if isinstance(value, float) else f"{value:,}")
     out_console.print(table)
@@ -84,7 +93,7 @@ def _evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _fetch_corpora(bundles: list, split: str) -> None:
+def _fetch_corpora(bundles: list, split: str, corpus: str | None = None) -> None:
     """Download what evaluation will read (a first evaluate on nsmc fetches its test split) with a byte bar, rather
     than inside the spinner where a slow download would look like a hang. Which split that is, and the error for
     one the corpus lacks, come from :func:`hangul_rnn.evaluation.evaluation_source`, before any download."""
@@ -96,9 +105,9 @@ def _fetch_corpora(bundles: list, split: str) -> None:
         Ensemble(bundles)  # a generator among classifiers, or mixed labels: say so before downloading anything
     seen = set()
     for bundle in bundles:
-        corpus, read = evaluation_source(bundle, split)
-        if (corpus.spec, read) in seen:
+        source, read = evaluation_source(bundle, split, corpus)
+        if (source.spec, read) in seen:
             continue
-        seen.add((corpus.spec, read))
-        with byte_progress(f"fetching {corpus.name}/{read}") as update:
-            corpus.paths(read, progress=update)
+        seen.add((source.spec, read))
+        with byte_progress(f"fetching {source.name}/{read}") as update:
+            source.paths(read, progress=update)

@@ -85,7 +85,7 @@ _TERMINAL_COLUMNS = {
 _LEFT = ("name", "corpus", "level", "cell")
 _HEADERS = {"epochs": "ep", "val loss": "loss", "bits/char": "bpc", "val acc": "val", "test acc": "test"}
 _CAPTIONS = {
-    "generator": "loss: validation, per token · bpc: bits per character",
+    "generator": "loss: validation, per token · bpc: bits per character of the cleaned text the model predicts",
     "classifier": "loss: validation · val / test: accuracy on the validation hold-out / the test split",
 }
 

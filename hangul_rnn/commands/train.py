@@ -11,7 +11,17 @@ import argparse
 import threading
 
 from hangul_rnn.commands._console import err_console, out_console
-from hangul_rnn.config import CELLS, LEVELS, POOLINGS, STEMS, STRATEGIES, TASK_DEFAULTS, TASKS, TrainConfig
+from hangul_rnn.config import (
+    CELLS,
+    LEVELS,
+    LR_SCHEDULES,
+    POOLINGS,
+    STEMS,
+    STRATEGIES,
+    TASKS,
+    TrainConfig,
+    default_config,
+)
 
 _TASK_HELP = {"generator": "next-token text generator", "classifier": "text classifier (sentiment)"}
 
@@ -39,7 +49,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     for task in TASKS:
         p = sub.add_parser(task, help=_TASK_HELP[task], description=f"Train a {_TASK_HELP[task]}.",
                            formatter_class=_HelpFormatter)
-        _add_options(p, task, TrainConfig(task=task, **TASK_DEFAULTS[task]))
+        _add_options(p, task, default_config(task))
         p.set_defaults(handler=_train)
 
 
@@ -48,7 +58,7 @@ def _add_options(p: argparse.ArgumentParser, task: str, d: TrainConfig) -> None:
     data = p.add_argument_group("data and tokens")
     data.add_argument("--corpus", default=d.corpus, help="nsmc, annals, text:PATH or tsv:PATH")
     data.add_argument("--level", default=d.level, choices=LEVELS, help="token unit")
-    data.add_argument("--stem", default="none", choices=_choices(STEMS),
+    data.add_argument("--stem", default=d.stem or "none", choices=_choices(STEMS),
                       help="word stems (--level word): truncate (first --truncate-to characters), morph (Kiwi "
                            "content morphemes), morph-all (every morpheme) or none")
     data.add_argument("--truncate-to", type=int, default=d.truncate_to, help="characters kept by --stem truncate")
@@ -87,10 +97,18 @@ def _add_options(p: argparse.ArgumentParser, task: str, d: TrainConfig) -> None:
     fit.add_argument("--lr", type=float, default=d.learning_rate, help="learning rate (Adam)")
     fit.add_argument("--patience", type=int, default=d.patience,
                      help="stop after N epochs without a better validation loss (0: never stop early)")
+    fit.add_argument("--lr-schedule", default=d.lr_schedule or "none", choices=_choices(LR_SCHEDULES),
+                     help="none: constant; plateau: halve when val loss stops falling; cosine: warm up, decay to 2%%")
+    fit.add_argument("--clipnorm", type=float, default=d.clipnorm, help="clip the gradient norm to this (0: off)")
+    fit.add_argument("--steps-per-epoch", type=int, default=d.steps_per_epoch,
+                     help="batches per epoch: checkpoint, validation and sample that often (default: one pass)")
     fit.add_argument("--strategy", default=d.strategy, choices=STRATEGIES,
                      help="tf.distribute strategy: one device, several local GPUs, or several machines (TF_CONFIG)")
     fit.add_argument("--seed", type=int, default=d.seed, help="random seed for data order and initial weights")
     if task == "generator":
+        fit.add_argument("--stateful", action=argparse.BooleanOptionalAction, default=d.stateful,
+                         help="truncated BPTT: each batch row reads one stream, the state carried between windows "
+                              "(learns context longer than --seq-len); --no-stateful: shuffled windows")
         fit.add_argument("--sample-chars", type=int, default=d.sample_chars,
                          help="tokens sampled after each epoch to show progress (0: off)")
         fit.add_argument("--sample-prompt", default=d.sample_prompt,
@@ -111,8 +129,9 @@ _NOT_FIELDS = {"command", "handler", "name", "resume", "overwrite", "before_tens
 def config_from_args(args: argparse.Namespace) -> TrainConfig:
     """The TrainConfig the options describe (validated); an option the task does not have keeps its default."""
     values = {_FIELD_OF.get(k, k): v for k, v in vars(args).items() if k not in _NOT_FIELDS}
-    if values.get("stem") in ("none", ""):
-        values["stem"] = None
+    for option in ("stem", "lr_schedule"):  # "none" on the command line, None in the config
+        if values.get(option) in ("none", ""):
+            values[option] = None
     return TrainConfig.from_dict(values).validate()
 
 
@@ -252,8 +271,8 @@ def _train(args: argparse.Namespace) -> int:
 def _summary(bundle) -> str:
     m = bundle.metrics
     parts = [f"{m.get('epochs_done', 0)} epochs"]
-    for key, label in (("val_loss", "val loss"), ("perplexity", "perplexity"), ("bits_per_char", "bits/char"),
-                       ("val_accuracy", "val accuracy")):
+    for key, label in (("val_loss", "val loss"), ("perplexity", "perplexity"), ("bits_per_char", "bits/cleaned char"),
+                       ("bits_per_raw_char", "bits/raw char"), ("val_accuracy", "val accuracy")):
         if key in m:
             parts.append(f"{label} {m[key]:.4f}")
     return ", ".join(parts)
