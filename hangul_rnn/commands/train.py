@@ -58,9 +58,10 @@ def _add_options(p: argparse.ArgumentParser, task: str, d: TrainConfig) -> None:
     data = p.add_argument_group("data and tokens")
     data.add_argument("--corpus", default=d.corpus, help="nsmc, annals, text:PATH or tsv:PATH")
     data.add_argument("--level", default=d.level, choices=LEVELS, help="token unit")
-    data.add_argument("--stem", default=d.stem or "none", choices=_choices(STEMS),
+    data.add_argument("--stem", default=None, choices=_choices(STEMS),
                       help="word stems (--level word): truncate (first --truncate-to characters), morph (Kiwi "
-                           "content morphemes), morph-all (every morpheme) or none")
+                           f"content morphemes), morph-all (every morpheme) or none (default: {d.stem or 'none'} "
+                           "for --level word; other levels have no stems)")
     data.add_argument("--truncate-to", type=int, default=d.truncate_to, help="characters kept by --stem truncate")
     data.add_argument("--max-vocab", type=int, default=d.max_vocab,
                       help="keep the N most frequent tokens (default: all)")
@@ -129,6 +130,8 @@ _NOT_FIELDS = {"command", "handler", "name", "resume", "overwrite", "before_tens
 def config_from_args(args: argparse.Namespace) -> TrainConfig:
     """The TrainConfig the options describe (validated); an option the task does not have keeps its default."""
     values = {_FIELD_OF.get(k, k): v for k, v in vars(args).items() if k not in _NOT_FIELDS}
+    if values.get("stem") is None:  # not given: the task's default stem, which only a word-level model has
+        values["stem"] = default_config(args.task).stem if values.get("level") == "word" else None
     for option in ("stem", "lr_schedule"):  # "none" on the command line, None in the config
         if values.get(option) in ("none", ""):
             values[option] = None
