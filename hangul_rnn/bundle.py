@@ -4,7 +4,8 @@ A bundle folder holds exactly these files::
 
     config.json     format_version, versions, task, corpus, tokenizer settings, hyper-parameters, labels, times
     tokenizer.json  the fitted tokenizer (``Tokenizer.to_dict()``), never a pickle
-    model.keras     the Keras model (loaded with ``safe_mode=True``)
+    model.keras     the Keras model: read by the NumPy runtime to generate and score; loaded by Keras (with
+                    ``safe_mode=True``) only to train, resume or evaluate
     metrics.json    key numbers (val loss, perplexity, bits per char, accuracy, ``epochs_done``)
     history.json    per-epoch Keras logs, appended across resumed runs
 
@@ -22,6 +23,7 @@ import json
 import os
 import re
 import shutil
+import threading
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -35,6 +37,7 @@ from hangul_rnn.errors import FormatError, UsageError
 if TYPE_CHECKING:  # pragma: no cover - typing only; importing keras here would cost seconds
     import keras
 
+    from hangul_rnn.runtime import Runtime
     from hangul_rnn.tokenizers import Tokenizer
 
 #: Version of the on-disk layout. Bump it when a change makes old readers misread new bundles.
@@ -53,14 +56,21 @@ _NAME_RE = re.compile(r"^[A-Za-z0-9가-힣][A-Za-z0-9가-힣._-]*$")
 
 @dataclass
 class Bundle:
-    """A trained model with everything needed to use it; ``path`` is None until it is saved."""
+    """A trained model with everything needed to use it; ``path`` is None until it is saved.
+
+    Two views of the network, each built on first use: :attr:`runtime` (NumPy, no TensorFlow: what generating and
+    scoring use) and :attr:`model` (the Keras model: what training, resuming and evaluating use). A loaded bundle
+    holds neither until asked, so ``load_bundle`` then ``generate`` never imports TensorFlow; a bundle made around a
+    live Keras model (training's per-epoch sample, tests) reads its runtime from that model's current weights.
+    """
 
     path: Path | None
     config: dict
     tokenizer: Tokenizer
-    model: keras.Model
+    model: keras.Model = field(default=None, repr=False, compare=False)  # type: ignore[assignment]  # a property below
     metrics: dict = field(default_factory=dict)
     history: dict = field(default_factory=dict)
+    model_file: Path | None = None
 
     @property
     def task(self) -> str:
@@ -78,6 +88,51 @@ class Bundle:
     def label_names(self) -> list[str]:
         """Class names of a classifier (``"0"``, ``"1"``, … where the corpus names none)."""
         return [str(n) for n in self.config.get("label_names") or []]
+
+    @property
+    def runtime(self) -> Runtime:
+        """The network in NumPy (:class:`hangul_rnn.runtime.Runtime`), for generating and scoring.
+
+        From the archive on disk (read once, cached), or, for a bundle around a live Keras model, from that model's
+        weights as they are now (built again on every access, so a model trained further is followed).
+        """
+        from hangul_rnn.runtime import Runtime
+
+        state = self.__dict__
+        live = state.get("_model")
+        if live is not None and state.get("_live", True):
+            return Runtime.from_keras(live)
+        with _LOAD_LOCK:
+            if state.get("_runtime") is None:
+                if self.model_file is None:
+                    raise UsageError(f"model {self.name!r} has no network to run (no model file, no Keras model)")
+                state["_runtime"] = Runtime.from_archive(self.model_file)
+            return state["_runtime"]
+
+
+def _get_model(self: Bundle) -> keras.Model:
+    """The Keras model, loaded from ``model_file`` on first use (this imports TensorFlow)."""
+    state = self.__dict__
+    if state.get("_model") is None:
+        with _LOAD_LOCK:
+            if state.get("_model") is None:
+                if self.model_file is None:
+                    raise UsageError(f"model {self.name!r} has no Keras model")
+                state["_model"] = _load_keras_model(self.model_file)
+                state["_live"] = False  # it is the file's model: the cached runtime still matches it
+    return state["_model"]
+
+
+def _set_model(self: Bundle, model: keras.Model | None) -> None:
+    if isinstance(model, property):  # the dataclass default seen through the class attribute
+        model = None
+    self.__dict__["_model"] = model
+    self.__dict__["_live"] = True
+    self.__dict__["_runtime"] = None
+
+
+_LOAD_LOCK = threading.RLock()
+Bundle.model = property(_get_model, _set_model, doc=_get_model.__doc__)  # type: ignore[assignment]
 
 
 @dataclass(frozen=True)
@@ -470,8 +525,22 @@ def load_bundle(name_or_path: str | Path) -> Bundle:
     model_path = folder / MODEL_FILE
     if not model_path.is_file():
         raise FormatError(f"{model_path}: missing; the bundle is incomplete (train or save it again)")
-    model = _load_keras_model(model_path)
-    return Bundle(path=folder, config=config, tokenizer=tokenizer, model=model, metrics=metrics, history=history)
+    _check_archive(model_path)
+    # Neither network is read here: generating and scoring read the runtime (NumPy), training and evaluating the
+    # Keras model (TensorFlow), each on first use.
+    return Bundle(path=folder, config=config, tokenizer=tokenizer, metrics=metrics, history=history,
+                  model_file=model_path)
+
+
+def _check_archive(model_path: Path) -> None:
+    """Refuse a model file that is not a zip at all (truncated, overwritten) now, with the reason, not later."""
+    import zipfile
+
+    if not zipfile.is_zipfile(model_path):
+        # Keras reports a truncated or overwritten archive as "File not found", which sends a user looking for
+        # a file that is right there.
+        raise FormatError(f"{model_path}: not a .keras archive (truncated or overwritten); the bundle is corrupt, "
+                          "train or save it again")
 
 
 def _load_keras_model(model_path: Path) -> keras.Model:
@@ -481,13 +550,7 @@ def _load_keras_model(model_path: Path) -> keras.Model:
         import hangul_rnn.models  # noqa: F401
     except ImportError:
         pass
-    import zipfile
-
-    if model_path.is_file() and not zipfile.is_zipfile(model_path):
-        # Keras reports a truncated or overwritten archive as "File not found", which sends a user looking for
-        # a file that is right there.
-        raise FormatError(f"{model_path}: not a .keras archive (truncated or overwritten); the bundle is corrupt, "
-                          "train or save it again")
+    _check_archive(model_path)
     try:
         return keras.models.load_model(model_path, safe_mode=True)
     except Exception as exc:  # noqa: BLE001 - corrupt zip, unknown layer, unsafe lambda: all one message

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import os
 import sys
 import warnings
 from collections.abc import Iterator, Sequence
@@ -25,7 +24,8 @@ from hangul_rnn.errors import HangulRNNError, HangulRNNWarning
 COMMAND_MODULES = ("generate", "score", "train", "evaluate", "ensemble", "models", "corpus", "tui")
 
 #: Commands that load TensorFlow; the CLI imports it for them up front with its C++ start-up chatter silenced.
-NEEDS_TENSORFLOW = frozenset({"generate", "score", "train", "evaluate", "tui"})
+#: ``generate`` and ``score`` run on the NumPy runtime and the TUI loads it only when a training run starts.
+NEEDS_TENSORFLOW = frozenset({"train", "evaluate"})
 
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
@@ -94,9 +94,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run(args: argparse.Namespace) -> int:
     """Run the chosen command; user errors become one line on stderr and an exit code."""
     try:
-        if args.command in ("generate", "score"):
-            # oneDNN's custom ops buy nothing for one-token steps and print a DT_BOOL notice on most CPUs.
-            os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
         before = getattr(args, "before_tensorflow", None)
         if before is not None:  # work that can overlap TensorFlow's import (e.g. loading Kiwi on a thread)
             before(args)

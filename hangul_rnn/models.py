@@ -1,10 +1,10 @@
-"""Keras 3 models: next-token generators, sentence classifiers, and a streaming stepper over a generator.
+"""Keras 3 models: next-token generators and sentence classifiers (inference runs them in :mod:`hangul_rnn.runtime`).
 
 Generator: ``ids [batch, time] -> embedding -> rnn_0 .. rnn_{L-1} -> logits [batch, time, vocab]``.  It returns
 *logits* (no softmax): the loss is ``from_logits=True`` and the sampler divides logits by a temperature.  Every
 recurrent layer is built with ``return_sequences=True, return_state=True``; the functional graph uses only its
-sequence output, and :class:`GeneratorStepper` calls the very same layer objects with ``initial_state=`` to carry
-states across calls, so the stepper and the training model share their variables (no copy, no re-load).
+sequence output, and :mod:`hangul_rnn.runtime` runs the same layers step by step in NumPy carrying their states
+(generation never needs TensorFlow).
 
 Classifier: ``ids [batch, time] -> embedding -> [Conv1D -> MaxPooling1D] -> rnn x L -> pooling -> softmax``.
 
@@ -23,13 +23,11 @@ from typing import Literal
 
 import keras
 import numpy as np
-import tensorflow as tf
 
 from hangul_rnn.errors import UsageError
 
 __all__ = [
     "CELLS",
-    "GeneratorStepper",
     "MaskedGlobalPooling1D",
     "build_classifier",
     "build_generator",
@@ -97,7 +95,7 @@ def build_generator(
 ) -> keras.Model:
     """A next-token model: int ids ``[batch, time]`` (time may vary) to logits ``[batch, time, vocab_size]``.
 
-    Layers are named ``embedding``, ``rnn_0`` ... ``rnn_{layers-1}``, ``logits``; :class:`GeneratorStepper` finds
+    Layers are named ``embedding``, ``rnn_0`` ... ``rnn_{layers-1}``, ``logits``; :mod:`hangul_rnn.runtime` reads
     them by these names.  ``dropout`` is the recurrent layers' input dropout (so with stacked layers it is the
     dropout between layers), ``recurrent_dropout`` their state dropout; both act in training only.
 
@@ -264,107 +262,3 @@ def compile_classifier(model: keras.Model, learning_rate: float = 1e-3, *, clipn
 def count_params(model: keras.Model) -> int:
     """Number of weights (trainable or not) in a built model."""
     return int(sum(int(np.prod(w.shape)) for w in model.weights))
-
-
-# --------------------------------------------------------------------------------------------------- streaming
-
-
-class GeneratorStepper:
-    """Streaming inference over a :func:`build_generator` model, carrying the recurrent states between calls.
-
-    It holds references to the model's own ``embedding``, ``rnn_i`` and ``logits`` layers, so it reads the model's
-    current variables on every call: train the model further (or ``load_weights``) and the stepper follows.
-    ``read`` runs each recurrent layer over a whole prompt once (the layer called with ``initial_state=``);
-    ``step`` advances one token through each layer's cell.  Both are ``tf.function``s with fixed input signatures
-    (batch and prompt length may vary), so after the first call each costs one graph call and never retraces.
-    Dropout is off (``training=False``).
-
-    States are a list with one entry per recurrent layer, each a list of float32 ``[batch, units]`` arrays:
-    ``[h, c]`` for an LSTM, ``[h]`` for a GRU or simple RNN.
-    """
-
-    def __init__(self, model: keras.Model) -> None:
-        try:
-            self._embedding = model.get_layer("embedding")
-            self._logits = model.get_layer("logits")
-            self._rnns = []
-            while any(layer.name == f"rnn_{len(self._rnns)}" for layer in model.layers):
-                self._rnns.append(model.get_layer(f"rnn_{len(self._rnns)}"))
-        except ValueError as exc:  # get_layer on a missing name
-            raise UsageError(f"not a generator model (no layer {exc}); build it with build_generator") from exc
-        if not self._rnns or not all(getattr(r, "return_state", False) for r in self._rnns):
-            raise UsageError("not a generator model: it needs rnn_0.. layers built with return_state=True")
-        self.model = model
-        self.vocab_size = int(self._logits.units)
-        self._state_sizes = [self._sizes(r) for r in self._rnns]
-        self.traces = 0  # python-side trace counter: grows only when a tf.function (re)traces
-
-        state_spec = [[tf.TensorSpec([None, size], tf.float32) for size in sizes] for sizes in self._state_sizes]
-        self._read_fn = tf.function(
-            self._read_graph, input_signature=[tf.TensorSpec([None, None], tf.int32), state_spec]
-        )
-        self._step_fn = tf.function(self._step_graph, input_signature=[tf.TensorSpec([None], tf.int32), state_spec])
-
-    @staticmethod
-    def _sizes(layer) -> list[int]:
-        size = layer.cell.state_size
-        return [int(s) for s in size] if isinstance(size, (list, tuple)) else [int(size)]
-
-    # -- graphs
-
-    def _read_graph(self, ids, states):
-        self.traces += 1
-        x = self._embedding(ids, training=False)
-        new_states = []
-        for layer, layer_states in zip(self._rnns, states):
-            outputs = layer(x, initial_state=list(layer_states), training=False)
-            x = outputs[0]
-            new_states.append(list(outputs[1:]))
-        return self._logits(x[:, -1, :], training=False), new_states
-
-    def _step_graph(self, ids, states):
-        self.traces += 1
-        x = self._embedding(ids, training=False)
-        new_states = []
-        for layer, layer_states in zip(self._rnns, states):
-            x, layer_new = layer.cell(x, list(layer_states), training=False)
-            new_states.append(list(layer_new) if isinstance(layer_new, (list, tuple)) else [layer_new])
-        return self._logits(x, training=False), new_states
-
-    # -- public API
-
-    def initial_state(self, batch_size: int) -> list:
-        """Zero states for ``batch_size`` streams: one list per layer (``[h, c]`` for LSTM, ``[h]`` otherwise)."""
-        batch_size = _int_at_least("batch_size", batch_size, 1)
-        return [[np.zeros((batch_size, size), np.float32) for size in sizes] for sizes in self._state_sizes]
-
-    def _as_states(self, states: list) -> list:
-        if len(states) != len(self._rnns):
-            raise UsageError(f"states for {len(states)} layers given to a {len(self._rnns)}-layer model")
-        return [[np.asarray(s, dtype=np.float32) for s in layer] for layer in states]
-
-    @staticmethod
-    def _to_numpy(logits, states):
-        return logits.numpy(), [[s.numpy() for s in layer] for layer in states]
-
-    def read(self, ids: np.ndarray, states: list | None = None) -> tuple[np.ndarray, list]:
-        """Read prompts ``ids [B, T]`` (T >= 1) once, from ``states`` (zeros by default).
-
-        Returns the logits ``[B, vocab]`` after each prompt's last token and the states after it.
-        """
-        ids = np.asarray(ids, dtype=np.int32)
-        if ids.ndim != 2 or ids.shape[1] < 1:
-            raise UsageError(f"read needs ids of shape [batch, time >= 1], got {ids.shape}")
-        if states is None:
-            states = self.initial_state(ids.shape[0])
-        return self._to_numpy(*self._read_fn(ids, self._as_states(states)))
-
-    def step(self, ids: np.ndarray, states: list) -> tuple[np.ndarray, list]:
-        """Feed one token per stream (``ids [B]``) and return the next-token logits ``[B, vocab]`` and new states."""
-        ids = np.asarray(ids, dtype=np.int32).reshape(-1)
-        return self._to_numpy(*self._step_fn(ids, self._as_states(states)))
-
-    @property
-    def tracing_count(self) -> int:
-        """How many graphs ``read`` and ``step`` have traced (TensorFlow's own count); 2 once both have run."""
-        return self._read_fn.experimental_get_tracing_count() + self._step_fn.experimental_get_tracing_count()

@@ -1,20 +1,18 @@
-"""Streaming text generation: one sampler for the CLI, the TUI and the training loop's per-epoch sample.
+"""Streaming text generation: one decoding loop for the CLI, the TUI and the training loop's per-epoch sample.
 
-The prompt is read once (:meth:`hangul_rnn.models.GeneratorStepper.read`), then every new token costs one
-``step`` of the recurrent cells carrying their states — never a re-run over a window and never ``model.predict``.
-Each token is drawn by :func:`sample_next` from the :class:`SamplingOptions` object *as it is at that moment*: the
-TUI changes temperature, top-k or top-p while text streams and the next token uses the new values.
+The loop knows three things and the details of none: the network (:class:`hangul_rnn.runtime.Runtime`, NumPy: the
+prompt is read once, then every new token costs one ``step`` of the recurrent cells carrying their states), the
+strategy that picks tokens (a :class:`hangul_rnn.samplers.Sampler`: random with temperature/top-k/top-p, greedy,
+beam search), and how ids become text (a per-level :class:`hangul_rnn.tokenizers.PieceDecoder`). It adds the stop
+rules (``<eos>``, ``stop_at`` a line or sentence end) and the statistics. All samples of a run, and all beams,
+are rows of one batch: one matrix product per layer per step for all of them.
 
-Text comes out as pieces, ready to print as they arrive:
+The random sampler reads its :class:`SamplingOptions` *as they are at that moment*: the TUI changes temperature,
+top-k or top-p while text streams and the next token uses the new values.
 
-- syllable models: one character per token;
-- jamo models: only text whose syllables are complete (:func:`hangul_rnn.jamo.complete_prefix`); the tail that a
-  later jamo may still join waits, and is flushed, composed, when the sample ends — so the screen never shows loose
-  conjoining jamo, and the pieces of one sample concatenate to ``compose`` of all its generated jamo (less a lead
-  consonant left dangling when ``max_tokens`` cuts a syllable short);
-- word models: ``" word"`` (a space before each word except at the start of a line or right after a prompt that
-  ends in whitespace), and ``"\\n"`` for the newline token.
-
+Text comes out as pieces, ready to print as they arrive (the piece decoders say how per level: jamo text only once
+its syllables are complete, words with the spaces between them). With beam search a piece is shown once every
+beam agrees on it, so it can never be taken back; the best beam's rest comes at the end.
 Pieces are the generated text only; callers print the prompt themselves.
 
 Typical use::
@@ -28,18 +26,21 @@ Typical use::
 from __future__ import annotations
 
 import time
-from collections import OrderedDict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from hangul_rnn.errors import UsageError
+from hangul_rnn.samplers import BeamSampler, RandomSampler, Sampler, SamplingOptions, sample_next
 
 __all__ = [
     "STOP_AT",
+    "BeamSampler",
     "GenerationStats",
+    "RandomSampler",
+    "Sampler",
     "SamplingOptions",
     "StreamingDecoder",
     "TextStream",
@@ -51,88 +52,7 @@ __all__ = [
 #: Values of ``stop_at``: stop after a line end, or after a sentence end (. ! ? or a line end).
 STOP_AT: tuple[str, ...] = ("line", "sentence")
 
-_PAD_ID = 0  # mirrors hangul_rnn.tokenizers.PAD_ID without importing it at module load
 _SENTENCE_END = frozenset(".!?。…")
-
-
-# --------------------------------------------------------------------------------------------------- options
-
-
-@dataclass
-class SamplingOptions:
-    """How the next token is drawn. Mutable on purpose: the decoder reads it again before every token.
-
-    ``temperature`` 0 means greedy (argmax); ``top_k`` 0 means no top-k cut; ``top_p`` 1.0 means no nucleus cut.
-    """
-
-    temperature: float = 1.0
-    top_k: int = 0
-    top_p: float = 1.0
-
-    def validate(self) -> SamplingOptions:
-        """Raise a one-line :class:`UsageError` for values out of range; return ``self``."""
-        t, k, p = self.temperature, self.top_k, self.top_p
-        if not isinstance(t, (int, float)) or isinstance(t, bool) or not np.isfinite(t) or t < 0:
-            raise UsageError(f"temperature must be a number >= 0 (0 = greedy), got {t!r}")
-        if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or k < 0:
-            raise UsageError(f"top-k must be a whole number >= 0 (0 = off), got {k!r}")
-        if not isinstance(p, (int, float)) or isinstance(p, bool) or not (0.0 < p <= 1.0):
-            raise UsageError(f"top-p must be in (0, 1] (1 = off), got {p!r}")
-        return self
-
-
-def sample_next(
-    logits: np.ndarray,
-    options: SamplingOptions | None = None,
-    rng: np.random.Generator | None = None,
-    *,
-    banned: Sequence[int] = (_PAD_ID,),
-) -> np.ndarray:
-    """Draw one token id per row of ``logits [B, V]`` (a 1-D ``[V]`` gives a 0-d array).
-
-    Works in float64 with the max subtracted before ``exp``, so no temperature overflows. ``banned`` ids (by
-    default ``<pad>``) are never drawn. Temperature 0 is argmax; otherwise top-k keeps exactly the ``k`` largest
-    logits, then top-p keeps the smallest set of most probable tokens whose mass reaches ``p`` (always at least
-    one), and one token is drawn from what is left, renormalised.
-    """
-    options = options or SamplingOptions()
-    rng = rng if rng is not None else np.random.default_rng()
-    x = np.array(logits, dtype=np.float64, copy=True)
-    one = x.ndim == 1
-    if one:
-        x = x[None, :]
-    if x.ndim != 2 or x.shape[1] == 0:
-        raise ValueError(f"logits must be [batch, vocab], got shape {np.shape(logits)}")
-    n, v = x.shape
-    ban = [i for i in banned if 0 <= i < v]
-    if ban and len(ban) < v:
-        x[:, ban] = -np.inf
-    x[np.isnan(x)] = -np.inf
-    if options.temperature == 0:
-        out = np.argmax(x, axis=1)
-        return out[0] if one else out
-    x /= float(options.temperature)
-    k = int(options.top_k)
-    if 0 < k < v:
-        drop = np.argpartition(-x, k - 1, axis=1)[:, k:]
-        np.put_along_axis(x, drop, -np.inf, axis=1)
-    x -= x.max(axis=1, keepdims=True)
-    p = np.exp(x)
-    p /= p.sum(axis=1, keepdims=True)
-    if options.top_p < 1.0:
-        order = np.argsort(-p, axis=1, kind="stable")
-        sorted_p = np.take_along_axis(p, order, axis=1)
-        before = np.cumsum(sorted_p, axis=1) - sorted_p  # mass of the more probable tokens
-        drop_sorted = before >= options.top_p
-        drop_sorted[:, 0] = False
-        drop_mask = np.zeros_like(drop_sorted)
-        np.put_along_axis(drop_mask, order, drop_sorted, axis=1)
-        p[drop_mask] = 0.0
-        p /= p.sum(axis=1, keepdims=True)
-    cdf = np.cumsum(p, axis=1)
-    u = rng.random(n)[:, None] * cdf[:, -1:]
-    out = np.minimum((cdf <= u).sum(axis=1), v - 1)
-    return out[0] if one else out
 
 
 # --------------------------------------------------------------------------------------------------- stats
@@ -154,43 +74,31 @@ class GenerationStats:
         return self.tokens / self.elapsed if self.elapsed > 0 else 0.0
 
 
-# --------------------------------------------------------------------------------------------------- steppers
-
-_STEPPERS: OrderedDict[int, tuple[Any, Any]] = OrderedDict()
-_STEPPER_CACHE_SIZE = 4
-
-
-def _stepper_for(model: Any) -> Any:
-    """A cached :class:`GeneratorStepper` per model (its tf.functions trace once; it follows later weight updates)."""
-    from hangul_rnn.models import GeneratorStepper
-
-    key = id(model)
-    hit = _STEPPERS.get(key)
-    if hit is not None and hit[0] is model:
-        _STEPPERS.move_to_end(key)
-        return hit[1]
-    stepper = GeneratorStepper(model)
-    _STEPPERS[key] = (model, stepper)
-    while len(_STEPPERS) > _STEPPER_CACHE_SIZE:
-        _STEPPERS.popitem(last=False)
-    return stepper
+# --------------------------------------------------------------------------------------------------- decoder
 
 
 def _unpack(source: Any) -> tuple[Any, Any]:
-    """(model, tokenizer) from a Bundle, anything with ``.model``/``.tokenizer``, or a ``(model, tokenizer)`` pair."""
+    """(network, tokenizer) from a Bundle, anything with ``.runtime`` or ``.model`` and ``.tokenizer``, or a
+    ``(model or runtime, tokenizer)`` pair (the training loop samples a model that is not saved yet). The network
+    is a :class:`Runtime`, or anything with its ``initial_state``/``read``/``step`` (``select`` for beams)."""
+    from hangul_rnn.runtime import Runtime
+
     if isinstance(source, tuple) and len(source) == 2:
-        return source
-    task = getattr(source, "task", None)
-    if task and task != "generator":
-        name = getattr(source, "name", "") or "this model"
-        raise UsageError(f"model {name!r} is a {task}, not a generator; pick a generator model to generate text")
-    try:
-        return source.model, source.tokenizer
-    except AttributeError:
-        raise UsageError("generate needs a generator bundle (or a (model, tokenizer) pair)") from None
-
-
-# --------------------------------------------------------------------------------------------------- decoder
+        network, tokenizer = source
+    else:
+        task = getattr(source, "task", None)
+        if task and task != "generator":
+            name = getattr(source, "name", "") or "this model"
+            raise UsageError(f"model {name!r} is a {task}, not a generator; pick a generator model to generate text")
+        tokenizer = getattr(source, "tokenizer", None)
+        network = getattr(source, "runtime", None) if hasattr(type(source), "runtime") else None
+        if network is None:
+            network = getattr(source, "model", None)
+        if tokenizer is None or network is None:
+            raise UsageError("generate needs a generator bundle (or a (model, tokenizer) pair)")
+    if not isinstance(network, Runtime) and not all(hasattr(network, a) for a in ("initial_state", "read", "step")):
+        network = Runtime.from_keras(network)  # a Keras model: its current weights, in NumPy
+    return network, tokenizer
 
 
 def _is_conjoining_non_lead(ch: str) -> bool:
@@ -198,23 +106,15 @@ def _is_conjoining_non_lead(ch: str) -> bool:
     return len(ch) == 1 and 0x1160 <= ord(ch) <= 0x11FF
 
 
-def _without_dangling_leads(jamo_text: str) -> str:
-    """``jamo_text`` minus trailing conjoining lead consonants: the start of a syllable that the cut left unfinished,
-    which would otherwise show as a stray compatibility jamo (태조ㄱ)."""
-    end = len(jamo_text)
-    while end and 0x1100 <= ord(jamo_text[end - 1]) <= 0x115F:
-        end -= 1
-    return jamo_text[:end]
-
-
 class StreamingDecoder:
-    """Stateful streaming decoder over a generator bundle; :meth:`stream` yields one list of pieces per step.
+    """The decoding loop over a generator; :meth:`stream` yields one list of pieces (one per sample) per step.
 
-    ``source`` is a :class:`hangul_rnn.bundle.Bundle` (task "generator"), or any object with ``.model`` and
-    ``.tokenizer``, or a ``(model, tokenizer)`` pair (the training loop samples a model that is not saved yet).
-    ``options`` is read at every step; ``seed`` makes the draws reproducible; ``num_samples`` streams run in one
-    batch from the same prompt. ``on_unknown`` is called once with the prompt's tokens the vocabulary lacks (they
-    reach the model as ``<unk>``); they are also kept in :attr:`unknown`. :attr:`stats` fills in while streaming.
+    ``source`` is a :class:`hangul_rnn.bundle.Bundle` (task "generator"), or any object with ``.runtime`` (or a
+    Keras ``.model``) and ``.tokenizer``, or a ``(model, tokenizer)`` pair. The strategy is ``sampler`` when given;
+    otherwise ``num_beams`` >= 1 means beam search (:class:`BeamSampler`) and the default is a
+    :class:`RandomSampler` over ``options`` (read at every step) seeded with ``seed``. ``num_samples`` streams run
+    in one batch from the same prompt. ``on_unknown`` is called once with the prompt's tokens the vocabulary lacks
+    (they reach the model as ``<unk>``); they are also kept in :attr:`unknown`. :attr:`stats` fills in as it streams.
     """
 
     def __init__(
@@ -225,50 +125,38 @@ class StreamingDecoder:
         seed: int | None = None,
         num_samples: int = 1,
         on_unknown: Callable[[list[str]], None] | None = None,
+        sampler: Sampler | None = None,
+        num_beams: int | None = None,
     ) -> None:
-        self.model, self.tokenizer = _unpack(source)
+        self.runtime, self.tokenizer = _unpack(source)
         if self.tokenizer.vocab is None:
             raise UsageError("the model's tokenizer has no vocabulary; it was never fitted")
         self.options = (options if options is not None else SamplingOptions()).validate()
         if isinstance(num_samples, bool) or not isinstance(num_samples, (int, np.integer)) or num_samples < 1:
             raise UsageError(f"the number of samples must be at least 1, got {num_samples!r}")
         self.num_samples = int(num_samples)
-        self.rng = np.random.default_rng(seed)
+        if sampler is None:
+            sampler = BeamSampler(num_beams) if num_beams else RandomSampler(self.options, seed)
+        self.sampler = sampler
         self.on_unknown = on_unknown
         self.unknown: list[str] = []
         self.stats = GenerationStats()
-        self._stepper = _stepper_for(self.model)
+        self.runtime.initial_state(1)  # a model that cannot generate says so now, not at the first token
         self._build_tables()
 
     # ---- vocabulary tables, built once
 
     def _build_tables(self) -> None:
-        from hangul_rnn.tokenizers import BOS, EOS, PAD, UNK, UNK_MARKER
+        from hangul_rnn.tokenizers import BOS, EOS, PAD, UNK, piece_texts
 
         vocab = self.tokenizer.vocab
         self.kind: str = self.tokenizer.kind
-        newline = "\n"
-        if self.kind == "word":
-            from hangul_rnn.text import NEWLINE_TOKEN
-
-            newline = NEWLINE_TOKEN
         tokens = vocab.tokens
-        self._texts: list[str] = []
-        self._newline = np.zeros(len(tokens), dtype=bool)
-        self._sentence_end = np.zeros(len(tokens), dtype=bool)
-        for i, t in enumerate(tokens):
-            if t in (PAD, BOS, EOS):
-                text = ""
-            elif t == UNK:
-                text = UNK_MARKER
-            elif t == newline:
-                text = "\n"
-            else:
-                text = t
-            self._texts.append(text)
-            self._newline[i] = text == "\n"
-            stripped = text.rstrip()
-            self._sentence_end[i] = text == "\n" or (bool(stripped) and stripped[-1] in _SENTENCE_END)
+        self._texts = texts = piece_texts(self.tokenizer)
+        self._newline = np.array([t == "\n" for t in texts], dtype=bool)
+        self._has_text = np.array([bool(t.strip()) for t in texts], dtype=bool)
+        self._sentence_end = np.array([t == "\n" or (bool(t.rstrip()) and t.rstrip()[-1] in _SENTENCE_END)
+                                       for t in texts], dtype=bool)
         self.eos_id: int | None = vocab.id(EOS) if EOS in vocab else None
         #: Ids never drawn: padding, unknown, the start marker (they carry no text worth generating) and tokens
         #: never seen in training (reserved ids such as an unused ``<eos>``: the model cannot have learnt them).
@@ -286,7 +174,8 @@ class StreamingDecoder:
             extra = [i for i, t in enumerate(tokens) if _is_conjoining_non_lead(t)]
             if len(extra) + len(self.banned) < len(tokens):
                 self._after_prompt_banned = sorted(set(self.banned) | set(extra))
-        if newline in vocab:
+        newline = tokens[int(np.argmax(self._newline))] if self._newline.any() else None
+        if newline is not None:
             self.start_id = vocab.id(newline)
         elif BOS in vocab:
             self.start_id = vocab.id(BOS)
@@ -304,7 +193,7 @@ class StreamingDecoder:
         """Validate, encode the prompt (reporting unknown tokens now), and return the step iterator.
 
         Each item is one piece per sample (``""`` where a sample produced no displayable text this step or has
-        already stopped); the last item also carries each sample's flushed jamo tail.
+        already stopped); the last item also carries what each sample's piece decoder held back.
         """
         if isinstance(max_tokens, bool) or not isinstance(max_tokens, (int, np.integer)) or max_tokens < 1:
             raise UsageError(f"max tokens must be at least 1, got {max_tokens!r}")
@@ -315,93 +204,137 @@ class StreamingDecoder:
         self.unknown = self.tokenizer.unknown_tokens(prompt) if prompt.strip() else []
         if self.unknown and self.on_unknown is not None:
             self.on_unknown(list(self.unknown))
-        return self._run(prompt, ids, int(max_tokens), stop_at)
+        return _Run(self, prompt, ids, int(max_tokens), stop_at).steps()
 
-    def _run(self, prompt: str, ids: list[int], max_tokens: int, stop_at: str | None) -> Iterator[list[str]]:
-        from hangul_rnn.jamo import complete_prefix, compose
 
-        n = self.num_samples
-        kind = self.kind
-        texts, is_newline, is_sentence_end = self._texts, self._newline, self._sentence_end
-        has_prompt = bool(prompt.strip())
+class _Run:
+    """One run of the loop: the per-sample text state (piece decoders, stop rules) and the per-row token history."""
+
+    def __init__(self, decoder: StreamingDecoder, prompt: str, ids: list[int], max_tokens: int,
+                 stop_at: str | None) -> None:
+        from hangul_rnn.tokenizers import piece_decoder
+
+        self.d = decoder
+        self.prompt, self.ids, self.max_tokens, self.stop_at = prompt, ids, max_tokens, stop_at
+        n = decoder.num_samples
+        self.pieces = [piece_decoder(decoder.tokenizer, after=prompt, texts=decoder._texts) for _ in range(n)]
         last_line = prompt.rsplit("\n", 1)[-1]
-        content = [bool(last_line.strip())] * n  # text on the current line, so a stop can trigger
-        glued = [not prompt or prompt[-1].isspace()] * n  # word level: no space before the next word
-        pending = [""] * n  # jamo level: decomposed tail not yet safe to compose
-        done = [False] * n
-        self.stats = stats = GenerationStats(prompt_tokens=len(ids))
+        self.content = [bool(last_line.strip())] * n  # text on the current line, so a stop can trigger
+        self.done = [False] * n
+        self.emitted = [0] * n  # tokens of each sample's history already turned into text
+
+    def _emit(self, s: int, tid: int) -> str:
+        """Text for token ``tid`` of sample ``s``, applying the stop rules; flushes the sample when it stops."""
+        d = self.d
+        if tid == d.eos_id:
+            self.done[s] = True
+            return self.pieces[s].flush()
+        piece = self.pieces[s].push(tid)
+        if d._newline[tid]:
+            if self.stop_at is not None and self.content[s]:
+                self.done[s] = True
+            self.content[s] = False
+        else:
+            self.content[s] = self.content[s] or bool(d._has_text[tid])
+            if self.stop_at == "sentence" and d._sentence_end[tid]:
+                self.done[s] = True
+        if self.done[s]:
+            piece += self.pieces[s].flush()
+        return piece
+
+    def _emit_all(self, s: int, history: list[int]) -> str:
+        out = ""
+        for tid in history[self.emitted[s]:]:
+            if self.done[s]:
+                break
+            out += self._emit(s, int(tid))
+        self.emitted[s] = len(history)
+        return out
+
+    def steps(self) -> Iterator[list[str]]:
+        d, sampler = self.d, self.d.sampler
+        n, k = d.num_samples, sampler.rows_per_sample
+        has_prompt = bool(self.prompt.strip())
+        d.stats = stats = GenerationStats(prompt_tokens=len(self.ids))
+        histories: list[list[int]] = [[] for _ in range(n * k)]
 
         t0 = time.perf_counter()
-        logits, states = self._stepper.read(np.tile(np.asarray(ids, dtype=np.int32), (n, 1)))
-        for step in range(max_tokens):
-            banned = self._after_prompt_banned if (step == 0 and has_prompt) else self.banned
-            next_ids = sample_next(logits, self.options, self.rng, banned=banned)
+        sampler.start(n)
+        logits, state = d.runtime.read(np.tile(np.asarray(self.ids, dtype=np.int64), (n * k, 1)))
+        for step in range(self.max_tokens):
+            banned = d._after_prompt_banned if (step == 0 and has_prompt) else d.banned
+            next_ids, parents = sampler.get_next_token(logits, banned)
             now = time.perf_counter()
             if stats.time_to_first_token is None:
                 stats.time_to_first_token = now - t0
             stats.elapsed = now - t0
             stats.steps += 1
-            pieces = [""] * n
-            for b in range(n):
-                if done[b]:
+            stats.tokens += self.done.count(False)
+            reordered = k > 1 and not np.array_equal(parents, np.arange(len(parents)))
+            if reordered:
+                state = d.runtime.select(state, parents)
+            histories = [histories[p] + [int(t)] for p, t in zip(parents, next_ids)] if k > 1 else histories
+            out = [""] * n
+            for s in range(n):
+                if self.done[s]:
                     continue
-                stats.tokens += 1
-                tid = int(next_ids[b])
-                if tid == self.eos_id:
-                    done[b] = True
-                    continue
-                text = texts[tid]
-                if kind == "jamo":
-                    safe, pending[b] = complete_prefix(pending[b] + text)
-                    piece = compose(safe) if safe else ""
-                elif kind == "word" and text and text != "\n":
-                    piece = text if glued[b] else " " + text
-                else:
-                    piece = text
-                glued[b] = text == "\n"
-                pieces[b] = piece
-                if is_newline[tid]:
-                    if stop_at is not None and content[b]:
-                        done[b] = True
-                    content[b] = False
-                else:
-                    content[b] = content[b] or bool(text.strip())
-                    if stop_at == "sentence" and is_sentence_end[tid]:
-                        done[b] = True
-            last = all(done) or step == max_tokens - 1
-            if last:
-                for b in range(n):
-                    # cut by max_tokens: a lead consonant the model had just begun a syllable with is dropped
-                    tail = pending[b] if done[b] else _without_dangling_leads(pending[b])
-                    if tail:
-                        pieces[b] += compose(tail)
-                    pending[b] = ""
-                yield pieces
+                if k == 1:
+                    out[s] = self._emit(s, int(next_ids[s]))
+                    self.emitted[s] += 1
+                else:  # what every beam of the sample agrees on can never change: show it now
+                    out[s] = self._emit_all(s, _common_prefix(histories[s * k : (s + 1) * k]))
+            if all(self.done) or step == self.max_tokens - 1:
+                best = sampler.best_rows(n)
+                for s in range(n):
+                    if not self.done[s]:
+                        if k > 1:
+                            out[s] += self._emit_all(s, histories[int(best[s])])
+                        if not self.done[s]:  # cut by max_tokens: a syllable only just begun is dropped
+                            out[s] += self.pieces[s].flush(cut=True)
+                yield out
                 return
-            # done samples keep stepping with the rest of the batch; their output is ignored
-            for b in range(n):
-                if pending[b] and done[b]:
-                    pieces[b] += compose(pending[b])
-                    pending[b] = ""
-            yield pieces
-            logits, states = self._stepper.step(next_ids.astype(np.int32), states)
+            yield out  # finished samples keep stepping with the rest of the batch; their tokens are ignored
+            logits, state = d.runtime.step(next_ids, state)
 
 
-class TextStream(Iterator[str]):
-    """The text pieces of one sample (empty pieces skipped); ``.stats``, ``.unknown``, ``.decoder`` alongside."""
+def _common_prefix(rows: list[list[int]]) -> list[int]:
+    first = rows[0]
+    end = len(first)
+    for row in rows[1:]:
+        i = 0
+        while i < end and row[i] == first[i]:
+            i += 1
+        end = i
+    return first[:end]
 
-    def __init__(self, decoder: StreamingDecoder, steps: Iterator[list[str]]) -> None:
+
+class TextStream(Iterator[Any]):
+    """The one stream type :func:`generate` and :func:`generate_batch` return.
+
+    Iterating gives text pieces of the first sample, empty ones skipped (``generate``), or, for a batch, one list
+    of pieces per step with one piece per sample (``generate_batch``). Alongside: :attr:`texts` (each sample's
+    text so far), :attr:`stats`, :attr:`unknown`, :attr:`decoder`.
+    """
+
+    def __init__(self, decoder: StreamingDecoder, steps: Iterator[list[str]], *, batch: bool = False) -> None:
         self.decoder = decoder
+        self.batch = batch
+        self.texts = [""] * decoder.num_samples
         self._steps = steps
 
     def __iter__(self) -> TextStream:
         return self
 
-    def __next__(self) -> str:
+    def __next__(self) -> Any:
         while True:
-            piece = next(self._steps)[0]
-            if piece:
-                return piece
+            pieces = next(self._steps)
+            for i, piece in enumerate(pieces):
+                if piece:
+                    self.texts[i] += piece
+            if self.batch:
+                return pieces
+            if pieces[0]:
+                return pieces[0]
 
     @property
     def stats(self) -> GenerationStats:
@@ -427,14 +360,6 @@ def _options(
     return options.validate()
 
 
-def _start(bundle, prompt, options, temperature, top_k, top_p, max_tokens, stop_at, seed, on_unknown, *,
-           num_samples: int) -> tuple[StreamingDecoder, Iterator[list[str]]]:
-    """A decoder and its started stream: what :func:`generate` and :func:`generate_batch` wrap differently."""
-    decoder = StreamingDecoder(bundle, options=_options(options, temperature, top_k, top_p), seed=seed,
-                               num_samples=num_samples, on_unknown=on_unknown)
-    return decoder, decoder.stream(prompt, max_tokens=max_tokens, stop_at=stop_at)
-
-
 def generate(
     bundle: Any,
     prompt: str = "",
@@ -446,15 +371,19 @@ def generate(
     max_tokens: int = 200,
     stop_at: str | None = None,
     seed: int | None = None,
+    num_beams: int | None = None,
+    sampler: Sampler | None = None,
     on_unknown: Callable[[list[str]], None] | None = None,
 ) -> TextStream:
     """Stream one sample's text pieces after ``prompt``. Errors in the arguments raise here, not at first ``next``.
 
     ``temperature``/``top_k``/``top_p`` set fields of ``options`` (a new :class:`SamplingOptions` when None); the
     options object is read before every token, so changing it while iterating changes the next token.
+    ``num_beams`` >= 1 decodes by beam search instead (1 is greedy); ``sampler`` any other strategy.
     """
-    return TextStream(*_start(bundle, prompt, options, temperature, top_k, top_p, max_tokens, stop_at, seed,
-                              on_unknown, num_samples=1))
+    return generate_batch(bundle, prompt, num_samples=1, options=options, temperature=temperature, top_k=top_k,
+                          top_p=top_p, max_tokens=max_tokens, stop_at=stop_at, seed=seed, num_beams=num_beams,
+                          sampler=sampler, on_unknown=on_unknown, _batch=False)
 
 
 def generate_batch(
@@ -469,31 +398,16 @@ def generate_batch(
     max_tokens: int = 200,
     stop_at: str | None = None,
     seed: int | None = None,
+    num_beams: int | None = None,
+    sampler: Sampler | None = None,
     on_unknown: Callable[[list[str]], None] | None = None,
-) -> Iterator[list[str]]:
+    _batch: bool = True,
+) -> TextStream:
     """``num_samples`` samples from one prompt in one batch; each step yields one piece per sample.
 
-    The returned iterator has ``.decoder`` (with ``.stats`` and ``.unknown``) like :func:`generate`'s.
+    The returned :class:`TextStream` has ``.stats``, ``.unknown``, ``.texts`` and ``.decoder`` like
+    :func:`generate`'s.
     """
-    return _BatchStream(*_start(bundle, prompt, options, temperature, top_k, top_p, max_tokens, stop_at, seed,
-                                on_unknown, num_samples=num_samples))
-
-
-class _BatchStream(Iterator[list[str]]):
-    def __init__(self, decoder: StreamingDecoder, steps: Iterator[list[str]]) -> None:
-        self.decoder = decoder
-        self._steps = steps
-
-    def __iter__(self) -> _BatchStream:
-        return self
-
-    def __next__(self) -> list[str]:
-        return next(self._steps)
-
-    @property
-    def stats(self) -> GenerationStats:
-        return self.decoder.stats
-
-    @property
-    def unknown(self) -> list[str]:
-        return self.decoder.unknown
+    decoder = StreamingDecoder(bundle, options=_options(options, temperature, top_k, top_p), seed=seed,
+                               num_samples=num_samples, on_unknown=on_unknown, sampler=sampler, num_beams=num_beams)
+    return TextStream(decoder, decoder.stream(prompt, max_tokens=max_tokens, stop_at=stop_at), batch=_batch)

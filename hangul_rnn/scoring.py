@@ -1,9 +1,11 @@
 """Classifier scores: one sentence, many sentences, and prefix-by-prefix for one sentence.
 
-Text goes through the bundle's own tokenizer (which applies its own cleaning rules) and is padded exactly like
-training (``max_len``, ``padding``, ``truncating`` from the bundle config, "pre" by default). The model is called
-through a cached ``tf.function`` with a ``[None, None]`` int32 signature, never ``model.predict``: one graph call
-per request keeps scoring-as-you-type responsive, and a batch of any size reuses the same graph.
+Text goes through the bundle's own tokenizer (which applies its own cleaning rules) and is cut like training
+(``max_len`` and ``truncating`` from the bundle config, "pre" by default). The network runs in NumPy
+(:class:`hangul_rnn.runtime.Runtime`, no TensorFlow): a model whose embedding masks padding reads each text at its
+own length, which gives what Keras gives on the padded ids at a fraction of the work (texts are grouped by
+length, so a batch pads only to its own longest); a model without a mask (the Conv1D front end reads padding as
+input) is padded to ``max_len`` exactly as in training.
 
 :func:`explain` scores every word prefix of a sentence ("재미있을", "재미있을 줄", …, the whole sentence) plus the
 empty text, all in ONE batched forward pass, and reports how much each word moved the positive-class probability.
@@ -12,7 +14,7 @@ empty text, all in ONE batched forward pass, and reports how much each word move
 from __future__ import annotations
 
 import re
-from collections import OrderedDict
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -21,7 +23,8 @@ import numpy as np
 
 from hangul_rnn.errors import UsageError
 
-__all__ = ["Ensemble", "Explanation", "Score", "explain", "positive_index", "probabilities", "score", "score_batch"]
+__all__ = ["Ensemble", "Explanation", "Score", "explain", "positive_index", "probabilities", "score", "score_batch",
+           "warm_analyser"]
 
 _WORD_RE = re.compile(r"\S+")
 _POSITIVE_NAMES = ("positive", "pos", "긍정", "1")
@@ -142,38 +145,39 @@ def positive_index(label_names: Sequence[str]) -> int:
     return 1 if len(label_names) > 1 else 0
 
 
-_FORWARD: OrderedDict[int, tuple[Any, Any]] = OrderedDict()
-
-
-def _forward(model: Any):
-    """A cached tf.function calling ``model(x, training=False)``; traces once for any batch size and length."""
-    key = id(model)
-    hit = _FORWARD.get(key)
-    if hit is not None and hit[0] is model:
-        _FORWARD.move_to_end(key)
-        return hit[1]
-    import tensorflow as tf
-
-    fn = tf.function(
-        lambda x: model(x, training=False), input_signature=[tf.TensorSpec([None, None], tf.int32)]
-    )
-    _FORWARD[key] = (model, fn)
-    while len(_FORWARD) > 4:
-        _FORWARD.popitem(last=False)
-    return fn
+def _pad(id_lists: Sequence[Sequence[int]], length: int, padding: str) -> np.ndarray:
+    """Rows of ids padded with 0 to ``length`` (``"pre"``: before, ``"post"``: after)."""
+    out = np.zeros((len(id_lists), length), dtype=np.int64)
+    for row, ids in zip(out, id_lists):
+        if len(ids):
+            if padding == "post":
+                row[: len(ids)] = ids
+            else:
+                row[length - len(ids) :] = ids
+    return out
 
 
 def _probabilities(bundle: Any, id_lists: list[list[int]]) -> np.ndarray:
-    """Class probabilities ``[N, C]`` (float64) for already encoded texts, padded like training."""
-    from hangul_rnn.windows import pad_sequences
-
+    """Class probabilities ``[N, C]`` (float64) for already encoded texts, cut and padded like training."""
     max_len = int(_config_value(bundle, "max_len", _DEFAULT_MAX_LEN))
     padding = _config_value(bundle, "padding", "pre")
     truncating = _config_value(bundle, "truncating", "pre")
-    x = pad_sequences(id_lists, max_len, padding=padding, truncating=truncating)
-    fn = _forward(bundle.model)
-    parts = [np.asarray(fn(x[i : i + _BATCH]), dtype=np.float64) for i in range(0, len(x), _BATCH)]
-    probs = np.concatenate(parts, axis=0)
+    cut = [list(ids[-max_len:] if truncating == "pre" else ids[:max_len]) if len(ids) > max_len else list(ids)
+           for ids in id_lists]
+    runtime = bundle.runtime
+    probs = np.zeros((len(cut), 0))
+    if runtime.masked:  # padding is skipped: run each group of similar lengths at its own longest
+        order = sorted(range(len(cut)), key=lambda i: len(cut[i]))
+        parts = []
+        for start in range(0, len(order), _BATCH):
+            rows = [cut[i] for i in order[start : start + _BATCH]]
+            parts.append(runtime.forward(_pad(rows, max(1, len(rows[-1])), padding)))
+        ordered = np.concatenate(parts, axis=0).astype(np.float64)
+        probs = np.empty_like(ordered)
+        probs[order] = ordered
+    else:
+        parts = [runtime.forward(_pad(cut[i : i + _BATCH], max_len, padding)) for i in range(0, len(cut), _BATCH)]
+        probs = np.concatenate(parts, axis=0).astype(np.float64)
     if probs.ndim == 2 and probs.shape[1] == 1:  # a sigmoid head: P(class 1)
         probs = np.concatenate([1.0 - probs, probs], axis=1)
     probs = np.clip(probs, 0.0, None)
@@ -203,6 +207,52 @@ def _check_texts(texts: Sequence[str]) -> None:
         if not isinstance(text, str) or not text.strip():
             where = "" if len(texts) == 1 else f" (text {i + 1})"
             raise UsageError(f"nothing to score: the text is empty{where}")
+
+
+# --------------------------------------------------------------------------------------------------- Kiwi
+
+
+_WARM_TEXT = "영화가 정말 재미있었어요"
+
+
+def _stems_of(name: str | Any, depth: int = 0) -> set:
+    from hangul_rnn.bundle import ENSEMBLE_KIND, read_config, resolve_bundle_path
+
+    config = read_config(resolve_bundle_path(name))
+    if config.get("kind") == ENSEMBLE_KIND and depth == 0:
+        return set().union(*(_stems_of(m, 1) for m in config.get("members") or []))
+    return {(config.get("tokenizer") or {}).get("stem")}
+
+
+def warm_analyser(models: Sequence[str | Any]) -> threading.Thread | None:
+    """Start Kiwi on a background thread, and run its first analysis there, when one of ``models`` (names or
+    folders; a saved ensemble's members count) reads text through morpheme stems; returns the thread, else None.
+
+    Kiwi takes about a second to load and its first analysis almost two more; with this the wait overlaps reading
+    the bundle and the network (and a person typing), and the first score does not pay it. Only the bundles' JSON is
+    read here; a problem with them is left for the real load to report.
+    """
+    from hangul_rnn.errors import HangulRNNError
+
+    try:
+        stems = set().union(*(_stems_of(m) for m in models)) if models else set()
+    except (HangulRNNError, OSError):
+        return None
+    if not stems & {"morph", "morph-all"}:
+        return None
+
+    def load() -> None:
+        from hangul_rnn import morph
+
+        try:
+            morph.stem_batch([_WARM_TEXT, _WARM_TEXT])  # the path encode_batch takes: same Kiwi, same threads
+            morph.stem(_WARM_TEXT)
+        except Exception:  # noqa: BLE001 - the first real use raises it again, with its one-line error
+            pass
+
+    thread = threading.Thread(target=load, name="kiwi-warm", daemon=True)
+    thread.start()
+    return thread
 
 
 # --------------------------------------------------------------------------------------------------- public API

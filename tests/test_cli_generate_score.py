@@ -160,3 +160,66 @@ def test_score_starts_loading_kiwi_only_for_models_that_stem(saved, monkeypatch)
     assert not loaded.wait(0.5)
     _load_analyser_early(argparse.Namespace(model=None))  # the shipped default: all-morpheme stems
     assert loaded.wait(10)
+
+
+def test_generate_beam_one_is_greedy_and_beams_work(saved, capsys):
+    rc, greedy, err = _run(capsys, "generate", "--model", saved["gen"], "--prompt", "태조가", "--temperature", "0",
+                           "--max-tokens", "10")
+    assert rc == 0, err
+    rc, beam, err = _run(capsys, "generate", "--model", saved["gen"], "--prompt", "태조가", "--beam", "1",
+                         "--max-tokens", "10")
+    assert rc == 0 and beam == greedy, err
+    rc, out, err = _run(capsys, "generate", "--model", saved["gen"], "--prompt", "태조가", "--beam", "3",
+                        "--max-tokens", "10", "--num-samples", "2")
+    assert rc == 0 and out.startswith("태조가"), err
+    rc, _, err = _run(capsys, "generate", "--model", saved["gen"], "--beam", "-1")
+    assert rc == 2 and "--beam" in err
+
+
+def _without_tensorflow(tmp_path, *argv, stdin=None):
+    """Run the CLI in a fresh process where ``import tensorflow`` (and keras) fails."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    shim = tmp_path / "shim"
+    shim.mkdir(exist_ok=True)
+    (shim / "sitecustomize.py").write_text(
+        "import sys\nsys.modules['tensorflow'] = None\nsys.modules['keras'] = None\n", encoding="utf-8")
+    repo = Path(__file__).resolve().parent.parent
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(shim), str(repo)]))
+    return subprocess.run([sys.executable, "-m", "hangul_rnn.cli", *argv], capture_output=True, text=True, env=env,
+                          input=stdin, timeout=120, cwd=tmp_path)
+
+
+def test_generate_and_score_run_with_tensorflow_unimportable(saved, tmp_path):
+    proc = _without_tensorflow(tmp_path, "generate", "--model", saved["gen"], "--prompt", "태조가", "--max-tokens", "8",
+                               "--seed", "1")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.startswith("태조가")
+    proc = _without_tensorflow(tmp_path, "score", "--model", saved["clf"], "--explain", REVIEWS[0])
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    proc = _without_tensorflow(tmp_path, "generate", "--max-tokens", "20", "--beam", "2")  # the shipped default
+    assert proc.returncode == 0 and proc.stdout.strip(), proc.stderr[-2000:]
+    proc = _without_tensorflow(tmp_path, "score", "정말 재미있어요")  # the shipped default classifier (Kiwi stems)
+    assert proc.returncode == 0 and proc.stdout.split("\t")[0] in ("positive", "negative"), proc.stderr[-2000:]
+
+
+@pytest.mark.parametrize("command", ["generate", "score"])
+def test_corrupt_weights_are_one_line_errors(saved, capsys, tmp_path, command):
+    import shutil
+    import zipfile
+    from pathlib import Path
+
+    folder = tmp_path / command
+    shutil.copytree(saved["gen" if command == "generate" else "clf"], folder)
+    archive = folder / "model.keras"
+    with zipfile.ZipFile(Path(saved["gen" if command == "generate" else "clf"]) / "model.keras") as src, \
+            zipfile.ZipFile(archive, "w") as dst:
+        for item in src.namelist():
+            data = src.read(item)
+            dst.writestr(item, data[:600] + b"\0" * 4000 if item == "model.weights.h5" else data)
+    argv = ["generate", "--model", str(folder)] if command == "generate" else ["score", "--model", str(folder), "좋다"]
+    rc, _, err = _run(capsys, *argv)
+    assert rc == 1 and err.count("\n") == 1 and "model.keras" in err and "Traceback" not in err, err

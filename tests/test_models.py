@@ -1,4 +1,4 @@
-"""Generator / classifier builders and the streaming GeneratorStepper (which must match the full forward pass)."""
+"""Generator / classifier builders (streaming inference is tested against them in test_runtime.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import pytest
 from hangul_rnn.errors import UsageError
 from hangul_rnn.models import (
     CELLS,
-    GeneratorStepper,
     build_classifier,
     build_generator,
     compile_classifier,
@@ -113,71 +112,6 @@ def test_tiny_classifier_compiles_and_trains():
     assert np.isfinite(history.history["loss"][0])
 
 
-# --------------------------------------------------------------------------------------------------- stepper
-
-
-@pytest.mark.parametrize("cell, layers", [("lstm", 1), ("gru", 1), ("rnn", 1), ("lstm", 2), ("gru", 2)])
-def test_stepper_matches_full_forward_at_every_position(cell, layers):
-    model = build_generator(VOCAB, cell=cell, layers=layers, units=12, embedding_dim=5)
-    ids = _ids(3, 9, seed=1)
-    full = np.asarray(model(ids))
-    stepper = GeneratorStepper(model)
-    states = stepper.initial_state(3)
-    assert len(states) == layers and all(len(s) == (2 if cell == "lstm" else 1) for s in states)
-    assert states[0][0].shape == (3, 12) and not states[0][0].any()
-    for t in range(ids.shape[1]):
-        logits, states = stepper.step(ids[:, t], states)
-        assert logits.shape == (3, VOCAB)
-        np.testing.assert_allclose(logits, full[:, t], atol=1e-4)
-
-
-@pytest.mark.parametrize("cell", CELLS)
-def test_read_then_step_equals_forward_of_prompt_plus_token(cell):
-    model = build_generator(VOCAB, cell=cell, layers=2, units=10, embedding_dim=4)
-    stepper = GeneratorStepper(model)
-    prompt, token = _ids(2, 6, seed=2), np.array([7, 11], np.int32)
-    logits, states = stepper.read(prompt)
-    np.testing.assert_allclose(logits, np.asarray(model(prompt))[:, -1], atol=1e-4)
-    logits, states = stepper.step(token, states)
-    full = np.asarray(model(np.concatenate([prompt, token[:, None]], axis=1)))
-    np.testing.assert_allclose(logits, full[:, -1], atol=1e-4)
-    # reading a continuation from carried states is the same as reading everything at once
-    more = _ids(2, 4, seed=3)
-    logits, _ = stepper.read(more, states)
-    full = np.asarray(model(np.concatenate([prompt, token[:, None], more], axis=1)))
-    np.testing.assert_allclose(logits, full[:, -1], atol=1e-4)
-
-
-def test_stepper_never_retraces():
-    model = build_generator(VOCAB, units=8, embedding_dim=4)
-    stepper = GeneratorStepper(model)
-    _, states = stepper.read(_ids(2, 5))
-    for t in range(6):
-        _, states = stepper.step(np.array([t, t + 1]), states)
-    assert stepper.traces == 2 and stepper.tracing_count == 2
-    # new prompt lengths and batch sizes reuse the same graphs
-    _, states = stepper.read(_ids(4, 11))
-    _, states = stepper.step(np.arange(4), states)
-    _, _ = stepper.step(np.array([1]), stepper.initial_state(1))
-    assert stepper.traces == 2 and stepper.tracing_count == 2
-
-
-def test_stepper_shares_weights_with_the_model():
-    model = build_generator(VOCAB, units=8, embedding_dim=4)
-    stepper = GeneratorStepper(model)
-    ids = _ids(1, 4)
-    before, _ = stepper.read(ids)
-    model.set_weights([w * 1.5 for w in model.get_weights()])  # e.g. after more training or load_weights
-    after, _ = stepper.read(ids)
-    assert not np.allclose(before, after)
-    np.testing.assert_allclose(after, np.asarray(model(ids))[:, -1], atol=1e-4)
-
-
-def test_stepper_refuses_a_model_without_generator_layers():
-    with pytest.raises(UsageError, match="generator"):
-        GeneratorStepper(build_classifier(VOCAB, units=4, embedding_dim=4))
-
-
 def test_saved_and_loaded_models_keep_working(tmp_path):
     import keras
 
@@ -186,8 +120,6 @@ def test_saved_and_loaded_models_keep_working(tmp_path):
     loaded = keras.saving.load_model(tmp_path / "gen.keras", safe_mode=True)
     ids = _ids(2, 5)
     np.testing.assert_allclose(np.asarray(loaded(ids)), np.asarray(gen(ids)), atol=1e-6)
-    logits, _ = GeneratorStepper(loaded).read(ids)
-    np.testing.assert_allclose(logits, np.asarray(gen(ids))[:, -1], atol=1e-4)
 
     clf = build_classifier(VOCAB, units=4, embedding_dim=4, pooling="max")
     clf.save(tmp_path / "clf.keras")

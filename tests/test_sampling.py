@@ -120,8 +120,8 @@ def _reference_greedy(bundle, prompt_ids, n, banned_first=None):
 
 @pytest.fixture
 def record(monkeypatch):
-    """Record the logits each token was drawn from and the ids drawn, by wrapping the module's sample_next."""
-    import hangul_rnn.sampling as sampling
+    """Record the logits each token was drawn from and the ids drawn, by wrapping the random sampler's draw."""
+    import hangul_rnn.samplers as sampling
 
     log = {"logits": [], "ids": []}
     real = sampling.sample_next
@@ -327,3 +327,39 @@ def test_model_tokenizer_pair_is_accepted(syllable_bundle):
     pair = (syllable_bundle.model, syllable_bundle.tokenizer)
     a = "".join(generate(pair, "태조", temperature=0, max_tokens=8))
     assert a == "".join(generate(syllable_bundle, "태조", temperature=0, max_tokens=8))
+
+
+# --------------------------------------------------------------------------------------------------- strategies
+
+
+@pytest.mark.parametrize("level", ["syllable", "jamo", "word"])
+def test_one_beam_is_greedy(level, jamo_bundle, syllable_bundle, word_bundle):
+    bundle = {"jamo": jamo_bundle, "syllable": syllable_bundle, "word": word_bundle}[level]
+    greedy = "".join(generate(bundle, "태조가", temperature=0, max_tokens=25))
+    assert "".join(generate(bundle, "태조가", num_beams=1, max_tokens=25)) == greedy
+
+
+def test_beam_search_shows_only_what_every_beam_agrees_on(syllable_bundle):
+    from hangul_rnn.samplers import BeamSampler
+
+    sampler = BeamSampler(4)
+    stream = generate(syllable_bundle, "태조", sampler=sampler, max_tokens=20)
+    text = "".join(stream)
+    assert text and text == stream.texts[0]
+    # the text is the best beam's: scoring its ids with the network gives the sampler's best total
+    runtime, tok = stream.decoder.runtime, syllable_bundle.tokenizer
+    ids = stream.decoder.prompt_ids("태조") + tok.encode(text)
+    logits = runtime.forward(np.array([ids]))[0].astype(np.float64)
+    logits[:, stream.decoder.banned] = -np.inf  # never drawn: the sampler's distribution leaves them out
+    top = logits.max(1, keepdims=True)
+    logp = logits - top - np.log(np.exp(logits - top).sum(1, keepdims=True))
+    start = len(stream.decoder.prompt_ids("태조")) - 1
+    total = sum(logp[start + i, t] for i, t in enumerate(ids[start + 1 :]))
+    assert total == pytest.approx(float(sampler.scores.max()), abs=1e-3)
+
+
+def test_beam_batch_rows_are_independent_samples(syllable_bundle):
+    one = "".join(generate(syllable_bundle, "태조", num_beams=3, max_tokens=12))
+    stream = generate_batch(syllable_bundle, "태조", num_samples=2, num_beams=3, max_tokens=12)
+    list(stream)
+    assert stream.texts == [one, one]

@@ -1,4 +1,5 @@
-"""Loading bundles for the TUI: one cache per app so switching tabs never reloads a Keras model."""
+"""Loading bundles for the TUI: one cache per app, so switching tabs never re-reads a bundle or its network (the
+NumPy runtime; TensorFlow is loaded only when the Train tab starts a run)."""
 
 from __future__ import annotations
 

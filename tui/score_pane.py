@@ -66,6 +66,7 @@ class ScorePane(Vertical):
         self._timer: Timer | None = None
         self._explanation = None  # the last one shown, drawn again when the theme changes
         self._members = 1  # how many models that explanation averaged
+        self._warming: object | None = None  # the thread loading Kiwi, once one was needed
 
     def compose(self) -> ComposeResult:
         models = SelectionList[str](id="score-models", compact=True)
@@ -81,6 +82,21 @@ class ScorePane(Vertical):
 
     def refresh_models(self) -> None:
         fill_model_list(self.query_one("#score-models", SelectionList), "classifier")
+
+    def on_show(self) -> None:
+        """Start Kiwi (and its first analysis) in the background once this tab is shown, if a ticked model stems
+        with it: loading it takes seconds, which would otherwise be the first score's wait."""
+        self._warm([str(m) for m in self.query_one("#score-models", SelectionList).selected])
+
+    @on(SelectionList.SelectedChanged, "#score-models")
+    def _ticked(self) -> None:
+        self._warm([str(m) for m in self.query_one("#score-models", SelectionList).selected])
+
+    def _warm(self, models: list[str]) -> None:
+        from hangul_rnn.scoring import warm_analyser
+
+        if models and self._warming is None:  # once: Kiwi is shared by every model that needs it
+            self._warming = warm_analyser(models)
 
     @on(Input.Changed, "#score-input")
     @on(SelectionList.SelectedChanged, "#score-models")

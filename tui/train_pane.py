@@ -183,11 +183,22 @@ class TrainPane(Vertical):
     # -- worker ---------------------------------------------------------------------------------------------
     @work(thread=True, exclusive=True, group="train")
     def _run(self, config, name: str, cancel: threading.Event) -> None:
+        import sys
+
         from hangul_rnn.errors import HangulRNNError, TrainingCancelled
-        from hangul_rnn.training import train
 
         bundle_path: Path | None = None
         try:
+            if "tensorflow" not in sys.modules:  # the app starts without it: only training needs it
+                from hangul_rnn import cli
+
+                self.app.call_from_thread(
+                    lambda: self.query_one("#train-status", Static).update("loading TensorFlow (first run only) …"))
+                quiet = getattr(cli, "quiet_tensorflow_import", None)  # keeps its native chatter off the screen
+                if quiet is not None:  # (where an import hook does that instead, there is nothing to call)
+                    quiet()
+            from hangul_rnn.training import train
+
             bundle = train(config, name=name, on_event=lambda ev: self.app.call_from_thread(self.on_train_event, ev),
                            cancel=cancel)
             bundle_path = bundle.path

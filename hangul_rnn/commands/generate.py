@@ -2,7 +2,8 @@
 
 Pieces are written and flushed as they arrive. Several samples are generated together in one batch; the first is
 streamed live and the others are printed after it, each separated by a blank line. Notes (unknown prompt words,
-speed) go to stderr so that stdout stays the text alone.
+speed) go to stderr so that stdout stays the text alone. ``--beam N`` decodes by beam search: text appears once
+every beam agrees on it. Nothing here imports TensorFlow: the network runs on :mod:`hangul_rnn.runtime`.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                              "syllable is 2-3 of them, so 200 is about 80 syllables (default: 200)")
     parser.add_argument("--num-samples", type=int, default=1, help="samples generated together in one batch (1)")
     parser.add_argument("--seed", type=int, default=None, help="random seed for reproducible samples")
+    parser.add_argument("--beam", type=int, default=0, metavar="N",
+                        help="beam search with N beams instead of sampling (1 = greedy; 0 = off, the default)")
     parser.add_argument("--stop-at", choices=("line", "sentence"), default=None, help="stop at a line/sentence end")
     parser.set_defaults(handler=_generate)
 
@@ -35,12 +38,14 @@ def _generate(args: argparse.Namespace) -> int:
     from hangul_rnn.errors import UsageError
     from hangul_rnn.sampling import SamplingOptions
 
-    # Check the cheap things before loading TensorFlow and the model.
+    # Check the cheap things before loading the model.
     options = SamplingOptions(args.temperature, args.top_k, args.top_p).validate()
     if args.max_tokens < 1:
         raise UsageError(f"--max-tokens must be at least 1, got {args.max_tokens}")
     if args.num_samples < 1:
         raise UsageError(f"--num-samples must be at least 1, got {args.num_samples}")
+    if args.beam < 0:
+        raise UsageError(f"--beam must be at least 1 (0 = sampling), got {args.beam}")
 
     from hangul_rnn.bundle import load_bundle, require_task
     from hangul_rnn.sampling import generate_batch
@@ -60,6 +65,7 @@ def _generate(args: argparse.Namespace) -> int:
         max_tokens=args.max_tokens,
         stop_at=args.stop_at,
         seed=args.seed,
+        num_beams=args.beam or None,
         on_unknown=note_unknown,
     )
     styled = out_console.is_terminal

@@ -23,34 +23,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _load_analyser_early(args: argparse.Namespace) -> None:
-    """Start loading Kiwi on a thread when a model needs it, so that it loads while TensorFlow imports.
+    """Start Kiwi, and its first analysis, on a thread when a model needs it, while the bundle and its network
+    load (:func:`hangul_rnn.scoring.warm_analyser`)."""
+    from hangul_rnn.scoring import warm_analyser
 
-    Both take seconds at start-up (Kiwi about 2, TensorFlow about 4) and the default classifier needs both; side by
-    side on 2 cores a cold ``hangul-rnn score`` went from 7.0 to 6.6 s (median of 3). Only the bundles' JSON is read
-    here; any problem with them is left for the handler to report.
-    """
-    import threading
-
-    from hangul_rnn.bundle import read_config, resolve_bundle_path
-    from hangul_rnn.errors import HangulRNNError
-
-    try:
-        stems = {(read_config(resolve_bundle_path(name)).get("tokenizer") or {}).get("stem")
-                 for name in args.model or [DEFAULT_MODEL]}
-    except (HangulRNNError, OSError):
-        return
-    if not stems & {"morph", "morph-all"}:
-        return
-
-    def load() -> None:
-        from hangul_rnn import morph
-
-        try:
-            morph.get_kiwi()
-        except Exception:  # noqa: BLE001 - the first real use raises it again, with the handler's one-line error
-            pass
-
-    threading.Thread(target=load, name="kiwi-load", daemon=True).start()
+    warm_analyser(args.model or [DEFAULT_MODEL])
 
 
 def _read_texts(args: argparse.Namespace) -> list[str]:
