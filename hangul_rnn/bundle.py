@@ -581,7 +581,8 @@ def summarize(folder: Path) -> BundleSummary:
     tok = config.get("tokenizer") or {}
     hp = config.get("hyperparameters") or {}
     if config.get("kind") == ENSEMBLE_KIND:
-        members = config.get("members") if isinstance(config.get("members"), list) else []
+        listed = config.get("members")
+        members = listed if isinstance(listed, list) else []
         return BundleSummary(
             name=folder.name, path=folder, task="classifier", corpus=str(config.get("corpus", "?")),
             level="ensemble", cell=f"{len(members)} models", params=config.get("params"),

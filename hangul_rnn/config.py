@@ -156,7 +156,15 @@ def default_config(task: str, **changes: Any) -> TrainConfig:
     """The TrainConfig of ``task`` with its defaults, then ``changes`` (validated)."""
     if task not in TASK_DEFAULTS:
         raise UsageError(f"unknown task {task!r}; choose one of: {', '.join(TASKS)}")
-    return TrainConfig(task=task, **{**TASK_DEFAULTS[task], **changes}).validate()
+    merged = {**TASK_DEFAULTS[task], **changes}
+    if "stem" not in changes:
+        merged["stem"] = default_stem(task, merged["level"])
+    return TrainConfig(task=task, **merged).validate()
+
+
+def default_stem(task: str, level: str) -> str | None:
+    """The task's default stems at word level; none at other levels (stems only apply to words)."""
+    return TASK_DEFAULTS[task]["stem"] if level == "word" else None
 
 
 def train_config_from_bundle(bundle: Any) -> TrainConfig:

@@ -65,7 +65,7 @@ def corpus_identity(corpus: Any, split: str = "train") -> dict[str, Any] | None:
     """
     list_paths = getattr(corpus, "paths", None)
     manifest = getattr(corpus, "manifest", None)
-    if list_paths is None or manifest is None or not dataclasses.is_dataclass(manifest):
+    if list_paths is None or manifest is None or not dataclasses.is_dataclass(manifest) or isinstance(manifest, type):
         return None
     files = [Path(p) for p in list_paths(split, download=False)]
     manifest_data = dataclasses.asdict(manifest)
@@ -94,8 +94,9 @@ def generator_ids(
     """Train and validation ids of ``corpus`` under ``cfg`` (limit, validation_fraction, max_vocab, min_count).
 
     ``tokenizer`` None means fit a new one made by ``make_tokenizer`` on the training lines (or take the vocabulary
-    an identical earlier fit recorded); a given tokenizer (resuming) is used as it is. Progress goes to ``report(stage, done, total)``: reading, fitting (lines),
-    encoding (cleaned characters).
+    an identical earlier fit recorded); a given tokenizer (resuming) is used as it is. Progress goes to
+    ``report(stage, done, total)``: reading, fitting (lines), encoding (characters), or loading cached ids.
+    ``use_cache=False`` neither reads nor writes the cache.
     """
     from hangul_rnn.preparation import cleaned_text, generator_text, split_tail
     from hangul_rnn.tokenizers import load_tokenizer

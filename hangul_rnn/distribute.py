@@ -61,7 +61,7 @@ def is_chief(strategy) -> bool:
     """True unless ``strategy`` is multi-worker and this process is not its chief (worker 0 when none is named)."""
     resolver = getattr(strategy, "cluster_resolver", None)
     task_type = getattr(resolver, "task_type", None)
-    if not task_type or task_type == "chief":
+    if resolver is None or not task_type or task_type == "chief":
         return True
     has_chief = "chief" in resolver.cluster_spec().as_dict()
     return task_type == "worker" and int(resolver.task_id or 0) == 0 and not has_chief

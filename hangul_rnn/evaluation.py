@@ -18,7 +18,7 @@ from hangul_rnn.errors import UsageError
 from hangul_rnn.preparation import load_corpus, generator_text, split_tail
 
 
-def generator_metrics(loss: float, tokens: int, chars: int, raw_chars: int = 0) -> dict[str, float]:
+def generator_metrics(loss: float, tokens: int, chars: float, raw_chars: float = 0) -> dict[str, float]:
     """Perplexity, bits per token and bits per character from a mean loss in nats per token.
 
     ``bits_per_char`` divides by the characters of the *cleaned* text (``chars``), the text the model predicts;
@@ -214,7 +214,7 @@ def score_text(bundle: Bundle, text: str, *, source: str = "text", progress: Eva
     from hangul_rnn.preparation import cleaned_text
 
     cfg = train_config_from_bundle(bundle)
-    ids = np.asarray(bundle.tokenizer.encode(text) if text else [], dtype=np.int32)
+    ids = bundle.tokenizer.encode_array(text, dtype=np.int32)  # the ids of encode(), without a list per token
     if len(ids) < cfg.seq_len + 1:
         raise UsageError(f"the {source} of {cfg.corpus!r} has {len(ids)} tokens, fewer than one window "
                          f"(seq_len {cfg.seq_len}); nothing to evaluate")

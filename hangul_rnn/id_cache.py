@@ -51,7 +51,7 @@ _PATTERNS = ("*.npy", "*.json")
 
 #: Modules whose code decides which ids a text gets: reading, cleaning, splitting, lookup. Any edit to them
 #: changes every key, which is conservative (a needless re-encode costs seconds) but never serves stale ids.
-_SOURCES = ("corpora", "text", "jamo", "tokenizers", "char_ids", "id_cache")
+_SOURCES = ("corpora", "preparation", "text", "jamo", "tokenizers", "char_ids", "corpus_ids", "id_cache")
 
 
 @dataclass(frozen=True)
@@ -84,7 +84,7 @@ def make_key(spec: Mapping[str, Any]) -> str:
 
 
 def _crc(ids: np.ndarray) -> int:
-    return zlib.crc32(memoryview(np.ascontiguousarray(ids)).cast("B"))
+    return zlib.crc32(np.ascontiguousarray(ids).tobytes())
 
 
 def load(key: str, folder: Path | None = None) -> CachedIds | None:

@@ -189,7 +189,7 @@ def probabilities(source: Any, texts: Sequence[str]) -> np.ndarray:
     from a bundle, or the mean over an :class:`Ensemble`'s members."""
     texts = list(texts)
     if isinstance(source, Ensemble):
-        return sum(probabilities(m, texts) for m in source.members) / len(source.members)
+        return np.mean([probabilities(m, texts) for m in source.members], axis=0)
     todo = [i for i, t in enumerate(texts) if t]
     ids: list[list[int]] = [[] for _ in texts]
     for i, encoded in zip(todo, source.tokenizer.encode_batch([texts[i] for i in todo])):

@@ -78,6 +78,7 @@ _FIT_CHUNK = 2000
 _CACHE_MIN_LINES = 1000
 
 T = TypeVar("T", bound="Tokenizer")
+C = TypeVar("C", bound="_CharTokenizer")
 
 
 # --------------------------------------------------------------------------------------------------- vocabulary
@@ -488,13 +489,13 @@ class _CharTokenizer(Tokenizer):
     decomposes: ClassVar[bool] = False
 
     def fit(
-        self: T,
+        self: C,
         texts: Iterable[str],
         *,
         max_size: int | None = None,
         min_count: int = 1,
         progress: Callable[[int], None] | None = None,
-    ) -> T:
+    ) -> C:
         """Build the vocabulary from ``texts``, exactly as :meth:`Tokenizer.fit` does (same counts, same order,
         ``progress`` called with the number of texts done after each chunk of texts), counting with NumPy."""
         from hangul_rnn.char_ids import count_tokens

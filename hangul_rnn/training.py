@@ -20,6 +20,7 @@ Decisions worth knowing:
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -50,8 +51,8 @@ def build_model(cfg: TrainConfig, vocab_size: int, num_classes: int = 2, *, tota
     """
     from hangul_rnn import models
 
-    common = dict(cell=cfg.cell, layers=cfg.layers, units=cfg.units, embedding_dim=cfg.embedding_dim,
-                  dropout=cfg.dropout, recurrent_dropout=cfg.recurrent_dropout)
+    common: dict[str, Any] = dict(cell=cfg.cell, layers=cfg.layers, units=cfg.units, embedding_dim=cfg.embedding_dim,
+                                  dropout=cfg.dropout, recurrent_dropout=cfg.recurrent_dropout)
     lr = _learning_rate(cfg, total_steps)
     if cfg.task == "generator":
         model = models.build_generator(vocab_size, **common, stateful_batch=cfg.batch_size if cfg.stateful else None)
@@ -133,9 +134,9 @@ def _final_metrics(cfg: TrainConfig, history: dict, data: PreparedData, epochs_d
         if len(series) == len(values):
             metrics[key] = float(series[best])
     if cfg.task == "generator":
-        loss = metrics.get("val_loss", metrics.get("loss"))
+        loss = float(metrics.get("val_loss", metrics.get("loss", math.nan)))
         scored = "val_loss" in metrics
-        metrics.update(generator_metrics(float(loss), data.val_tokens if scored else 0,
+        metrics.update(generator_metrics(loss, data.val_tokens if scored else 0,
                                          data.val_chars if scored else 0, data.val_raw_chars if scored else 0))
     return metrics
 

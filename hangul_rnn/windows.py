@@ -252,8 +252,12 @@ def stream_rows(ids: Sequence[int] | np.ndarray, rows: int, seq_len: int) -> np.
             "lower the batch size or seq_len, or use more text"
         )
     length = windows * seq_len + 1
-    starts = np.arange(rows, dtype=np.int64) * (windows * seq_len)
-    return stream[starts[:, None] + np.arange(length)[None, :]]
+    # Row by row slices, not one fancy index: an int64 index the size of the corpus would cost 8 bytes a token.
+    table = np.empty((rows, length), dtype=stream.dtype)
+    for row in range(rows):
+        start = row * windows * seq_len
+        table[row] = stream[start : start + length]
+    return table
 
 
 def stateful_dataset(ids: Sequence[int] | np.ndarray, *, rows: int, seq_len: int) -> tf.data.Dataset:
@@ -262,11 +266,11 @@ def stateful_dataset(ids: Sequence[int] | np.ndarray, *, rows: int, seq_len: int
     state from batch to batch (char-rnn's training order). Never shuffled: shuffling would cut the streams."""
     table = stream_rows(ids, rows, seq_len)
     windows = (table.shape[1] - 1) // seq_len
-    ids_t = tf.constant(table, dtype=tf.int32)
+    ids_t = tf.constant(table)  # kept in the stream's compact dtype (uint8 for jamo); each window widened below
 
     def window(k: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
         start = k * seq_len
-        return _split_window(ids_t[:, start : start + seq_len + 1])
+        return _split_window(tf.cast(ids_t[:, start : start + seq_len + 1], tf.int32))
 
     return tf.data.Dataset.range(windows).map(window, num_parallel_calls=AUTOTUNE).prefetch(AUTOTUNE)
 
@@ -280,7 +284,7 @@ def _truncate(seq: np.ndarray, max_len: int, truncating: str) -> np.ndarray:
     return seq[-max_len:] if truncating == "pre" else seq[:max_len]
 
 
-def _as_sequences(sequences: Sequence[Sequence[int]]) -> list[np.ndarray]:
+def _as_sequences(sequences: Sequence[Sequence[int]] | Sequence[np.ndarray]) -> list[np.ndarray]:
     out = []
     for i, seq in enumerate(sequences):
         arr = np.asarray(seq)
@@ -293,7 +297,7 @@ def _as_sequences(sequences: Sequence[Sequence[int]]) -> list[np.ndarray]:
 
 
 def pad_sequences(
-    sequences: Sequence[Sequence[int]],
+    sequences: Sequence[Sequence[int]] | Sequence[np.ndarray],
     max_len: int,
     *,
     padding: Side = "pre",
@@ -333,8 +337,8 @@ def _classification_dataset(
     *,
     max_len: int,
     batch_size: int,
-    padding: str,
-    truncating: str,
+    padding: Side,
+    truncating: Side,
     shuffle: bool,
     seed: int,
     bucket: bool,
@@ -432,12 +436,13 @@ def classification_datasets(
             f"validation_fraction {validation_fraction} leaves {n_val} of {n} examples for validation: "
             "it must leave at least one for each side"
         )
-    common = dict(max_len=max_len, batch_size=batch_size, padding=padding, truncating=truncating, bucket=bucket)
+    def dataset(part: list[np.ndarray], labels: np.ndarray, shuffled: bool) -> tf.data.Dataset:
+        return _classification_dataset(part, labels, max_len=max_len, batch_size=batch_size, padding=padding,
+                                       truncating=truncating, bucket=bucket, shuffle=shuffled, seed=seed)
+
     if not n_val:
-        return _classification_dataset(seqs, y, shuffle=shuffle, seed=seed, **common), None
+        return dataset(seqs, y, shuffle), None
     val_idx, train_idx = validation_split(n, validation_fraction, seed)
-    train = _classification_dataset(
-        [seqs[i] for i in train_idx], y[train_idx], shuffle=shuffle, seed=seed, **common
-    )
-    validation = _classification_dataset([seqs[i] for i in val_idx], y[val_idx], shuffle=False, seed=seed, **common)
+    train = dataset([seqs[i] for i in train_idx], y[train_idx], shuffle)
+    validation = dataset([seqs[i] for i in val_idx], y[val_idx], False)
     return train, validation

@@ -172,3 +172,28 @@ def test_evaluate_refuses_a_generator_in_an_ensemble_before_fetching_anything(mo
 
     monkeypatch.setattr(corpora.Corpus, "paths", no_fetch)
     assert main(["evaluate", "nsmc-classifier", "annals-jamo"]) == 2
+
+
+def test_kill_stops_a_background_run_like_ctrl_c(text_file: Path, tmp_path: Path) -> None:
+    """SIGTERM (a plain ``kill``, the way to stop a run started with ``nohup … &``, which ignores Ctrl-C) stops at the
+    next batch and keeps the last complete epoch's bundle, exit 130."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    env = {**os.environ, "HANGUL_RNN_HOME": str(tmp_path / "home")}
+    args = [sys.executable, "-m", "hangul_rnn.cli", "train", "generator", "--corpus", f"text:{text_file}",
+            "--level", "syllable", "--units", "8", "--embedding-dim", "4", "--seq-len", "10", "--batch-size", "8",
+            "--epochs", "500", "--patience", "0", "--sample-chars", "0", "--name", "killed"]
+    proc = subprocess.Popen(args, env=env, cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    metrics = tmp_path / "home" / "models" / "killed" / "metrics.json"
+    deadline = time.monotonic() + 240
+    while not metrics.is_file() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.5)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert "last checkpoint kept" in err
+    assert 1 <= json.loads(metrics.read_text())["epochs_done"] < 500

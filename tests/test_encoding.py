@@ -17,6 +17,7 @@ from hangul_rnn.config import TrainConfig
 from hangul_rnn.corpus_ids import generator_ids
 from hangul_rnn.preparation import (
     _make_tokenizer,
+    cleaned_text,
     generator_text,
     load_corpus,
     split_tail,
@@ -182,7 +183,7 @@ def _old_ids(cfg, corpus):
     train_text, val_text = split_tail(text, cfg.validation_fraction)
     tok = _make_tokenizer(cfg, corpus)
     Tokenizer.fit(tok, train_text.split("\n"), max_size=cfg.max_vocab, min_count=cfg.min_count)
-    return tok, tok.encode(train_text), tok.encode(val_text), len(val_text)
+    return tok, tok.encode(train_text), tok.encode(val_text), (len(val_text), len(cleaned_text(tok, val_text)))
 
 
 @pytest.mark.parametrize("level", ["jamo", "syllable", "word"])
@@ -192,13 +193,13 @@ def test_generator_ids_equal_old_path_and_hit_the_cache(tmp_path: Path, level: s
     tok, train, val, val_chars = _old_ids(cfg, corpus)
     assert first.tokenizer.to_dict() == tok.to_dict()
     assert np.array_equal(first.train_ids, train) and np.array_equal(first.val_ids, val)
-    assert first.val_chars == val_chars and not first.cached
+    assert (first.val_chars, first.val_clean_chars) == val_chars and not first.cached
     assert stages[0][0] == "reading the corpus"
     assert any(s == "fitting the tokenizer" and d == t for s, d, t in stages)
     _, _, second, stages = _prepare(spec, level)
     assert second.cached and second.tokenizer.to_dict() == tok.to_dict()
     assert np.array_equal(second.train_ids, train) and np.array_equal(second.val_ids, val)
-    assert second.val_chars == val_chars and stages[-1][0] == "loading cached ids"
+    assert (second.val_chars, second.val_clean_chars) == val_chars and stages[-1][0] == "loading cached ids"
 
 
 def test_cache_misses_on_other_text_tokenizer_or_split(tmp_path: Path) -> None:
@@ -301,9 +302,8 @@ def test_reordered_patterns_match_like_the_old_ones(text: str) -> None:
 
 
 def test_reordered_patterns_on_corpus_text() -> None:
-    import re
-
     import os
+    import re
 
     corpus = Path(os.environ.get("HANGUL_RNN_CORPORA", "/nonexistent")) / "annals" / "annals_subset_ko.txt.gz"
     if not corpus.is_file():

@@ -116,8 +116,10 @@ def test_partial_batches_when_not_dropping_remainder():
 
 def test_compact_id_streams_give_the_same_int32_batches():
     """uint8/uint16 streams (what encode_array returns) stay compact in memory; the batches are int32 as ever."""
+    from hangul_rnn.windows import stateful_dataset, stream_rows
+
     ids = (np.arange(500) % 50).astype(np.uint8)
-    kwargs = dict(seq_len=10, batch_size=4, validation_fraction=0.1, shuffle_buffer=16, seed=3)
+    kwargs = {"seq_len": 10, "batch_size": 4, "validation_fraction": 0.1, "shuffle_buffer": 16, "seed": 3}
     for compact in (ids, ids.astype(np.uint16)):
         train_a, val_a = generation_datasets(compact, **kwargs)
         train_b, val_b = generation_datasets(ids.astype(np.int64).tolist(), **kwargs)
@@ -125,6 +127,17 @@ def test_compact_id_streams_give_the_same_int32_batches():
             for (xa, ya), (xb, yb) in zip(a, b):
                 assert xa.dtype == ya.dtype == np.int32
                 assert np.array_equal(xa, xb) and np.array_equal(ya, yb)
+        rows = stream_rows(compact, 4, 10)  # row-by-row slices equal the fancy-index definition
+        windows = (len(compact) - 1) // 4 // 10
+        starts = np.arange(4)[:, None] * windows * 10
+        assert rows.dtype == compact.dtype
+        assert np.array_equal(rows, compact[starts + np.arange(windows * 10 + 1)[None, :]])
+        stateful_a = list(stateful_dataset(compact, rows=4, seq_len=10))
+        stateful_b = list(stateful_dataset(ids.astype(np.int64).tolist(), rows=4, seq_len=10))
+        assert len(stateful_a) == len(stateful_b) > 1
+        for (xa, ya), (xb, yb) in zip(stateful_a, stateful_b):
+            assert xa.dtype == ya.dtype == np.int32
+            assert np.array_equal(xa, xb) and np.array_equal(ya, yb)
 
 
 def test_pad_sequences_pre_and_post():

@@ -8,7 +8,10 @@ and a final summary. Ctrl-C stops at the current batch; the last complete epoch'
 from __future__ import annotations
 
 import argparse
+import contextlib
+import signal
 import threading
+from collections.abc import Iterator
 
 from hangul_rnn.commands._console import err_console, out_console
 from hangul_rnn.config import (
@@ -21,6 +24,7 @@ from hangul_rnn.config import (
     TASKS,
     TrainConfig,
     default_config,
+    default_stem,
 )
 
 _TASK_HELP = {"generator": "next-token text generator", "classifier": "text classifier (sentiment)"}
@@ -131,7 +135,7 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
     """The TrainConfig the options describe (validated); an option the task does not have keeps its default."""
     values = {_FIELD_OF.get(k, k): v for k, v in vars(args).items() if k not in _NOT_FIELDS}
     if values.get("stem") is None:  # not given: the task's default stem, which only a word-level model has
-        values["stem"] = default_config(args.task).stem if values.get("level") == "word" else None
+        values["stem"] = default_stem(args.task, values["level"])
     for option in ("stem", "lr_schedule"):  # "none" on the command line, None in the config
         if values.get(option) in ("none", ""):
             values[option] = None
@@ -248,6 +252,21 @@ class _Renderer:
                 self.task_id = None
 
 
+@contextlib.contextmanager
+def _stop_on_sigterm(cancel: threading.Event) -> Iterator[None]:
+    """``kill PID`` stops a run like Ctrl-C does, at the next batch, keeping the last epoch: a run started in the
+    background (``nohup … &``) ignores Ctrl-C's signal, and a plain kill would lose the epoch under way."""
+    try:
+        previous = signal.signal(signal.SIGTERM, lambda signum, frame: cancel.set())
+    except ValueError:  # not the main thread: leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def _train(args: argparse.Namespace) -> int:
     from hangul_rnn.bundle import check_name
     from hangul_rnn.training import train
@@ -255,7 +274,7 @@ def _train(args: argparse.Namespace) -> int:
     config = config_from_args(args)
     name = check_name(args.name or default_name(args))
     cancel = threading.Event()
-    with _Renderer(config.epochs) as render:
+    with _Renderer(config.epochs) as render, _stop_on_sigterm(cancel):
         bundle = train(config, name=name, on_event=render, cancel=cancel, resume=args.resume,
                        overwrite=args.overwrite)
     if render.cancelled:
