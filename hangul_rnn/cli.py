@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import os
 import sys
-from collections.abc import Sequence
+import warnings
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
 
 from hangul_rnn import __version__
-from hangul_rnn.errors import HangulRNNError
+from hangul_rnn._quiet_tf import import_tensorflow
+from hangul_rnn.errors import HangulRNNError, HangulRNNWarning
 
 #: Subcommand modules, in the order ``--help`` lists them.
 COMMAND_MODULES = ("generate", "score", "train", "evaluate", "ensemble", "models", "corpus", "tui")
@@ -25,71 +28,77 @@ COMMAND_MODULES = ("generate", "score", "train", "evaluate", "ensemble", "models
 NEEDS_TENSORFLOW = frozenset({"train", "evaluate"})
 
 
-def quiet_tensorflow_import() -> None:
-    """Import TensorFlow with file descriptor 2 pointed at /dev/null for the duration.
+_PACKAGE_DIR = Path(__file__).resolve().parent
 
-    TensorFlow's native start-up lines ("could not find cuda drivers", oneDNN notes) are written straight to fd 2
-    before its log level applies, so ``TF_CPP_MIN_LOG_LEVEL`` cannot hide them; on a terminal they bury the one
-    line a user needs, and under the TUI they would scribble over the screen. Python exceptions still propagate.
+
+@contextmanager
+def _one_line_warnings() -> Iterator[None]:
+    """Print hangul-rnn's own warnings as ``hangul-rnn: warning: ...``, one line, while the command runs.
+
+    Python's default format adds the file, line number and source line of the ``warnings.warn`` call, which means
+    nothing to a user of the command. Warnings from other packages keep their default format.
     """
-    if "tensorflow" in sys.modules:
-        return
-    try:
-        sys.stderr.flush()
-        saved = os.dup(2)
-    except (OSError, ValueError):  # no real fd 2 (embedded, some test runners): import as is
-        import tensorflow  # noqa: F401
+    default = warnings.showwarning
 
-        return
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, 2)
-        import tensorflow as tf
+    def show(message, category, filename, lineno, file=None, line=None):  # type: ignore[no-untyped-def]
+        ours = issubclass(category, HangulRNNWarning) or _PACKAGE_DIR in Path(filename).resolve().parents
+        if not ours:
+            return default(message, category, filename, lineno, file, line)
+        text = " ".join(str(message).split())
+        print(f"hangul-rnn: warning: {text}", file=file or sys.stderr)
 
-        tf.config.list_physical_devices()  # device discovery prints its own "failed call to cuInit" on CPU hosts
+    warnings.showwarning = show
+    try:
+        yield
     finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
+        warnings.showwarning = default
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse, but usage errors are one line and exit 2 without the usage dump."""
+    """argparse, but a usage error is one line (exit 2) without the usage dump.
+
+    A missing command or argument (bare ``hangul-rnn``, ``hangul-rnn train``) also gets the usage line, since the
+    user is asking what goes there: every level answers the same way, exit 2 with usage and one error line.
+    """
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        self.exit(2, f"hangul-rnn: error: {message} (see '{self.prog} --help')\n")
+        usage = self.format_usage() if message.startswith("the following arguments are required") else ""
+        self.exit(2, f"{usage}hangul-rnn: error: {message} (see '{self.prog} --help')\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The full parser; subcommand modules that are not there yet are skipped."""
+    """The full parser. A command module that cannot be imported is an error, not a command quietly missing from
+    ``--help`` (a wheel without one of them must fail its check, not ship)."""
     parser = _Parser(prog="hangul-rnn", description="Korean text toolkit built on recurrent networks.")
     parser.add_argument("--version", action="version", version=f"hangul-rnn {__version__}")
-    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser, required=True)
     for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(f"hangul_rnn.commands.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"hangul_rnn.commands.{name}":
-                continue
-            raise
-        module.register(subparsers)
+        importlib.import_module(f"hangul_rnn.commands.{name}").register(subparsers)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script; returns the exit code."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     parser = build_parser()
-    args = parser.parse_args(argv)
-    if not getattr(args, "handler", None):
-        parser.print_help()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version, or a usage error already printed: return its code like the rest
+        return exc.code if isinstance(exc.code, int) else 2
+    if not getattr(args, "handler", None):  # a subcommand module without a handler: its usage, as argparse would
+        parser.print_usage(sys.stderr)
         return 2
+    with _one_line_warnings():
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
+    """Run the chosen command; user errors become one line on stderr and an exit code."""
     try:
         before = getattr(args, "before_tensorflow", None)
         if before is not None:  # work that can overlap TensorFlow's import (e.g. loading Kiwi on a thread)
             before(args)
         if args.command in NEEDS_TENSORFLOW:
-            quiet_tensorflow_import()
+            import_tensorflow()  # now, with its native start-up chatter kept off the terminal
         return int(args.handler(args) or 0)
     except HangulRNNError as exc:
         print(f"hangul-rnn: error: {exc}", file=sys.stderr)

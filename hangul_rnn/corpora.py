@@ -34,7 +34,7 @@ from pathlib import Path
 
 from hangul_rnn import atomic, paths
 from hangul_rnn.download import Progress, download, sha256_file
-from hangul_rnn.errors import CorpusError, UsageError
+from hangul_rnn.errors import ChecksumError, CorpusError, HangulRNNWarning, UsageError
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -271,7 +271,7 @@ def _warn_once(key: str, message: str) -> None:
     if key in _warned:
         return
     _warned.add(key)
-    warnings.warn(message, UserWarning, stacklevel=4)
+    warnings.warn(message, HangulRNNWarning, stacklevel=4)
 
 
 class Corpus:
@@ -677,7 +677,12 @@ def _decoded_lines(path: Path) -> Iterator[tuple[int, str]]:
 
 def _download_file(file: CorpusFile, dest: Path, *, progress: Progress | None) -> Path:
     assert file.url is not None
-    result = download(file.url, dest, sha256=file.sha256, size=file.size, progress=progress)
+    try:
+        result = download(file.url, dest, sha256=file.sha256, size=file.size, progress=progress)
+    except ChecksumError:
+        raise
+    except CorpusError as exc:
+        raise CorpusError(f"{exc}. {_offline_hint(file)}") from exc
     if file.sha256 is not None:
         _record_hash(result, file.sha256)
     else:
@@ -687,6 +692,15 @@ def _download_file(file: CorpusFile, dest: Path, *, progress: Progress | None) -
             f"(this copy's sha256 is {_cached_sha256(result)})",
         )
     return result
+
+
+def _offline_hint(file: CorpusFile) -> str:
+    """How to use a copy the user already has when the download fails (offline, firewalled, URL gone)."""
+    if not file.local_names:
+        return f"Without network, copy {file.filename} into {paths.data_dir()} yourself"
+    layout = " or ".join(file.local_names)
+    return (f"Without network: put a copy at DIR/{layout} and set HANGUL_RNN_CORPORA=DIR "
+            "(every built-in corpus is looked for there first)")
 
 
 def _cache_file() -> Path:

@@ -66,29 +66,77 @@ def download(
     ``retries`` is the number of extra attempts after a network error, with exponential ``backoff`` seconds between
     them; each attempt resumes from the ``.part`` file. HTTP 4xx answers (other than 408/429) are not retried: the
     URL is wrong, and asking again will not fix it; nor is a local write failure (disk full, no permission).
-    Raises :class:`CorpusError` when the file could not be fetched (the ``.part`` file is kept so the next run
-    resumes) and :class:`ChecksumError` when it arrived but does not match (the ``.part`` file is deleted). An
-    exception from ``progress`` (a cancelled training run) passes straight through, keeping the ``.part`` file.
+    Raises :class:`CorpusError` when the file could not be fetched (a ``.part`` file with bytes in it is kept so the
+    next run resumes; an empty one, and folders this call created that stay empty, are removed) and
+    :class:`ChecksumError` when it arrived but does not match (the ``.part`` file is deleted). An exception from
+    ``progress`` (a cancelled training run) passes straight through, keeping a ``.part`` file that has bytes.
     """
     dest = Path(dest)
-    dest.parent.mkdir(parents=True, exist_ok=True)
+    created = _make_folder(dest.parent)
     part = part_path(dest)
     attempt = 0
-    while True:
-        try:
-            _fetch(url, part, size=size, progress=progress, timeout=timeout)
-            break
-        except _Retry as exc:
-            attempt += 1
-            if attempt > retries:
-                raise CorpusError(
-                    f"could not download {url}: {exc} (after {attempt} attempts); "
-                    f"run the command again to resume from {part.name}"
-                ) from exc
-            time.sleep(backoff * (2 ** (attempt - 1)))
-    _verify_part(part, dest, sha256=sha256, size=size)
+    try:
+        while True:
+            try:
+                _fetch(url, part, size=size, progress=progress, timeout=timeout)
+                break
+            except _Retry as exc:
+                attempt += 1
+                if attempt > retries:
+                    raise CorpusError(
+                        f"could not download {url}: {exc} (after {attempt} attempts); {_next_step(part)}"
+                    ) from exc
+                time.sleep(backoff * (2 ** (attempt - 1)))
+    except BaseException:
+        _tidy(part, created)
+        raise
+    try:
+        _verify_part(part, dest, sha256=sha256, size=size)
+    except ChecksumError:
+        _tidy(part, created)
+        raise
     os.replace(part, dest)
     return dest
+
+
+def _make_folder(folder: Path) -> list[Path]:
+    """Create ``folder`` and any missing parents; the ones created, deepest first (for :func:`_tidy`)."""
+    missing = []
+    for candidate in (folder, *folder.parents):
+        if candidate.exists():
+            break
+        missing.append(candidate)
+    folder.mkdir(parents=True, exist_ok=True)
+    return missing
+
+
+def _tidy(part: Path, created: list[Path]) -> None:
+    """After a failed download: drop an empty ``.part`` file and the folders this call created, if left empty.
+
+    A first run without network must not leave an empty corpus folder behind, nor a zero-byte file that a message
+    would present as something to resume from. A part with bytes in it stays, so the next run resumes.
+    """
+    try:
+        if part.exists() and part.stat().st_size == 0:
+            part.unlink()
+    except OSError:
+        return
+    for folder in created:
+        try:
+            folder.rmdir()  # only succeeds when empty
+        except OSError:
+            return
+
+
+def _next_step(part: Path) -> str:
+    """What to do after a failed download, promising a resume only when there are bytes to resume from."""
+    try:
+        kept = part.stat().st_size
+    except OSError:
+        kept = 0
+    if kept:
+        return f"run the command again to resume from the {kept:,} bytes kept in {part}"
+    return "run the command again to retry"
 
 
 def _verify_part(part: Path, dest: Path, *, sha256: str | None, size: int | None) -> None:
@@ -114,6 +162,9 @@ def _disk_error(part: Path, exc: OSError) -> CorpusError:
     """A local write failure (disk full, no permission) is not a network error: retrying cannot help."""
     kept = part.stat().st_size if part.exists() else 0
     reason = exc.strerror or str(exc)
+    if not kept:
+        return CorpusError(f"cannot write {part} ({reason}); free some space or fix the folder and run the command "
+                           "again")
     return CorpusError(f"cannot write {part} ({reason}); {kept:,} bytes downloaded so far are kept there, "
                        "free some space or fix the folder and run the command again to resume")
 

@@ -39,3 +39,11 @@ class TrainingCancelled(HangulRNNError):
     """
 
     exit_code = 130
+
+
+class HangulRNNWarning(UserWarning):
+    """A note for the user that does not stop the work (a local corpus copy that is not the official file).
+
+    Library users get an ordinary Python warning they can filter; the CLI prints it as one line on stderr,
+    without the source line Python's default format adds.
+    """

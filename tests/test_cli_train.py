@@ -138,8 +138,7 @@ def test_evaluate_on_the_whole_test_split_is_kept_in_the_bundle(sample_corpora: 
 def test_evaluating_a_shipped_model_leaves_its_files_alone(sample_corpora: Path) -> None:
     from hangul_rnn.bundle import load_bundle, record_metrics, shipped_dir
 
-    if shipped_dir() is None or not (shipped_dir() / "nsmc-classifier").is_dir():
-        pytest.skip("no shipped nsmc-classifier")
+    assert shipped_dir() is not None and (shipped_dir() / "nsmc-classifier").is_dir(), "the package ships it"
     metrics_file = shipped_dir() / "nsmc-classifier" / "metrics.json"
     before = metrics_file.read_bytes()
     assert record_metrics(load_bundle("nsmc-classifier"), {"test_accuracy": 0.5}) is False

@@ -318,3 +318,31 @@ def test_evaluate_fetches_the_split_it_reads_before_scoring(server: _Server, mon
     (file,) = manifest.splits["train"]
     assert (paths.data_dir() / "annals" / file.filename).read_bytes() == PAYLOAD
     assert len(server.requests) == 1  # one corpus, fetched once
+
+
+def test_offline_first_run_says_how_to_use_local_copies_and_leaves_no_folder(monkeypatch: pytest.MonkeyPatch) -> None:
+    from hangul_rnn import paths
+
+    monkeypatch.delenv("HANGUL_RNN_CORPORA", raising=False)
+    with _Server() as s:
+        url = s.url  # closed again at once: nothing listens there any more
+    corpus = corpora.Corpus(_with_url(corpora.get_corpus("nsmc").manifest, url, PAYLOAD_SHA))
+    monkeypatch.setattr(dl.time, "sleep", lambda seconds: None)
+    with pytest.raises(CorpusError) as info:
+        corpus.path()
+    message = str(info.value)
+    assert "HANGUL_RNN_CORPORA=DIR" in message and "DIR/nsmc/ratings_train.txt" in message
+    assert ".part" not in message and "resume" not in message  # nothing arrived, so nothing to resume from
+    assert "\n" not in message
+    assert not (paths.data_dir() / "nsmc").exists()  # no empty folder left behind
+
+
+def test_a_partial_download_is_kept_and_named_with_its_size(tmp_path: Path) -> None:
+    dest = tmp_path / "new" / "x.txt"
+    dl.part_path(dest).parent.mkdir()
+    dl.part_path(dest).write_bytes(PAYLOAD[:1000])
+    with _Server() as s:
+        url = s.url
+    with pytest.raises(CorpusError, match=r"resume from the 1,000 bytes kept in .*x\.txt\.part"):
+        dl.download(url, dest, sha256=None, size=len(PAYLOAD), retries=0, backoff=0, timeout=2)
+    assert dl.part_path(dest).stat().st_size == 1000

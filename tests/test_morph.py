@@ -10,8 +10,6 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("kiwipiepy")
-
 from hangul_rnn import morph  # noqa: E402
 from hangul_rnn.errors import UsageError  # noqa: E402
 

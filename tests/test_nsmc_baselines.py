@@ -29,7 +29,6 @@ def test_mcnemar_exact_for_few_pairs() -> None:
 
 
 def test_tfidf_baseline_learns_and_picks_c_on_validation() -> None:
-    pytest.importorskip("sklearn", reason="scikit-learn is in the bench extra, not a runtime dependency")
     good = ["정말 재미있어요", "최고의 영화", "감동적이고 재미있다", "또 보고 싶어요"]
     bad = ["정말 별로예요", "최악의 영화", "지루하고 재미없다", "시간이 아까워요"]
     train = [(t, 1) for t in good * 5] + [(t, 0) for t in bad * 5]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import subprocess
 import sys
@@ -34,13 +33,6 @@ NL = "<nl>"
 
 #: A real NSMC review (test split, id 9952932), used for the word-level checks.
 NSMC_REVIEW = "괜히 나올 때 어미 알 건드려서 긁어 부스름 만들었다는 분이 저 아래 보이던데, 영화 제대로 안 봤네."
-
-
-def _has_morph() -> bool:
-    return importlib.util.find_spec("hangul_rnn.morph") is not None
-
-
-needs_morph = pytest.mark.skipif(not _has_morph(), reason="hangul_rnn.morph is not written yet")
 
 
 # --------------------------------------------------------------------------------------------------- strategies
@@ -269,7 +261,6 @@ def test_word_options_are_checked() -> None:
         WordTokenizer(truncate_to=0)
 
 
-@needs_morph
 def test_morph_stem_lemmatises() -> None:
     tok = WordTokenizer(stem="morph")
     tokens = tok.tokenize("재미있을 줄 알았는데")
@@ -281,7 +272,6 @@ def test_morph_stem_lemmatises() -> None:
     assert batch[2].count(NL) == 2
 
 
-@needs_morph
 def test_morph_fit_encode_save_load(tmp_path: Path) -> None:
     docs = ["재미있을 줄 알았는데 지루했다", "정말 재미있는 영화", "배우들의 연기가 좋았다"]
     tok = WordTokenizer(stem="morph").fit(docs)
@@ -293,7 +283,6 @@ def test_morph_fit_encode_save_load(tmp_path: Path) -> None:
     assert back.encode_batch(docs) == tok.encode_batch(docs)
 
 
-@needs_morph
 def test_morph_all_keeps_endings_particles_and_punctuation(tmp_path: Path) -> None:
     content = WordTokenizer(stem="morph").tokenize("영화가 재미있네요!")
     every = WordTokenizer(stem="morph-all").tokenize("영화가 재미있네요!")
@@ -366,7 +355,7 @@ def test_encode_batch_matches_encode() -> None:
 
 
 def test_clean_rules_are_applied_and_stored(tmp_path: Path) -> None:
-    text_mod = pytest.importorskip("hangul_rnn.text")
+    from hangul_rnn import text as text_mod
     raw = "정말 재밌다!!   (웃음) 漢字\n다음 줄"
     tok = SyllableTokenizer(clean="nsmc").fit([raw])
     assert tok.tokenize(raw) == list(text_mod.clean(raw, rules="nsmc"))

@@ -390,6 +390,8 @@ print(json.dumps({"replicas": strategy.num_replicas_in_sync, "epochs_done": bund
 """
 
 
+@pytest.mark.slow  # a fresh TensorFlow process: the default run's slowest test; CI still runs it
+@pytest.mark.ci
 def test_mirrored_strategy_on_two_logical_cpus(text_file: Path, tmp_path: Path) -> None:
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONPATH=str(REPO_ROOT))
     proc = subprocess.run([sys.executable, "-c", MIRRORED_SCRIPT, str(text_file), str(tmp_path)],

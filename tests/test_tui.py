@@ -8,18 +8,16 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("textual")
-
 from textual.widgets import Button, Input, RichLog, Select, SelectionList, Static, TabbedContent, TextArea  # noqa: E402
 
 from hangul_rnn import paths  # noqa: E402
 from hangul_rnn.config import TrainConfig  # noqa: E402
 from hangul_rnn.training import train  # noqa: E402
-from tui.app import HangulRNNApp  # noqa: E402
-from tui.generate_pane import GeneratePane  # noqa: E402
-from tui.loss_chart import LossChart  # noqa: E402
-from tui.score_pane import ScorePane  # noqa: E402,F401
-from tui.train_pane import TrainPane  # noqa: E402
+from hangul_rnn_tui.app import HangulRNNApp  # noqa: E402
+from hangul_rnn_tui.generate_pane import GeneratePane  # noqa: E402
+from hangul_rnn_tui.loss_chart import LossChart  # noqa: E402
+from hangul_rnn_tui.score_pane import ScorePane  # noqa: E402,F401
+from hangul_rnn_tui.train_pane import TrainPane  # noqa: E402
 
 SAMPLES = Path(__file__).resolve().parent.parent / "corpora" / "samples"
 SIZE = (100, 34)
@@ -264,7 +262,7 @@ async def test_a_saved_ensemble_is_scored_by_its_name(installed: Path) -> None:
         assert text_of(app, "#score-error") == ""
 
 
-async def test_models_and_corpora_tabs(installed: Path) -> None:
+async def test_models_and_corpora_tabs(installed: Path, sample_corpora: Path) -> None:
     app = HangulRNNApp()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("f4")

@@ -12,12 +12,9 @@ import time
 
 import pytest
 
-pytest.importorskip("textual")
-pytest.importorskip("pytest_textual_snapshot")
-
 from textual.widgets import Button, Input, Select, Static  # noqa: E402
 
-from tui.app import HangulRNNApp  # noqa: E402
+from hangul_rnn_tui.app import HangulRNNApp  # noqa: E402
 
 SIZE = (80, 24)
 SENTENCE = "재미있을 줄 알았는데 완전 실망했다"

@@ -7,17 +7,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
-pytest.importorskip("textual")
-
 REPO = Path(__file__).resolve().parent.parent
 
 SCRIPT = r'''
 import asyncio, sys, time
 from textual.widgets import Button, Input, Static
-from tui.app import HangulRNNApp
-from tui.generate_pane import GeneratePane
+from hangul_rnn_tui.app import HangulRNNApp
+from hangul_rnn_tui.generate_pane import GeneratePane
 
 async def wait_for(pilot, condition, timeout=60.0):
     deadline = time.monotonic() + timeout

@@ -14,11 +14,11 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Header, TabbedContent, TabPane
 
-from tui.bundles import BundleCache
-from tui.generate_pane import GeneratePane
-from tui.library_pane import CorporaPane, ModelsPane
-from tui.score_pane import ScorePane
-from tui.train_pane import TrainPane
+from .bundles import BundleCache
+from .generate_pane import GeneratePane
+from .library_pane import CorporaPane, ModelsPane
+from .score_pane import ScorePane
+from .train_pane import TrainPane
 
 TABS = ("train", "generate", "score", "models", "corpora")
 

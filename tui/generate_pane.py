@@ -15,8 +15,8 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label, Select, Static, TextArea
 from textual.worker import get_current_worker
 
-from tui.bundles import fill_model_select
-from tui.forms import FormError, float_field, int_field
+from .bundles import fill_model_select
+from .forms import FormError, float_field, int_field
 
 
 class GeneratePane(Vertical):

@@ -17,7 +17,7 @@ from textual.timer import Timer
 from textual.widgets import Input, SelectionList, Static
 from textual.worker import get_current_worker
 
-from tui.bundles import fill_model_list
+from .bundles import fill_model_list
 
 DEBOUNCE_S = 0.25
 

@@ -16,8 +16,8 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import Button, Input, Label, ProgressBar, RichLog, Select, Static
 
-from tui.forms import FormError, int_field
-from tui.loss_chart import LossChart
+from .forms import FormError, int_field
+from .loss_chart import LossChart
 
 from hangul_rnn.config import CELLS, LEVELS, STEMS, TASK_DEFAULTS, TASKS
 

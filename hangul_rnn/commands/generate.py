@@ -21,7 +21,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--temperature", type=float, default=1.0, help="0 = greedy, higher = more varied (1.0)")
     parser.add_argument("--top-k", type=int, default=0, help="sample from the k most likely tokens only (0 = off)")
     parser.add_argument("--top-p", type=float, default=1.0, help="nucleus sampling mass in (0, 1] (1 = off)")
-    parser.add_argument("--max-tokens", type=int, default=200, help="tokens to generate per sample (200)")
+    parser.add_argument("--max-tokens", type=int, default=200,
+                        help="tokens to generate per sample, in the model's own unit: jamo, syllables or words as "
+                             "it was trained (--level; `hangul-rnn models` shows it). annals-jamo counts jamo: a "
+                             "syllable is 2-3 of them, so 200 is about 80 syllables (default: 200)")
     parser.add_argument("--num-samples", type=int, default=1, help="samples generated together in one batch (1)")
     parser.add_argument("--seed", type=int, default=None, help="random seed for reproducible samples")
     parser.add_argument("--beam", type=int, default=0, metavar="N",

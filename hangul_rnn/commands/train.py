@@ -14,67 +14,147 @@ import threading
 from collections.abc import Iterator
 
 from hangul_rnn.commands._console import err_console, out_console
+from hangul_rnn.config import (
+    CELLS,
+    LEVELS,
+    LR_SCHEDULES,
+    POOLINGS,
+    STEMS,
+    STRATEGIES,
+    TASKS,
+    TrainConfig,
+    default_config,
+    default_stem,
+)
 
-from hangul_rnn.config import TASK_DEFAULTS, TrainConfig, default_stem
+_TASK_HELP = {"generator": "next-token text generator", "classifier": "text classifier (sentiment)"}
 
-_BASE = TrainConfig()  # defaults that do not depend on the task
+
+class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Appends "(default: X)" to every option that has a value; flags and options whose help already says what
+    their absent value means (``--name``, ``--limit``) are left as written."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        help_text = action.help or ""
+        if "(default" in help_text or action.default is None or isinstance(action.default, bool):
+            return help_text
+        return super()._get_help_string(action) or help_text
+
+
+def _choices(options: tuple) -> list[str]:
+    """An option list from hangul_rnn.config as argparse choices (None is spelled "none")."""
+    return ["none" if o is None else o for o in options]
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("train", help="train a generator or a sentiment classifier")
+    parser = subparsers.add_parser("train", help="train a generator or a sentiment classifier",
+                                   description="Train a model and save it as a bundle (see `hangul-rnn models`).")
     sub = parser.add_subparsers(dest="task", metavar="TASK", required=True)
-    for task, help_text in (("generator", "next-token text generator"), ("classifier", "text classifier")):
-        p = sub.add_parser(task, help=help_text)
-        d = TASK_DEFAULTS[task]
-        p.add_argument("--corpus", default=d["corpus"], help=f"nsmc, annals, text:PATH or tsv:PATH (default {d['corpus']})")
-        p.add_argument("--name", default=None, help="model name (default CORPUS-LEVEL-TASK)")
-        p.add_argument("--level", default=d["level"], help="jamo, syllable or word")
-        p.add_argument("--stem", default=None,
-                       help="word stems: truncate, morph (content morphemes), morph-all (every morpheme) or none "
-                            f"(default at --level word: {d['stem'] or 'none'})")
-        p.add_argument("--truncate-to", type=int, default=5, help="characters kept by --stem truncate")
-        p.add_argument("--cell", default="lstm", help="lstm, gru or rnn")
-        p.add_argument("--layers", type=int, default=1)
-        p.add_argument("--units", type=int, default=d["units"])
-        p.add_argument("--embedding-dim", type=int, default=d["embedding_dim"])
-        p.add_argument("--dropout", type=float, default=d["dropout"])
-        p.add_argument("--recurrent-dropout", type=float, default=0.0)
-        p.add_argument("--seq-len", type=int, default=d["seq_len"], help="generator window in tokens")
-        p.add_argument("--max-len", type=int, default=d["max_len"], help="classifier length in tokens")
-        p.add_argument("--batch-size", type=int, default=d["batch_size"])
-        p.add_argument("--epochs", type=int, default=d["epochs"], help="epochs to run (more epochs with --resume)")
-        p.add_argument("--lr", type=float, default=d["learning_rate"], help="learning rate")
-        p.add_argument("--max-vocab", type=int, default=d["max_vocab"])
-        p.add_argument("--min-count", type=int, default=1)
-        p.add_argument("--validation", type=float, default=0.05, help="share held out for validation")
-        p.add_argument("--patience", type=int, default=d["patience"], help="early-stopping patience (0: off)")
-        p.add_argument("--limit", type=int, default=None, help="read at most N documents/lines")
-        p.add_argument("--strategy", default="default", help="default, mirrored or multiworker")
-        p.add_argument("--seed", type=int, default=_BASE.seed)
-        p.add_argument("--resume", action="store_true", help="continue the model NAME from its last epoch")
-        p.add_argument("--overwrite", action="store_true", help="replace an existing model NAME")
-        p.add_argument("--clipnorm", type=float, default=5.0, help="clip the gradient norm to this (0: no clipping)")
-        p.add_argument("--lr-schedule", default=d["lr_schedule"] or "none", choices=("none", "plateau", "cosine"),
-                       help="constant; plateau: halve when val loss stops falling; cosine: warm up, decay to 2%%")
-        p.add_argument("--steps-per-epoch", type=int, default=d["steps_per_epoch"],
-                       help="batches per epoch (checkpoint, validation and sample that often); default: one pass")
-        if task == "generator":
-            p.add_argument("--stateful", action=argparse.BooleanOptionalAction, default=d["stateful"],
-                           help="truncated BPTT: each batch row reads one stream, the state carried between "
-                                "windows (learns context longer than --seq-len); --no-stateful: shuffled windows")
-            p.add_argument("--sample-chars", type=int, default=200, help="tokens sampled after each epoch (0: off)")
-            p.add_argument("--sample-prompt", default="")
-        else:
-            p.add_argument("--bidirectional", action="store_true")
-            p.add_argument("--conv-filters", type=int, default=0, help="Conv1D front filters (0: none)")
-            p.add_argument("--pooling", default=None, help="last, max or mean")
-            p.add_argument("--init-from", default=None, metavar="GENERATOR",
-                           help="start from this generator's tokenizer, embedding and recurrent layers "
-                                "(its level, stems, cell, units and layers apply; contradicting them is an error)")
-            p.add_argument("--freeze-epochs", type=int, default=0, metavar="N",
-                           help="with --init-from: train the new head alone for N epochs, then everything")
+    for task in TASKS:
+        p = sub.add_parser(task, help=_TASK_HELP[task], description=f"Train a {_TASK_HELP[task]}.",
+                           formatter_class=_HelpFormatter)
+        _add_options(p, task, default_config(task))
+        if task == "classifier":
             _record_explicit(p)
         p.set_defaults(handler=_train)
+
+
+def _add_options(p: argparse.ArgumentParser, task: str, d: TrainConfig) -> None:
+    """The options of ``train TASK``, defaults from hangul_rnn.config; task-specific ones only under their task."""
+    data = p.add_argument_group("data and tokens")
+    data.add_argument("--corpus", default=d.corpus, help="nsmc, annals, text:PATH or tsv:PATH")
+    data.add_argument("--level", default=d.level, choices=LEVELS, help="token unit")
+    data.add_argument("--stem", default=None, choices=_choices(STEMS),
+                      help="word stems (--level word): truncate (first --truncate-to characters), morph (Kiwi "
+                           f"content morphemes), morph-all (every morpheme) or none (default: {d.stem or 'none'} "
+                           "for --level word; other levels have no stems)")
+    data.add_argument("--truncate-to", type=int, default=d.truncate_to, help="characters kept by --stem truncate")
+    data.add_argument("--max-vocab", type=int, default=d.max_vocab,
+                      help="keep the N most frequent tokens (default: all)")
+    data.add_argument("--min-count", type=int, default=d.min_count, help="drop tokens seen fewer times")
+    data.add_argument("--limit", type=int, default=d.limit,
+                      help="read at most N documents/lines, for a quick run (default: all)")
+    data.add_argument("--validation", type=float, default=d.validation_fraction,
+                      help="share of the training data held out for validation")
+    if task == "generator":
+        data.add_argument("--seq-len", type=int, default=d.seq_len, help="training window, in tokens")
+    else:
+        data.add_argument("--max-len", type=int, default=d.max_len,
+                          help="tokens per document (longer ones are cut, shorter ones padded)")
+
+    net = p.add_argument_group("network")
+    net.add_argument("--cell", default=d.cell, choices=CELLS, help="recurrent cell")
+    net.add_argument("--layers", type=int, default=d.layers, help="stacked recurrent layers")
+    net.add_argument("--units", type=int, default=d.units, help="units per recurrent layer")
+    net.add_argument("--embedding-dim", type=int, default=d.embedding_dim, help="token embedding size")
+    net.add_argument("--dropout", type=float, default=d.dropout, help="dropout on the recurrent layers' inputs")
+    net.add_argument("--recurrent-dropout", type=float, default=d.recurrent_dropout,
+                     help="dropout on the recurrent state (slower: no fused kernel)")
+    if task == "classifier":
+        net.add_argument("--bidirectional", action="store_true", help="read each document in both directions")
+        net.add_argument("--conv-filters", type=int, default=d.conv_filters,
+                         help="filters of a Conv1D front before the recurrent layers (0: none)")
+        net.add_argument("--pooling", default=None, choices=_choices(POOLINGS)[1:],
+                         help="how the last layer's outputs become one vector: the last real token, or max or "
+                              "mean over time (default: last)")
+        net.add_argument("--init-from", default=None, metavar="GENERATOR",
+                         help="start from this generator's tokenizer, embedding and recurrent layers (its level, "
+                              "stems, cell, units and layers apply; contradicting them is an error)")
+        net.add_argument("--freeze-epochs", type=int, default=d.freeze_epochs, metavar="N",
+                         help="with --init-from: train the new head alone for N epochs, then everything")
+
+    fit = p.add_argument_group("fitting")
+    fit.add_argument("--epochs", type=int, default=d.epochs, help="epochs to run (more epochs with --resume)")
+    fit.add_argument("--batch-size", type=int, default=d.batch_size, help="examples per training step")
+    fit.add_argument("--lr", type=float, default=d.learning_rate, help="learning rate (Adam)")
+    fit.add_argument("--patience", type=int, default=d.patience,
+                     help="stop after N epochs without a better validation loss (0: never stop early)")
+    fit.add_argument("--lr-schedule", default=d.lr_schedule or "none", choices=_choices(LR_SCHEDULES),
+                     help="none: constant; plateau: halve when val loss stops falling; cosine: warm up, decay to 2%%")
+    fit.add_argument("--clipnorm", type=float, default=d.clipnorm, help="clip the gradient norm to this (0: off)")
+    fit.add_argument("--steps-per-epoch", type=int, default=d.steps_per_epoch,
+                     help="batches per epoch: checkpoint, validation and sample that often (default: one pass)")
+    fit.add_argument("--strategy", default=d.strategy, choices=STRATEGIES,
+                     help="tf.distribute strategy: one device, several local GPUs, or several machines (TF_CONFIG)")
+    fit.add_argument("--seed", type=int, default=d.seed, help="random seed for data order and initial weights")
+    if task == "generator":
+        fit.add_argument("--stateful", action=argparse.BooleanOptionalAction, default=d.stateful,
+                         help="truncated BPTT: each batch row reads one stream, the state carried between windows "
+                              "(learns context longer than --seq-len); --no-stateful: shuffled windows")
+        fit.add_argument("--sample-chars", type=int, default=d.sample_chars,
+                         help="tokens sampled after each epoch to show progress (0: off)")
+        fit.add_argument("--sample-prompt", default=d.sample_prompt,
+                         help="text the per-epoch sample continues (default: a new line)")
+
+    out = p.add_argument_group("the saved model")
+    out.add_argument("--name", default=None, help="model name (default: CORPUS-LEVEL-TASK)")
+    out.add_argument("--resume", action="store_true", help="continue the model NAME from its last epoch")
+    out.add_argument("--overwrite", action="store_true", help="replace an existing model NAME")
+
+
+#: Option names (argparse dests) whose TrainConfig field is named differently.
+_FIELD_OF = {"lr": "learning_rate", "validation": "validation_fraction"}
+#: Options that are not TrainConfig fields.
+_NOT_FIELDS = {"command", "handler", "name", "resume", "overwrite", "before_tensorflow", "explicit_options"}
+
+
+def config_from_args(args: argparse.Namespace) -> TrainConfig:
+    """The TrainConfig the options describe (validated); an option the task does not have keeps its default."""
+    values = {_FIELD_OF.get(k, k): v for k, v in vars(args).items() if k not in _NOT_FIELDS}
+    if values.get("stem") is None:  # not given: the task's default stem, which only a word-level model has
+        values["stem"] = default_stem(args.task, values["level"])
+    for option in ("stem", "lr_schedule"):  # "none" on the command line, None in the config
+        if values.get(option) in ("none", ""):
+            values[option] = None
+    config = TrainConfig.from_dict(values)
+    if not config.init_from:
+        return config.validate()
+    # Options typed on the command line that contradict the generator are refused here; the others are the
+    # generator's (checked before validate: the classifier's default --stem morph-all must not clash with a
+    # syllable generator's level first).
+    from hangul_rnn.transfer import inherit, load_generator
+
+    return inherit(config, load_generator(config.init_from), explicit=getattr(args, "explicit_options", ()))
 
 
 def _record_explicit(parser: argparse.ArgumentParser) -> None:
@@ -104,58 +184,6 @@ def _recording(cls: type) -> type:
     return _RECORDING[cls]
 
 
-def config_from_args(args: argparse.Namespace):
-    """The TrainConfig the options describe (validated)."""
-    if args.stem is None:
-        stem = default_stem(args.task, args.level)
-    else:
-        stem = None if args.stem in ("none", "") else args.stem
-    config = TrainConfig(
-        task=args.task,
-        corpus=args.corpus,
-        level=args.level,
-        stem=stem,
-        truncate_to=args.truncate_to,
-        cell=args.cell,
-        layers=args.layers,
-        units=args.units,
-        embedding_dim=args.embedding_dim,
-        dropout=args.dropout,
-        recurrent_dropout=args.recurrent_dropout,
-        bidirectional=getattr(args, "bidirectional", False),
-        conv_filters=getattr(args, "conv_filters", 0),
-        pooling=getattr(args, "pooling", None),
-        seq_len=args.seq_len,
-        max_len=args.max_len,
-        batch_size=args.batch_size,
-        epochs=args.epochs,
-        learning_rate=args.lr,
-        max_vocab=args.max_vocab,
-        min_count=args.min_count,
-        validation_fraction=args.validation,
-        patience=args.patience,
-        seed=args.seed,
-        strategy=args.strategy,
-        limit=args.limit,
-        clipnorm=args.clipnorm,
-        lr_schedule=None if args.lr_schedule == "none" else args.lr_schedule,
-        steps_per_epoch=args.steps_per_epoch,
-        stateful=getattr(args, "stateful", False),
-        sample_chars=getattr(args, "sample_chars", _BASE.sample_chars),
-        sample_prompt=getattr(args, "sample_prompt", ""),
-        init_from=getattr(args, "init_from", None),
-        freeze_epochs=getattr(args, "freeze_epochs", 0),
-    )
-    if not config.init_from:
-        return config.validate()
-    # Options typed on the command line that contradict the generator are refused here; the others are the
-    # generator's (checked before validate: the classifier's default --stem morph-all must not clash with a
-    # syllable generator's level first).
-    from hangul_rnn.transfer import inherit, load_generator
-
-    return inherit(config, load_generator(config.init_from), explicit=getattr(args, "explicit_options", ()))
-
-
 def default_name(args: argparse.Namespace) -> str:
     corpus = args.corpus.split(":", 1)[-1]
     corpus = corpus.rsplit("/", 1)[-1].split(".", 1)[0] or "corpus"
@@ -166,7 +194,14 @@ class _Renderer:
     """Draws training events: a transient rich bar per epoch on stderr, summary lines on stdout."""
 
     def __init__(self, epochs: int) -> None:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
 
         self.epochs = epochs
         self.final_epoch = epochs
@@ -176,6 +211,9 @@ class _Renderer:
             MofNCompleteColumn(),
             TextColumn("{task.fields[info]}"),
             TimeElapsedColumn(),
+            TextColumn("·"),
+            TimeRemainingColumn(),
+            TextColumn("left"),
             console=err_console,
             transient=True,
             disable=not err_console.is_terminal,
@@ -186,6 +224,7 @@ class _Renderer:
         self.last_bundle = None
         self.cancelled = False
         self.stopped_early = False
+        self.epoch_seconds: list[float] = []
 
     def __enter__(self):
         self.progress.__enter__()
@@ -233,8 +272,12 @@ class _Renderer:
             for key in ("val_loss", "accuracy", "val_accuracy"):
                 if key in logs:
                     parts.append(f"{key.replace('_', ' ')} {logs[key]:.4f}")
+            self.epoch_seconds.append(event.seconds)
+            left = self.final_epoch - (event.epoch + 1)
+            typical = self.epoch_seconds[1:] or self.epoch_seconds  # the first epoch also builds the graph
+            eta = f"; about {_duration(left * sum(typical) / len(typical))} left" if left else ""
             out_console.print(f"epoch {event.epoch + 1}/{self.final_epoch}: {' · '.join(parts)} "
-                              f"({event.seconds:.1f}s)", highlight=False)
+                              f"({event.seconds:.1f}s{eta})", highlight=False)
         elif kind == "SampleWritten":
             if event.error:
                 err_console.print(f"[yellow]sample failed:[/] {event.error}", highlight=False)
@@ -271,7 +314,6 @@ def _train(args: argparse.Namespace) -> int:
     from hangul_rnn.training import train
 
     config = config_from_args(args)
-    args.level = config.level  # the default name says the level trained, a generator's with --init-from
     name = check_name(args.name or default_name(args))
     cancel = threading.Event()
     with _Renderer(config.epochs) as render, _stop_on_sigterm(cancel):
@@ -298,3 +340,12 @@ def _summary(bundle) -> str:
         if key in m:
             parts.append(f"{label} {m[key]:.4f}")
     return ", ".join(parts)
+
+
+def _duration(seconds: float) -> str:
+    """A rough, readable duration for an estimate ("40s", "12 min", "3.5 h")."""
+    if seconds < 90:
+        return f"{seconds:.0f}s"
+    if seconds < 90 * 60:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"

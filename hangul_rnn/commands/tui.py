@@ -14,7 +14,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     try:
-        from tui.app import run
+        from hangul_rnn_tui.app import run
     except ModuleNotFoundError as exc:
         if exc.name and exc.name.split(".")[0] == "textual":
             raise UsageError("the TUI needs Textual: pip install 'hangul-rnn[tui]'") from None
