@@ -10,7 +10,8 @@ Builds a jamo id stream (the first characters of the Annals corpus from ``../sha
    windows materialised with ``from_tensor_slices``, and ``Dataset.window(...).flat_map(batch)``;
 2. train steps/s of a 1-layer 256-unit LSTM generator (``train_on_batch`` on pre-fetched batches);
 
-and prints the ratios.  Pipelines are timed over their first epoch (caches filling) and, best of 3, after it.  The pipeline must be far faster than the model for the input never to stall training.
+and prints the ratios.  Pipelines are timed over their first epoch (caches filling) and, best of 3, after it.  The
+pipeline must be far faster than the model for the input never to stall training.
 """
 
 from __future__ import annotations
@@ -115,7 +116,8 @@ def main(argv: list[str] | None = None) -> int:
         timings[name] = (build, rate(ds, args.batches))
 
     ours_first, ours = timings["windows.generation_datasets (gather)"][1]
-    print(f"\n{'input pipeline (batches/s)':<40} {'build s':>8} {'1st epoch':>10} {'ours/it':>8} {'cached':>8} {'ours/it':>8}")
+    print(f"\n{'input pipeline (batches/s)':<40} {'build s':>8} {'1st epoch':>10} {'ours/it':>8} {'cached':>8} "
+          f"{'ours/it':>8}")
     for name, (build, (first, warm)) in timings.items():
         print(f"{name:<40} {build:>8.3f} {first:>10.0f} {ours_first / first:>7.2f}x {warm:>8.0f} {ours / warm:>7.2f}x")
 

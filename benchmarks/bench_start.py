@@ -61,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     home = tempfile.mkdtemp(prefix="bench-start-")
     env = dict(os.environ, HANGUL_RNN_HOME=home, PYTHONPATH=str(REPO), TF_CPP_MIN_LOG_LEVEL="3")
     results: dict[str, list[tuple[float, float, float]]] = {name: [] for name in COMMANDS}
-    for name, cmd in COMMANDS.items():  # warm the file cache once
+    for cmd in COMMANDS.values():  # warm the file cache once
         run_once(cmd, env)
     for _ in range(args.runs):
         for name, cmd in COMMANDS.items():

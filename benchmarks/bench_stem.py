@@ -13,7 +13,8 @@ this one process and with the same Kiwi instance:
 
 The Kiwi model is loaded before any timing. (a), (b) and (c) run interleaved over ``ROUNDS`` chunks of the texts
 (order rotating), because the machine is shared and load drifts during a run; the tag filter's own cost is also
-timed alone on already-tokenized texts, which no load drift can blur. ``run()`` is what ``benchmarks/bench_text.py`` calls.
+timed alone on already-tokenized texts, which no load drift can blur. ``run()`` is what ``benchmarks/bench_text.py``
+calls.
 """
 
 from __future__ import annotations

@@ -50,7 +50,8 @@ def load_sample(chars: int) -> str:
     nsmc_path = root / "nsmc" / "ratings_test.txt"
     annals_path = root / "annals" / "annals_subset_ko.txt.gz"
     if not nsmc_path.is_file() or not annals_path.is_file():
-        sys.exit(f"bench_text: corpora not found under {root}; set HANGUL_RNN_CORPORA to a folder with nsmc/ and annals/")
+        sys.exit(f"bench_text: corpora not found under {root}; "
+                 "set HANGUL_RNN_CORPORA to a folder with nsmc/ and annals/")
     reviews = []
     size = 0
     with nsmc_path.open(encoding="utf-8") as f:

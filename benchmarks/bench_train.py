@@ -51,8 +51,8 @@ def load_ids(lines: int, validation_fraction: float):
     import warnings
 
     from hangul_rnn.corpora import get_corpus
-    from hangul_rnn.tokenizers import make_tokenizer
     from hangul_rnn.preparation import split_tail
+    from hangul_rnn.tokenizers import make_tokenizer
 
     if not os.environ.get("HANGUL_RNN_CORPORA"):
         shared = HERE.parent.parent / "shared" / "corpora"

@@ -89,7 +89,8 @@ def main() -> None:
     transfer.copy_encoder = _REAL_COPY
     print("\n| run | best val accuracy | by epoch | s |\n|---|---|---|---|")
     for r in results:
-        print(f"| {r['run']} | {r['best_val_accuracy']:.2%} | {', '.join(f'{v:.3f}' for v in r['val_accuracy_by_epoch'])}"
+        by_epoch = ", ".join(f"{v:.3f}" for v in r["val_accuracy_by_epoch"])
+        print(f"| {r['run']} | {r['best_val_accuracy']:.2%} | {by_epoch}"
               f" | {r['seconds']} |")
 
 

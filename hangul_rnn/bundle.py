@@ -51,6 +51,7 @@ HISTORY_FILE = "history.json"
 BUNDLE_FILES = (CONFIG_FILE, TOKENIZER_FILE, MODEL_FILE, METRICS_FILE, HISTORY_FILE)
 
 from hangul_rnn.config import TASKS  # noqa: E402  (the one list of tasks)
+
 _NAME_RE = re.compile(r"^[A-Za-z0-9가-힣][A-Za-z0-9가-힣._-]*$")
 
 
@@ -67,7 +68,7 @@ class Bundle:
     path: Path | None
     config: dict
     tokenizer: Tokenizer
-    model: keras.Model = field(default=None, repr=False, compare=False)  # type: ignore[assignment]  # a property below
+    model: keras.Model = field(default=None, repr=False, compare=False)  # a property below
     metrics: dict = field(default_factory=dict)
     history: dict = field(default_factory=dict)
     model_file: Path | None = None
@@ -132,7 +133,7 @@ def _set_model(self: Bundle, model: keras.Model | None) -> None:
 
 
 _LOAD_LOCK = threading.RLock()
-Bundle.model = property(_get_model, _set_model, doc=_get_model.__doc__)  # type: ignore[assignment]
+Bundle.model = property(_get_model, _set_model, doc=_get_model.__doc__)
 
 
 @dataclass(frozen=True)
@@ -486,7 +487,8 @@ def read_config(folder: Path) -> dict:
         raise FormatError(f"{path}: no format_version; not a hangul-rnn bundle or corrupt")
     if version > FORMAT_VERSION:
         raise FormatError(
-            f"{path}: format_version {version} is newer than this hangul-rnn reads ({FORMAT_VERSION}); upgrade hangul-rnn"
+            f"{path}: format_version {version} is newer than this hangul-rnn reads ({FORMAT_VERSION}); "
+            "upgrade hangul-rnn"
         )
     if version < 1:
         raise FormatError(f"{path}: unknown format_version {version}")

@@ -4,7 +4,8 @@ Why: the list path (:meth:`hangul_rnn.tokenizers.Tokenizer.encode`) holds one Py
 looks anything up, which on a corpus of tens of millions of characters costs gigabytes and minutes. Here cleaned
 text goes to UTF-32 code points a chunk at a time and dense tables indexed by code point give the ids: one id per
 character, or for a syllable the ids of its conjoining lead, vowel and tail, found once per vocabulary with the
-Unicode arithmetic (exactly what :func:`hangul_rnn.jamo.decompose` does, DESIGN §3). The only thing that grows with the corpus is the id array itself, in the smallest unsigned
+Unicode arithmetic (exactly what :func:`hangul_rnn.jamo.decompose` does, DESIGN §3). The only thing that grows with
+the corpus is the id array itself, in the smallest unsigned
 dtype that holds every id.
 
 The results equal the list path's exactly (the tests compare them on random text); only single-code-point tokens

@@ -40,7 +40,7 @@ def _one_line_warnings() -> Iterator[None]:
     """
     default = warnings.showwarning
 
-    def show(message, category, filename, lineno, file=None, line=None):  # type: ignore[no-untyped-def]
+    def show(message, category, filename, lineno, file=None, line=None):
         ours = issubclass(category, HangulRNNWarning) or _PACKAGE_DIR in Path(filename).resolve().parents
         if not ours:
             return default(message, category, filename, lineno, file, line)

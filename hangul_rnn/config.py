@@ -77,7 +77,7 @@ class TrainConfig:
     sample_prompt: str = ""
     sample_temperature: float = 0.8
 
-    def validate(self) -> TrainConfig:
+    def validate(self) -> TrainConfig:  # noqa: C901 - one flat check per option, each a line: splitting hides them
         """Raise UsageError (one line, naming the option) for any bad value; returns self."""
 
         def choice(name: str, allowed: tuple) -> None:

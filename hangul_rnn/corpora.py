@@ -227,9 +227,10 @@ def get_corpus(
                 text_column=text_column, label_column=label_column,
             )
         return Corpus(manifest, spec=f"{kind.lower()}:{path}")
-    manifest = _manifests().get(spec.lower())
-    if manifest is None:
+    known = _manifests().get(spec.lower())
+    if known is None:
         raise UsageError(f"unknown corpus {spec!r}; use one of: {_known_forms()}")
+    manifest = known
     if column_options:
         raise UsageError(f"corpus {manifest.name!r} has fixed columns; column options apply to tsv:PATH only")
     return Corpus(manifest)

@@ -15,7 +15,6 @@ import hashlib
 import http.client
 import os
 import re
-import socket
 import time
 import urllib.error
 import urllib.request
@@ -187,7 +186,9 @@ def _write(out, chunk: bytes, part: Path) -> None:
         raise _disk_error(part, exc) from None
 
 
-def _fetch(url: str, part: Path, *, size: int | None, progress: Progress | None, timeout: float) -> None:
+def _fetch(  # noqa: C901 - every HTTP outcome (resume, restart, short read, disk full) handled where it occurs
+    url: str, part: Path, *, size: int | None, progress: Progress | None, timeout: float
+) -> None:
     """One attempt: append the missing bytes to ``part`` (or rewrite it when the server cannot resume)."""
     start = part.stat().st_size if part.exists() else 0
     if size is not None and start > size:  # not a prefix of the file we want: start over
@@ -239,7 +240,7 @@ def _fetch(url: str, part: Path, *, size: int | None, progress: Progress | None,
                     received += len(chunk)
                     if progress is not None:
                         progress(offset + received, total)
-        except (http.client.HTTPException, socket.timeout, ConnectionError, OSError) as exc:
+        except (TimeoutError, http.client.HTTPException, ConnectionError, OSError) as exc:
             raise _Retry(f"connection lost after {offset + received:,} bytes ({exc})") from exc
         if expected_body is not None and received < expected_body:
             raise _Retry(f"connection closed after {offset + received:,} of {offset + expected_body:,} bytes")

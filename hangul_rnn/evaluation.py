@@ -5,9 +5,9 @@ early-stopped on, for choosing between configurations."""
 from __future__ import annotations
 
 import math
-from pathlib import Path
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from itertools import islice
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -15,7 +15,7 @@ import numpy as np
 from hangul_rnn.bundle import Bundle, check_same_source
 from hangul_rnn.config import train_config_from_bundle
 from hangul_rnn.errors import UsageError
-from hangul_rnn.preparation import load_corpus, generator_text, split_tail
+from hangul_rnn.preparation import generator_text, load_corpus, split_tail
 
 
 def generator_metrics(loss: float, tokens: int, chars: float, raw_chars: float = 0) -> dict[str, float]:
@@ -42,11 +42,6 @@ _EVAL_CHUNK = 2000
 
 #: ``progress(done, total)`` of an evaluation: examples (times members, for an ensemble) or tokens of a generator.
 EvalProgress = Callable[[int, int], None]
-
-
-def _batches(ds) -> Iterator[tuple[Any, Any]]:
-    for x, y in ds:
-        yield x, y
 
 
 def evaluation_source(bundle: Bundle, split: str, corpus: str | None = None) -> tuple[Any, str]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Union
 
 from hangul_rnn.config import TrainConfig
 
@@ -68,4 +67,4 @@ class TrainFinished:
     cancelled: bool
 
 
-Event = Union[DataProgress, TrainStarted, BatchEnded, EpochEnded, SampleWritten, CheckpointSaved, TrainFinished]
+Event = DataProgress | TrainStarted | BatchEnded | EpochEnded | SampleWritten | CheckpointSaved | TrainFinished

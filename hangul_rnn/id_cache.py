@@ -3,7 +3,8 @@
 An entry is two files under ``paths.cache_dir()/"ids"``: ``KEY.npy`` (the ids, read back memory-mapped, so a hit
 costs no copy until something reads the pages) and ``KEY.json`` (what the ids are: lengths, dtype, a CRC of the
 data, whatever else the caller wants back). Small JSON records (``KEY.record.json``, e.g. which vocabulary a fit
-gave) live beside them, so a caller can find the key of the ids before it has fitted anything. The JSON is written after the array, both
+gave) live beside them, so a caller can find the key of the ids before it has fitted anything. The JSON is written
+after the array, both
 atomically, so an entry whose JSON exists is complete. The key is a sha256 the caller builds from everything the
 ids depend on (:func:`make_key` adds the format version and a hash of the source files that decide the ids).
 

@@ -237,7 +237,8 @@ def _compose_numpy(text: str) -> str | None:
         has_tail[:-1] = is_start & (tail[:-1] > 0) & (tail[:-1] < _T_COUNT)
         starts = np.flatnonzero(is_start)
         tails = has_tail[starts]
-        units[starts] = _S_BASE + (lead[starts] * _V_COUNT + vowel[starts]) * _T_COUNT + np.where(tails, tail[starts], 0)
+        tail_index = np.where(tails, tail[starts], 0)
+        units[starts] = _S_BASE + (lead[starts] * _V_COUNT + vowel[starts]) * _T_COUNT + tail_index
         keep = np.ones(len(units), dtype=bool)
         keep[starts + 1] = False
         keep[starts[tails] + 2] = False

@@ -29,14 +29,16 @@ from typing import TYPE_CHECKING, Any
 
 from hangul_rnn.bundle import Bundle, check_name, load_bundle, save_bundle
 from hangul_rnn.config import ARCH_FIELDS, TrainConfig
-from hangul_rnn.distribute import is_chief, peer_failure, prebuild_for_multiworker, make_strategy
+from hangul_rnn.distribute import is_chief, make_strategy, peer_failure, prebuild_for_multiworker
 from hangul_rnn.errors import HangulRNNError, TrainingCancelled, UsageError
 from hangul_rnn.evaluation import generator_metrics
 from hangul_rnn.events import (
-    DataProgress, Event, TrainFinished, TrainStarted,
+    DataProgress,
+    Event,
+    TrainFinished,
+    TrainStarted,
 )
-from hangul_rnn.preparation import PreparedData, prepare_classifier, prepare_generator, steps_of, absolute_spec
-
+from hangul_rnn.preparation import PreparedData, absolute_spec, prepare_classifier, prepare_generator, steps_of
 
 if TYPE_CHECKING:
     from hangul_rnn.callbacks import RunState
@@ -323,6 +325,7 @@ def _start_from_generator(start: _Start) -> None:
     """A classifier starting from a generator: its tokenizer and network fields now, its weights in :func:`_build`."""
     from hangul_rnn.transfer import inherit, load_generator
 
+    assert start.cfg.init_from is not None
     source = load_generator(start.cfg.init_from)
     start.cfg = inherit(start.cfg, source)
     start.tokenizer, start.init, start.init_record = source.tokenizer, source, source.record

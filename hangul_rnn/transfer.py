@@ -33,8 +33,8 @@ INHERITED = INHERITED_TOKENIZER + INHERITED_NETWORK
 
 _CELL_OF_CLASS = {"LSTM": "lstm", "GRU": "gru", "SimpleRNN": "rnn"}
 
-__all__ = ["INHERITED", "InitSource", "Unfreeze", "check_coverage", "copy_encoder", "encoder_layers", "inherit", "load_generator",
-           "set_encoder_trainable"]
+__all__ = ["INHERITED", "InitSource", "Unfreeze", "check_coverage", "copy_encoder", "encoder_layers", "inherit",
+           "load_generator", "set_encoder_trainable"]
 
 
 @dataclass

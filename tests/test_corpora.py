@@ -126,7 +126,7 @@ def test_bad_utf8_names_file_and_line(tmp_path: Path) -> None:
 
 
 def test_lone_surrogate_is_invalid(tmp_path: Path) -> None:
-    path = _write(tmp_path / "sur.tsv", "a\t1\n".encode() + b"\xed\xa0\x80\t0\n")
+    path = _write(tmp_path / "sur.tsv", b"a\t1\n" + b"\xed\xa0\x80\t0\n")
     with pytest.raises(CorpusError, match=r"sur\.tsv: line 2 is not valid UTF-8"):
         list(get_corpus(f"tsv:{path}").examples())
 

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from hangul_rnn import corpora, download as dl
+from hangul_rnn import corpora
+from hangul_rnn import download as dl
 from hangul_rnn.errors import ChecksumError, CorpusError, UsageError
 
 PAYLOAD = ("조선왕조실록 " * 5000).encode("utf-8") + bytes(range(256))
@@ -82,7 +83,8 @@ def server() -> Iterator[_Server]:
 def test_download_verifies_and_reports_progress(server: _Server, tmp_path: Path) -> None:
     seen: list[tuple[int, int | None]] = []
     dest = tmp_path / "sub" / "corpus.txt"
-    out = dl.download(server.url, dest, sha256=PAYLOAD_SHA, size=len(PAYLOAD), progress=lambda d, t: seen.append((d, t)))
+    out = dl.download(server.url, dest, sha256=PAYLOAD_SHA, size=len(PAYLOAD),
+                      progress=lambda d, t: seen.append((d, t)))
     assert out == dest and dest.read_bytes() == PAYLOAD
     assert not dl.part_path(dest).exists()
     assert seen[-1] == (len(PAYLOAD), len(PAYLOAD))
@@ -265,10 +267,10 @@ def test_training_downloads_its_corpus_as_a_stage_that_can_be_cancelled(
 
     from hangul_rnn import paths, preparation, training
     from hangul_rnn.config import TrainConfig
-    from hangul_rnn.events import DataProgress, TrainFinished
     from hangul_rnn.errors import TrainingCancelled
+    from hangul_rnn.events import DataProgress, TrainFinished
 
-    text = "임금이 말하기를 , ‘ 좋다 . ’ 하였다 .\n".encode("utf-8") * 300
+    text = "임금이 말하기를 , ‘ 좋다 . ’ 하였다 .\n".encode() * 300
     server.payload = text
     manifest = corpora.get_corpus("annals").manifest
     (file,) = manifest.splits["train"]

@@ -125,8 +125,10 @@ def test_converter_builds_the_corpus_from_raw_json(tmp_path: Path, monkeypatch: 
 
     raw = tmp_path / "nsmc" / "raw"
     raw.mkdir(parents=True)
-    review = lambda i, movie, text: {"review": text, "date": "15.08.25", "rating": "9", "author": "a****",
-                                     "review_id": str(i), "movie_id": movie}
+    def review(i: int, movie: str, text: str) -> dict:
+        return {"review": text, "date": "15.08.25", "rating": "9", "author": "a****", "review_id": str(i),
+                "movie_id": movie}
+
     (raw / "10001.json").write_text(json.dumps([review(33, "10001", "탭\t과\n줄바꿈"), review(40, "10001", "테스트")]),
                                     encoding="utf-8")
     (raw / "10002.json").write_text(json.dumps([review(7, "10002", "첫 리뷰")], ensure_ascii=False), encoding="utf-8")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from hangul_rnn.stats import corpus_stats
 from hangul_rnn.config import TrainConfig
 from hangul_rnn.evaluation import evaluate
+from hangul_rnn.stats import corpus_stats
 from hangul_rnn.training import train
 
 

@@ -37,7 +37,7 @@ SAMPLE_LINES = 20_000
 # --- corpus fixtures ------------------------------------------------------------------------------------------------
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _read_nsmc(path: Path) -> dict[str, str]:
     reviews: dict[str, str] = {}
     with path.open(encoding="utf-8") as handle:
@@ -48,7 +48,7 @@ def _read_nsmc(path: Path) -> dict[str, str]:
     return reviews
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _read_annals(path: Path) -> tuple[str, ...]:
     with gzip.open(path, "rt", encoding="utf-8") as handle:
         return tuple(line.rstrip("\n") for line in itertools.islice(handle, SAMPLE_LINES))

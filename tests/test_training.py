@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from hangul_rnn.bundle import load_bundle
-from hangul_rnn.errors import UsageError
 from hangul_rnn.config import TrainConfig
+from hangul_rnn.errors import UsageError
 from hangul_rnn.evaluation import evaluate
 from hangul_rnn.events import (
     BatchEnded,
@@ -299,8 +299,8 @@ def test_ensemble_averages_the_members_probabilities(trained, tmp_path: Path,
     import numpy as np
 
     from hangul_rnn.corpora import get_corpus
-    from hangul_rnn.scoring import probabilities
     from hangul_rnn.evaluation import evaluate_ensemble
+    from hangul_rnn.scoring import probabilities
 
     corpus = f"tsv:{SAMPLES / 'nsmc_sample.tsv'}"
     members = []

@@ -7,7 +7,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from textual.widgets import Button, Input, RichLog, Select, SelectionList, Static, TabbedContent, TextArea  # noqa: E402
 
 from hangul_rnn import paths  # noqa: E402

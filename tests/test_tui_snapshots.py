@@ -11,7 +11,6 @@ from __future__ import annotations
 import time
 
 import pytest
-
 from textual.widgets import Button, Input, Select, Static  # noqa: E402
 
 from hangul_rnn_tui.app import HangulRNNApp  # noqa: E402

@@ -88,7 +88,8 @@ def test_each_epoch_reshuffles():
 @pytest.mark.parametrize(
     "ids, kwargs, message",
     [
-        (np.arange(42), dict(seq_len=99), "window of 100 tokens (seq_len 99 + 1) is longer than the corpus (42 tokens)"),
+        (np.arange(42), dict(seq_len=99),
+         "window of 100 tokens (seq_len 99 + 1) is longer than the corpus (42 tokens)"),
         ([], dict(seq_len=5), "empty"),
         (np.arange(100), dict(seq_len=0), "seq_len"),
         (np.arange(100), dict(seq_len=90, validation_fraction=0.2), "training part"),

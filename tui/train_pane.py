@@ -16,10 +16,20 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import Button, Input, Label, ProgressBar, RichLog, Select, Static
 
+from hangul_rnn.config import CELLS, LEVELS, STEMS, TASK_DEFAULTS, TASKS
+from hangul_rnn.events import (
+    BatchEnded,
+    CheckpointSaved,
+    DataProgress,
+    EpochEnded,
+    Event,
+    SampleWritten,
+    TrainFinished,
+    TrainStarted,
+)
+
 from .forms import FormError, int_field
 from .loss_chart import LossChart
-
-from hangul_rnn.config import CELLS, LEVELS, STEMS, TASK_DEFAULTS, TASKS
 
 #: How the option values read in the form; the values themselves come from hangul_rnn.config.
 _STEM_LABELS = {"truncate": "truncate to 5", "morph": "content morphemes", "morph-all": "all morphemes", None: "none"}
@@ -221,42 +231,41 @@ class TrainPane(Vertical):
         finally:
             self.app.call_from_thread(self._done, bundle_path)
 
-    def on_train_event(self, event: object) -> None:
+    def on_train_event(self, event: Event) -> None:
         """Render one training event (runs on the UI thread)."""
-        kind = type(event).__name__
         status = self.query_one("#train-status", Static)
         bar = self.query_one("#train-progress", ProgressBar)
         chart = self.query_one("#train-chart", LossChart)
         log = self.query_one("#train-log", RichLog)
-        if kind == "DataProgress":
+        if isinstance(event, DataProgress):
             total = f"/{event.total:,}" if event.total else ""
             status.update(f"{event.stage} … {event.done:,}{total}" if event.done else f"{event.stage} …")
             if event.total:
                 bar.update(total=event.total, progress=event.done)
-        elif kind == "TrainStarted":
-            self._steps = max(1, int(getattr(event, "steps_per_epoch", 1) or 1))
-            log.write(f"[b]training[/] vocab {getattr(event, 'vocab_size', '?'):,} · "
-                      f"{getattr(event, 'params', 0):,} parameters · {self._steps} steps/epoch")
+        elif isinstance(event, TrainStarted):
+            self._steps = max(1, event.steps_per_epoch or 1)
+            log.write(f"[b]training[/] vocab {event.vocab_size:,} · {event.params:,} parameters · "
+                      f"{self._steps} steps/epoch")
             bar.update(total=self._steps, progress=0)
-        elif kind == "BatchEnded":
-            epoch, step = int(event.epoch), int(event.step)
-            bar.update(total=max(self._steps, int(getattr(event, "steps", self._steps) or self._steps)), progress=step)
-            chart.add_train(epoch + step / self._steps, float(event.loss))
+        elif isinstance(event, BatchEnded):
+            epoch, step = event.epoch, event.step
+            bar.update(total=max(self._steps, event.steps or self._steps), progress=step)
+            chart.add_train(epoch + step / self._steps, event.loss)
             status.update(f"epoch {epoch + 1}/{self._epochs} · step {step}/{self._steps} · loss {event.loss:.4f} · "
-                          f"{getattr(event, 'tokens_per_s', 0):,.0f} tokens/s")
-        elif kind == "EpochEnded":
-            logs = dict(getattr(event, "logs", {}) or {})
-            epoch = int(event.epoch)
+                          f"{event.tokens_per_s:,.0f} tokens/s")
+        elif isinstance(event, EpochEnded):
+            logs = dict(event.logs)
+            epoch = event.epoch
             if "val_loss" in logs:
                 chart.add_val(epoch + 1, float(logs["val_loss"]))
             shown = " · ".join(f"{k} {v:.4f}" for k, v in logs.items() if isinstance(v, (int, float)))
-            log.write(f"[b]epoch {epoch + 1}[/] {shown} ({getattr(event, 'seconds', 0):.1f}s)")
+            log.write(f"[b]epoch {epoch + 1}[/] {shown} ({event.seconds:.1f}s)")
             bar.update(progress=0)
-        elif kind == "SampleWritten":
+        elif isinstance(event, SampleWritten):
             log.write(f"[i]sample:[/] {event.text}")
-        elif kind == "CheckpointSaved":
+        elif isinstance(event, CheckpointSaved):
             log.write(f"[dim]saved {event.path}[/]")
-        elif kind == "TrainFinished":
+        elif isinstance(event, TrainFinished):
             if event.cancelled and event.bundle_path is None:
                 log.write("[b]cancelled[/] before the first epoch ended; nothing saved")
             else:

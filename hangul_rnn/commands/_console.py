@@ -26,7 +26,7 @@ out_console = Console()
 
 
 @contextmanager
-def count_progress(description: str, total: int | None = None) -> Iterator[Callable[[int], None]]:
+def count_progress(description: str, total: int | None = None) -> Iterator[Callable[..., None]]:
     """A bar for counted work; yields ``update(done, total=None)``: items done so far (and the total, once known)."""
     with Progress(
         TextColumn("[bold]{task.description}"),

@@ -100,7 +100,7 @@ def _info(args: argparse.Namespace) -> int:
 def _as_dict(info: object) -> dict:
     from dataclasses import asdict, is_dataclass
 
-    d = asdict(info) if is_dataclass(info) else dict(vars(info))
+    d = asdict(info) if is_dataclass(info) and not isinstance(info, type) else dict(vars(info))
     return {k: (str(v) if k == "path" else v) for k, v in d.items()}
 
 

@@ -1,7 +1,8 @@
 """``hangul-rnn evaluate NAME [NAME ...]``: score a trained bundle on held-out data and print its metrics.
 
 Several classifier names (or one ensemble saved with ``hangul-rnn ensemble``) are scored as one ensemble (their
-class probabilities averaged), with each member's own accuracy listed beside the ensemble's. A single classifier scored on its whole test split keeps the result in its
+class probabilities averaged), with each member's own accuracy listed beside the ensemble's. A single classifier
+scored on its whole test split keeps the result in its
 bundle's metrics (``test_accuracy``, ``test_loss``, ``test_examples``), where ``models`` and the TUI show it.
 """
 
@@ -84,12 +85,12 @@ def _evaluate(args: argparse.Namespace) -> int:
             matrix.add_row(str(name), *(f"{n:,}" for n in row))
         out_console.print(matrix)
     if "members" in result:
-        members = Table(title="each member alone")
-        members.add_column("model")
-        members.add_column("accuracy", justify="right")
+        alone = Table(title="each member alone")
+        alone.add_column("model")
+        alone.add_column("accuracy", justify="right")
         for m in result["members"]:
-            members.add_row(m["model"], f"{m['accuracy']:.4f}")
-        out_console.print(members)
+            alone.add_row(m["model"], f"{m['accuracy']:.4f}")
+        out_console.print(alone)
     return 0
 
 

@@ -33,12 +33,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=_generate)
 
 
-def _generate(args: argparse.Namespace) -> int:
-    from hangul_rnn.commands._console import err_console, out_console
+def _checked_options(args: argparse.Namespace):  # -> SamplingOptions
+    """The sampling options, after refusing out-of-range counts with one-line usage errors."""
     from hangul_rnn.errors import UsageError
     from hangul_rnn.sampling import SamplingOptions
 
-    # Check the cheap things before loading the model.
     options = SamplingOptions(args.temperature, args.top_k, args.top_p).validate()
     if args.max_tokens < 1:
         raise UsageError(f"--max-tokens must be at least 1, got {args.max_tokens}")
@@ -46,6 +45,13 @@ def _generate(args: argparse.Namespace) -> int:
         raise UsageError(f"--num-samples must be at least 1, got {args.num_samples}")
     if args.beam < 0:
         raise UsageError(f"--beam must be at least 1 (0 = sampling), got {args.beam}")
+    return options
+
+
+def _generate(args: argparse.Namespace) -> int:
+    from hangul_rnn.commands._console import err_console, out_console
+
+    options = _checked_options(args)  # the cheap checks, before loading the model
 
     from hangul_rnn.bundle import load_bundle, require_task
     from hangul_rnn.sampling import generate_batch

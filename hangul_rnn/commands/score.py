@@ -8,6 +8,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from hangul_rnn.bundle import Bundle
 
 DEFAULT_MODEL = "nsmc-classifier"
 
@@ -56,12 +60,9 @@ def _score(args: argparse.Namespace) -> int:
 
     names = args.model or [DEFAULT_MODEL]
     bundles = [require_task(load_bundle(name), "classifier") for name in names]
-    if len(bundles) == 1:
-        bundle = bundles[0]
-    else:
-        from hangul_rnn.scoring import Ensemble
+    from hangul_rnn.scoring import Ensemble
 
-        bundle = Ensemble(bundles)
+    bundle: Bundle | Ensemble = bundles[0] if len(bundles) == 1 else Ensemble(bundles)
     styled = out_console.is_terminal
     if args.explain:
         from hangul_rnn.scoring import explain

@@ -12,6 +12,11 @@ import contextlib
 import signal
 import threading
 from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from rich.progress import TaskID
 
 from hangul_rnn.commands._console import err_console, out_console
 from hangul_rnn.config import (
@@ -25,6 +30,16 @@ from hangul_rnn.config import (
     TrainConfig,
     default_config,
     default_stem,
+)
+from hangul_rnn.events import (
+    BatchEnded,
+    CheckpointSaved,
+    DataProgress,
+    EpochEnded,
+    Event,
+    SampleWritten,
+    TrainFinished,
+    TrainStarted,
 )
 
 _TASK_HELP = {"generator": "next-token text generator", "classifier": "text classifier (sentiment)"}
@@ -99,7 +114,8 @@ def _add_options(p: argparse.ArgumentParser, task: str, d: TrainConfig) -> None:
                               "mean over time (default: last)")
         net.add_argument("--init-from", default=None, metavar="GENERATOR",
                          help="start from this generator's tokenizer, embedding and recurrent layers (its level, "
-                              "stems, cell, units and layers apply; contradicting them is an error)")
+                              "stems, cell, units and layers apply; contradicting them is an error) (default: none, "
+                              "random weights)")
         net.add_argument("--freeze-epochs", type=int, default=d.freeze_epochs, metavar="N",
                          help="with --init-from: train the new head alone for N epochs, then everything")
 
@@ -218,10 +234,10 @@ class _Renderer:
             transient=True,
             disable=not err_console.is_terminal,
         )
-        self.task_id = None
+        self.task_id: TaskID | None = None
         self.stage: str | None = None
-        self.steps = None
-        self.last_bundle = None
+        self.steps: int | None = None
+        self.last_bundle: Path | None = None
         self.cancelled = False
         self.stopped_early = False
         self.epoch_seconds: list[float] = []
@@ -233,9 +249,8 @@ class _Renderer:
     def __exit__(self, *exc):
         return self.progress.__exit__(*exc)
 
-    def __call__(self, event) -> None:
-        kind = type(event).__name__
-        if kind == "DataProgress":
+    def __call__(self, event: Event) -> None:  # noqa: C901 - one branch per event type, each short
+        if isinstance(event, DataProgress):
             if self.task_id is not None and self.stage != event.stage:  # a new stage gets a bar of its own
                 self.progress.remove_task(self.task_id)
                 self.task_id = None
@@ -245,7 +260,7 @@ class _Renderer:
             self.progress.update(self.task_id, completed=event.done, total=event.total,
                                  description=event.stage)
             return
-        if kind == "TrainStarted":
+        if isinstance(event, TrainStarted):
             if self.task_id is not None:
                 self.progress.remove_task(self.task_id)
                 self.task_id = None
@@ -257,13 +272,13 @@ class _Renderer:
                 f"{event.params:,} parameters · {event.train_tokens:,} train / {event.val_tokens:,} val tokens"
                 f"{resumed}"
             )
-        elif kind == "BatchEnded":
+        elif isinstance(event, BatchEnded):
             if self.task_id is None:
                 self.task_id = self.progress.add_task("", total=event.steps, info="")
             self.progress.update(self.task_id, completed=event.step, total=event.steps,
                                  description=f"epoch {event.epoch + 1}/{self.final_epoch}",
                                  info=f"loss {event.loss:.4f} · {event.tokens_per_s:,.0f} tok/s")
-        elif kind == "EpochEnded":
+        elif isinstance(event, EpochEnded):
             if self.task_id is not None:
                 self.progress.remove_task(self.task_id)
                 self.task_id = None
@@ -278,15 +293,15 @@ class _Renderer:
             eta = f"; about {_duration(left * sum(typical) / len(typical))} left" if left else ""
             out_console.print(f"epoch {event.epoch + 1}/{self.final_epoch}: {' · '.join(parts)} "
                               f"({event.seconds:.1f}s{eta})", highlight=False)
-        elif kind == "SampleWritten":
+        elif isinstance(event, SampleWritten):
             if event.error:
                 err_console.print(f"[yellow]sample failed:[/] {event.error}", highlight=False)
             else:
                 out_console.print("  sample: ", end="", highlight=False)
                 out_console.print(event.text.replace("\n", " ⏎ "), markup=False, highlight=False)
-        elif kind == "CheckpointSaved":
+        elif isinstance(event, CheckpointSaved):
             self.last_bundle = event.path
-        elif kind == "TrainFinished":
+        elif isinstance(event, TrainFinished):
             self.cancelled = event.cancelled
             self.stopped_early = event.stopped_early
             if self.task_id is not None:
