@@ -7,6 +7,7 @@
 set -euo pipefail
 out=${1:-compare_generators.tsv}
 export HANGUL_RNN_HOME=${HANGUL_RNN_HOME:-$(mktemp -d)}
+mkdir -p "$HANGUL_RNN_HOME"
 common=(--corpus annals --limit 25000 --units 512 --layers 1 --seq-len 100 --batch-size 64 --lr 2e-3
         --patience 0 --sample-chars 0 --epochs 2 --seed 1)
 declare -A runs=(
