@@ -29,10 +29,22 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 SENTENCE = "정말 재미있어요"
 
+#: The TUI started headless at 120x40: the process ends once the first screen is composed and drawn and the app has
+#: quit (issue 14: the first screen at once, no TensorFlow, quitting returns the prompt at once).
+_TUI_FIRST_SCREEN = (
+    "import asyncio\n"
+    "from hangul_rnn_tui.app import HangulRNNApp\n"
+    "async def main():\n"
+    "    async with HangulRNNApp().run_test(size=(120, 40)) as pilot:\n"
+    "        await pilot.pause()\n"
+    "asyncio.run(main())\n"
+)
+
 COMMANDS: dict[str, list[str]] = {
     "generate --max-tokens 60": ["-m", "hangul_rnn.cli", "generate", "--prompt", "태조가", "--max-tokens", "60",
                                  "--seed", "1"],
     "score (default classifier)": ["-m", "hangul_rnn.cli", "score", SENTENCE],
+    "tui: first screen, then quit": ["-c", _TUI_FIRST_SCREEN],
     "import tensorflow": ["-c", "import tensorflow"],
     "Kiwi() + first analysis": ["-c", f"from kiwipiepy import Kiwi; Kiwi().tokenize({SENTENCE!r})"],
     "python + numpy (floor)": ["-c", "import numpy"],

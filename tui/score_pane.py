@@ -93,10 +93,16 @@ class ScorePane(Vertical):
         self._warm([str(m) for m in self.query_one("#score-models", SelectionList).selected])
 
     def _warm(self, models: list[str]) -> None:
+        """Kiwi's start holds the interpreter for seconds, so it waits until this tab is really on screen (the
+        default model is ticked while the app starts, behind another tab) and until the tab has been drawn."""
+        if models and self._warming is None and self.is_on_screen:  # once: every model shares one Kiwi
+            self._warming = True
+            self.set_timer(0.3, lambda: self._start_warming(models))
+
+    def _start_warming(self, models: list[str]) -> None:
         from hangul_rnn.scoring import warm_analyser
 
-        if models and self._warming is None:  # once: Kiwi is shared by every model that needs it
-            self._warming = warm_analyser(models)
+        self._warming = warm_analyser(models)
 
     @on(Input.Changed, "#score-input")
     @on(SelectionList.SelectedChanged, "#score-models")
