@@ -293,7 +293,7 @@ async def test_train_form_untouched_builds_the_cli_default_config() -> None:
 
 async def test_train_form_starts_a_classifier_from_a_generator() -> None:
     """The "from" field: the classifier takes the generator's level and network, so the form leaves them to it."""
-    from tui.forms import FormError
+    from hangul_rnn_tui.forms import FormError
 
     app = HangulRNNApp()
     async with app.run_test(size=SIZE) as pilot:
