@@ -39,7 +39,6 @@ import argparse
 import bz2
 import json
 import lzma
-import math
 import os
 import sys
 import time
@@ -154,43 +153,18 @@ def model_texts(bundle, *, limit: str | None, heldout_file: str | None, train_ch
 def model_bits(bundle, texts: Texts, own_tail: bool) -> tuple[float, str]:
     """Total bits the model spends on the held-out text, and how they were obtained.
 
-    On its own validation tail this is :func:`hangul_rnn.evaluation.evaluate` (``split="validation"``); its mean loss
-    in nats per token times the token count is the total, divided later by the CLEANED character count (the
-    evaluate of this commit divides by the raw tail's length). Elsewhere the same computation runs here on the
-    held-out text (non-overlapping ``seq_len`` windows, state reset per window, as ``evaluate`` does).
+    On its own validation tail this is :func:`hangul_rnn.evaluation.evaluate` (``split="validation"``); elsewhere
+    :func:`hangul_rnn.evaluation.score_text` on the held-out text. Both read the text as contiguous streams with the
+    recurrent state carried across windows and give bits per cleaned character; the total is that times the cleaned
+    held-out characters (the rate measured on all tokens but the few that do not fill a last window).
     """
-    if own_tail:
-        from hangul_rnn.evaluation import evaluate
+    from hangul_rnn.evaluation import evaluate, score_text
 
-        result = evaluate(bundle, split="validation")
-        if "bits_per_raw_char" in result and "chars" in result:  # the evaluate of issue 12: per cleaned char
-            total = result["bits_per_char"] * result["chars"]
-            return total, (f"evaluate(split='validation'): bits_per_char {result['bits_per_char']:.4f} (per "
-                           f"cleaned char) x {result['chars']:,} chars")
-        total = result["loss"] / math.log(2) * result["tokens"]
-        how = (f"evaluate(split='validation'): loss {result['loss']:.4f} nats/token x {result['tokens']:,} tokens"
-               f"; its own bits_per_char {result.get('bits_per_char', float('nan')):.4f} divides by "
-               f"{result.get('characters', 0):,} chars")
-        return total, how
-    from dataclasses import replace
-
-    import keras
-    import numpy as np
-
-    from hangul_rnn.config import train_config_from_bundle
-    from hangul_rnn.preparation import generation_windows
-
-    cfg = train_config_from_bundle(bundle)
-    ids = bundle.tokenizer.encode(texts.held)  # cleaning is idempotent: the cleaned text encodes like the raw one
-    ds = generation_windows(ids, replace(cfg, stride=None), shuffle=False)
-    total, n = 0.0, 0
-    for x, y in ds:
-        losses = keras.losses.sparse_categorical_crossentropy(y, bundle.model(x, training=False), from_logits=True)
-        losses = np.asarray(losses, dtype=np.float64)
-        total += float(losses.sum())
-        n += losses.size
-    loss = total / max(n, 1)
-    return loss / math.log(2) * len(ids), f"scored here like evaluate: {loss:.4f} nats/token x {len(ids):,} tokens"
+    result = evaluate(bundle, split="validation") if own_tail else score_text(bundle, texts.held)
+    total = result["bits_per_char"] * len(texts.held)  # the rate of the scored tokens, over every held-out char
+    where = "evaluate(split='validation')" if own_tail else "score_text(held-out)"
+    return total, (f"{where}, state carried over {result['streams']} streams: bits_per_char "
+                   f"{result['bits_per_char']:.4f} (per cleaned char) x {result['chars']:,} chars")
 
 
 # ----------------------------------------------------------------------------------------------- the run
