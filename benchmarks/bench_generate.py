@@ -3,8 +3,8 @@ one-sentence scoring latency. Every baseline is measured in this run, on the sam
 
     python benchmarks/bench_generate.py [--model NAME|PATH] [--tokens N] [--baseline-tokens N] [--seq-len N]
 
-Generator: the shipped ``annals-jamo`` (1-layer 256-unit LSTM, jamo level; ``--model`` picks another). All decoders
-run greedily from the same prompt:
+Generator: the shipped ``annals-syllable`` (1-layer 512-unit LSTM, syllable level; ``--model`` picks another).
+All decoders run greedily from the same prompt:
 
 - runtime: :func:`hangul_rnn.sampling.StreamingDecoder` — NumPy, the prompt read once, one step per token, the
   sampler and the jamo piece decoder included (what ``generate`` and the TUI run);
@@ -206,7 +206,7 @@ def bench_scoring() -> dict[str, float]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", default="annals-jamo", help="a generator bundle (default: annals-jamo)")
+    parser.add_argument("--model", default="annals-syllable", help="a generator bundle (default: annals-syllable)")
     parser.add_argument("--tokens", type=int, default=400, help="tokens per timed run of the runtime (400)")
     parser.add_argument("--keras-tokens", type=int, default=100, help="tokens per timed run of Keras (100)")
     parser.add_argument("--baseline-tokens", type=int, default=10, help="tokens per run of the textbook loop (10)")

@@ -54,7 +54,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from kneser_ney import KneserNey
 
-DEFAULT_MODEL = "annals-jamo"
+DEFAULT_MODEL = "annals-syllable"
 BASELINES = ("model", "ppmd", "xz", "bz2", "kn")
 
 

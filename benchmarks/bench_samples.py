@@ -10,7 +10,7 @@ for real held-out text cut to the same length:
 - **distinct-2**: distinct syllable bigrams / all syllable bigrams within each sample, averaged — low values mean
   the loops that low temperatures bring.
 
-Run: ``python benchmarks/bench_samples.py --model annals-jamo`` (HANGUL_RNN_CORPORA may point at local corpora).
+Run: ``python benchmarks/bench_samples.py --model annals-syllable`` (HANGUL_RNN_CORPORA may point at local corpora).
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ def _cut(text: str, syllables: int) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--model", default="annals-jamo")
+    parser.add_argument("--model", default="annals-syllable")
     parser.add_argument("--samples", type=int, default=40)
     parser.add_argument("--syllables", type=int, default=100)
     parser.add_argument("--temperature", type=float, default=0.8)

@@ -1,10 +1,10 @@
 """hangul-rnn: a Korean text toolkit built on recurrent networks.
 
 Importing the package is cheap on purpose: the public names below are looked up on first use (module
-``__getattr__``, the pattern of ``textual.widgets``), so ``import hangul_rnn; hangul_rnn.load_bundle("annals-jamo")``
-loads the bundle and the NumPy runtime but never TensorFlow, and a user who only wants ``hangul_rnn.jamo`` or
-``hangul_rnn.tokenizers`` never pays its import time either. When a submodule does import TensorFlow, its native
-start-up lines are kept off the terminal (:mod:`hangul_rnn._quiet_tf`).
+``__getattr__``, the pattern of ``textual.widgets``), so ``import hangul_rnn;
+hangul_rnn.load_bundle("annals-syllable")`` loads the bundle and the NumPy runtime but never TensorFlow, and a
+user who only wants ``hangul_rnn.jamo`` or ``hangul_rnn.tokenizers`` never pays its import time either. When a
+submodule does import TensorFlow, its native start-up lines are kept off the terminal (:mod:`hangul_rnn._quiet_tf`).
 """
 
 from __future__ import annotations

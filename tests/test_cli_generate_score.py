@@ -86,7 +86,7 @@ def test_generate_unknown_model_and_classifier_model(saved, capsys, no_shipped_m
     rc, _, err = _run(capsys, "generate", "--model", "no-such-model")
     assert rc == 2 and "no-such-model" in err and err.count("\n") == 1
     rc, _, err = _run(capsys, "generate")  # the default model is not installed in the test home
-    assert rc == 2 and "annals-jamo" in err
+    assert rc == 2 and "annals-syllable" in err
     rc, _, err = _run(capsys, "generate", "--model", saved["clf"])
     assert rc == 2 and "classifier" in err and err.count("\n") == 1
     assert main(["generate", "--stop-at", "page"]) == 2  # argparse's own one-line error

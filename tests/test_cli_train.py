@@ -161,7 +161,7 @@ def test_models_on_a_terminal_fit_80_columns(monkeypatch: pytest.MonkeyPatch) ->
     row = next(line for line in lines if line.startswith(" nsmc-classifier"))
     assert row.split()[1:5] == ["nsmc", "word/morph-all", "lstm", "801K"]
     assert row.split()[-2:] == ["86.1%", "86.6%"]  # validation and test accuracy, each in its own column
-    assert "326K" in next(line for line in lines if line.startswith(" annals-jamo"))
+    assert "2.1M" in next(line for line in lines if line.startswith(" annals-syllable"))
 
 
 def test_evaluate_refuses_a_generator_in_an_ensemble_before_fetching_anything(monkeypatch) -> None:
@@ -171,7 +171,7 @@ def test_evaluate_refuses_a_generator_in_an_ensemble_before_fetching_anything(mo
         raise AssertionError("nothing should be fetched for an ensemble that cannot be made")
 
     monkeypatch.setattr(corpora.Corpus, "paths", no_fetch)
-    assert main(["evaluate", "nsmc-classifier", "annals-jamo"]) == 2
+    assert main(["evaluate", "nsmc-classifier", "annals-syllable"]) == 2
 
 
 def test_kill_stops_a_background_run_like_ctrl_c(text_file: Path, tmp_path: Path) -> None:

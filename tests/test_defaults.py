@@ -9,7 +9,7 @@ from hangul_rnn.scoring import score
 
 def test_shipped_bundles_are_listed() -> None:
     shipped = {s.name: s for s in list_bundles()}
-    assert shipped["annals-jamo"].task == "generator"
+    assert shipped["annals-syllable"].task == "generator"
     assert shipped["nsmc-classifier"].task == "classifier"
 
 

@@ -61,8 +61,8 @@ def test_bad_ensembles_are_refused_in_one_line(two: list[str], tmp_path: Path) -
         save_ensemble("one", ["syl"])
     with pytest.raises(UsageError, match="no model named 'nope'"):
         save_ensemble("x", ["syl", "nope"])
-    with pytest.raises(UsageError, match="'annals-jamo' is a generator"):
-        save_ensemble("x", ["syl", "annals-jamo"])
+    with pytest.raises(UsageError, match="'annals-syllable' is a generator"):
+        save_ensemble("x", ["syl", "annals-syllable"])
     _classifier("zero-one", "syllable", 3, labels=("0", "1"))
     with pytest.raises(UsageError, match="different labels"):
         save_ensemble("x", ["syl", "zero-one"])

@@ -127,7 +127,7 @@ def test_read_continues_from_carried_states():
     np.testing.assert_allclose(logits, whole[:, -1], atol=ATOL)
 
 
-@pytest.mark.parametrize("name", ["annals-jamo", "nsmc-classifier"])
+@pytest.mark.parametrize("name", ["annals-syllable", "nsmc-classifier"])
 def test_shipped_bundles_equal_keras(name):
     import keras
 
@@ -141,7 +141,7 @@ def test_shipped_bundles_equal_keras(name):
         ids[1, :25] = 0
     want = np.asarray(model(ids, training=False))
     np.testing.assert_allclose(runtime.forward(ids), want, atol=ATOL)
-    if name == "annals-jamo":  # and token by token, as generate runs it
+    if name == "annals-syllable":  # and token by token, as generate runs it
         logits, state = runtime.read(ids[:, :20])
         np.testing.assert_allclose(logits, want[:, 19], atol=ATOL)
         for t in range(20, 40):
@@ -176,14 +176,14 @@ def test_a_classifier_cannot_step():
 def test_a_corrupt_archive_is_a_one_line_format_error(damage, tmp_path):
     import zipfile
 
-    source = (SHIPPED / "annals-jamo" / "model.keras").read_bytes()
+    source = (SHIPPED / "annals-syllable" / "model.keras").read_bytes()
     path = tmp_path / "model.keras"
     if damage == "not a zip":
         path.write_bytes(b"hello")
     elif damage == "cut":
         path.write_bytes(source[: len(source) // 2])
     else:
-        with zipfile.ZipFile(SHIPPED / "annals-jamo" / "model.keras") as src, zipfile.ZipFile(path, "w") as dst:
+        with zipfile.ZipFile(SHIPPED / "annals-syllable" / "model.keras") as src, zipfile.ZipFile(path, "w") as dst:
             for item in src.namelist():
                 data = src.read(item)
                 if item == "model.weights.h5":

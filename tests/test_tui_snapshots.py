@@ -105,7 +105,7 @@ async def test_generate_bad_options_and_the_empty_prompt() -> None:
     app = HangulRNNApp()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("f2")
-        assert str(app.query_one("#gen-model", Select).value).endswith("annals-jamo")
+        assert str(app.query_one("#gen-model", Select).value).endswith("annals-syllable")
         start = app.query_one("#gen-start", Button)
 
         app.query_one("#gen-top-p", Input).value = "0"

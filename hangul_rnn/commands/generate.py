@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-DEFAULT_MODEL = "annals-jamo"
+DEFAULT_MODEL = "annals-syllable"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -23,8 +23,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--top-p", type=float, default=1.0, help="nucleus sampling mass in (0, 1] (1 = off)")
     parser.add_argument("--max-tokens", type=int, default=200,
                         help="tokens to generate per sample, in the model's own unit: jamo, syllables or words as "
-                             "it was trained (--level; `hangul-rnn models` shows it). annals-jamo counts jamo: a "
-                             "syllable is 2-3 of them, so 200 is about 80 syllables (default: 200)")
+                             "it was trained (--level; `hangul-rnn models` shows it): the shipped annals-syllable "
+                             "counts syllables; a jamo model counts jamo, 2-3 a syllable (default: 200)")
     parser.add_argument("--num-samples", type=int, default=1, help="samples generated together in one batch (1)")
     parser.add_argument("--seed", type=int, default=None, help="random seed for reproducible samples")
     parser.add_argument("--beam", type=int, default=0, metavar="N",
