@@ -10,6 +10,8 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, DataTable, Select, Static
 
+from hangul_rnn.formatting import percent, short_count
+
 
 def _metric(metrics: dict, *keys: str) -> str:
     for key in keys:
@@ -29,15 +31,11 @@ def short_corpus(corpus: str) -> str:
     return _short(Path(rest).name if sep and kind in ("text", "tsv") else corpus, 16)
 
 
-def short_count(n: int) -> str:
-    return f"{n / 1e6:.1f}M" if n >= 1_000_000 else f"{n / 1e3:.0f}k" if n >= 1000 else str(n)
-
-
 def quality(metrics: dict) -> str:
     """The headline number of a bundle: accuracy for a classifier, bits per character for a generator."""
     for key, where in (("test_accuracy", "test"), ("val_accuracy", "val"), ("accuracy", "train")):
         if isinstance(metrics.get(key), (int, float)):
-            return f"{metrics[key]:.1%} {where}"  # which split it was measured on: they differ by points
+            return f"{percent(metrics[key])} {where}"  # which split it was measured on: they differ by points
     if isinstance(metrics.get("bits_per_char"), (int, float)):
         return f"{metrics['bits_per_char']:.2f} bpc"
     return "-"

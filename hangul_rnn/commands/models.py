@@ -94,11 +94,11 @@ def _short(column: str, text: str) -> str:
     """The terminal form of a cell: accuracies as percentages, losses to 3 places, parameters as 801K / 8.1M."""
     if not text or column not in ("val acc", "test acc", "val loss", "bits/char", "params"):
         return text
+    from hangul_rnn.formatting import percent, short_count
+
     number = float(text.replace(",", ""))
     if column in ("val acc", "test acc"):
-        return f"{number:.1%}"
+        return percent(number)
     if column in ("val loss", "bits/char"):
         return f"{number:.3f}"
-    if column == "params":
-        return f"{number / 1e6:.1f}M" if number >= 1e6 else f"{number / 1e3:.0f}K" if number >= 1e3 else text
-    return text
+    return short_count(number)  # params
