@@ -140,8 +140,7 @@ def cleaned_text(tokenizer: Any, text: str) -> str:
 
 def _generator_datasets(cfg: TrainConfig, train_ids: Any, val_ids: Any) -> tuple[Any, Any]:
     """Training and validation batches: independent shuffled windows, or with ``cfg.stateful`` one stream per batch
-    row in order (truncated back-propagation through time; validation read the same way, its state carried).
-"""
+    row in order (truncated back-propagation through time; validation read the same way, its state carried)."""
     from hangul_rnn.windows import stateful_dataset
 
     if cfg.stateful:
