@@ -306,3 +306,23 @@ async def test_train_form_starts_a_classifier_from_a_generator() -> None:
         config, _ = pane.read_config()
         assert config.init_from == "some-generator" and config.freeze_epochs == 0  # the CLI's default
         assert config.level == "word"  # the classifier default: train() replaces it with the generator's
+
+
+def test_event_relay_merges_batch_floods_and_keeps_the_last_before_an_epoch_ends() -> None:
+    from hangul_rnn.events import BatchEnded, EpochEnded
+    from hangul_rnn_tui.train_pane import EventRelay
+
+    posted: list = []
+    relay = EventRelay(posted.append, interval=3600)  # every batch after the first falls inside the interval
+    batches = [BatchEnded(0, step, 5, 1.0 / step, 100.0) for step in range(1, 6)]
+    for event in batches:
+        relay(event)
+    assert posted == [batches[0]]  # the rest are held, merged into the latest
+    end = EpochEnded(0, {"loss": 0.2}, 1.0)
+    relay(end)
+    assert posted == [batches[0], batches[-1], end]  # the last step is shown before the epoch's line
+    every = EventRelay(posted.append, interval=0)
+    posted.clear()
+    for event in batches:
+        every(event)
+    assert posted == batches

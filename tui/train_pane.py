@@ -1,13 +1,17 @@
 """The Train tab: a form, a progress bar per epoch, a live loss chart, throughput and the per-epoch sample.
 
 Training runs in a thread worker through :func:`hangul_rnn.training.train` (the same function the CLI calls); its
-typed events come back to the UI thread with ``call_from_thread``, so the form stays responsive while a model
-trains. Cancel sets the trainer's cancel event: it stops at the next batch and the last epoch's bundle stays saved.
+typed events come back to the UI thread as posted messages (:class:`TrainPane.TrainEvent`: ``post_message`` is
+thread-safe and never waits for the screen, so drawing does not slow training; floods of batch events are merged by
+:class:`EventRelay`), and the form stays responsive while a model trains. Cancel sets the trainer's cancel event:
+it stops at the next batch and the last epoch's bundle stays saved.
 """
 
 from __future__ import annotations
 
 import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 from textual import on, work
@@ -44,6 +48,29 @@ def corpus_options() -> list[tuple[str, str]]:
     return built_in + [("a file (path below)", "file")]
 
 
+class EventRelay:
+    """Passes a run's events on, merging floods of batch events: a fast run ends hundreds of batches a second, more
+    than a screen can show, so a batch event within ``interval`` seconds of the last one passed is held, and only
+    the latest held one is passed on, just before the next event of any other kind (the epoch's end, say)."""
+
+    def __init__(self, post: Callable[[Event], None], interval: float = 0.1) -> None:
+        self._post, self.interval = post, interval
+        self._last = float("-inf")
+        self._held: BatchEnded | None = None
+
+    def __call__(self, event: Event) -> None:
+        if isinstance(event, BatchEnded):
+            now = time.monotonic()
+            if now - self._last < self.interval:
+                self._held = event
+                return
+            self._last, self._held = now, None
+        elif self._held is not None:
+            self._post(self._held)
+            self._held = None
+        self._post(event)
+
+
 def _stem_value(stem: str | None) -> str:
     return "none" if stem is None else stem
 
@@ -57,6 +84,13 @@ class TrainPane(Vertical):
         def __init__(self, bundle_path: Path | None) -> None:
             super().__init__()
             self.bundle_path = bundle_path
+
+    class TrainEvent(Message):
+        """One event of the run, posted from the worker thread."""
+
+        def __init__(self, event: Event) -> None:
+            super().__init__()
+            self.event = event
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -219,8 +253,8 @@ class TrainPane(Vertical):
                     quiet()
             from hangul_rnn.training import train
 
-            bundle = train(config, name=name, on_event=lambda ev: self.app.call_from_thread(self.on_train_event, ev),
-                           cancel=cancel)
+            relay = EventRelay(lambda ev: self.post_message(self.TrainEvent(ev)))
+            bundle = train(config, name=name, on_event=relay, cancel=cancel)
             bundle_path = bundle.path
         except TrainingCancelled:
             pass  # cancelled while the data were prepared: TrainFinished has said so already
@@ -230,6 +264,10 @@ class TrainPane(Vertical):
             self.app.call_from_thread(self._failed, f"{type(exc).__name__}: {exc}")
         finally:
             self.app.call_from_thread(self._done, bundle_path)
+
+    @on(TrainEvent)
+    def _train_event(self, message: TrainEvent) -> None:
+        self.on_train_event(message.event)
 
     def on_train_event(self, event: Event) -> None:
         """Render one training event (runs on the UI thread)."""
