@@ -100,13 +100,6 @@ class Texts:
     notes: list[str] = field(default_factory=list)
 
 
-def clean_with(rule: str | None, text: str) -> str:
-    """``text`` cleaned as the model's tokenizer cleans it (``Tokenizer._cleaned``: the rule set, or nothing)."""
-    from hangul_rnn import text as T
-
-    return text if rule is None else T.clean(text, rules=rule)
-
-
 def model_texts(bundle, *, limit: str | None, heldout_file: str | None, train_chars: int | None,
                 heldout_chars: int | None = None) -> Texts:
     from hangul_rnn.config import train_config_from_bundle
@@ -125,7 +118,7 @@ def model_texts(bundle, *, limit: str | None, heldout_file: str | None, train_ch
     notes = []
     if limit is not None and lines != cfg.limit:
         notes.append(f"--limit {limit}: NOT the model's own training text (it used limit {cfg.limit})")
-    train = clean_with(rule, train_raw)
+    train = bundle.tokenizer.clean_text(train_raw)
     del train_raw
     if heldout_file is not None:
         try:
@@ -133,7 +126,7 @@ def model_texts(bundle, *, limit: str | None, heldout_file: str | None, train_ch
         except (OSError, UnicodeDecodeError) as exc:
             raise SystemExit(f"--heldout-file {heldout_file}: {exc}") from None
         source += f"; held-out replaced by {heldout_file}"
-    held = clean_with(rule, held_raw)
+    held = bundle.tokenizer.clean_text(held_raw)
     if heldout_chars is not None and heldout_chars < len(held):
         cut = held.rfind("\n", 0, heldout_chars + 1)
         cut = cut if cut > 0 else heldout_chars

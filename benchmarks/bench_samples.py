@@ -68,14 +68,14 @@ def main() -> None:
 
     from hangul_rnn.bundle import load_bundle
     from hangul_rnn.config import train_config_from_bundle
-    from hangul_rnn.preparation import cleaned_text, generator_text, load_corpus, split_tail
+    from hangul_rnn.preparation import generator_text, load_corpus, split_tail
     from hangul_rnn.sampling import generate
 
     bundle = load_bundle(args.model)
     cfg = train_config_from_bundle(bundle)
     train_text, held_out = split_tail(generator_text(load_corpus(cfg.corpus), cfg.limit), cfg.validation_fraction)
-    vocabulary = set(words(cleaned_text(bundle.tokenizer, train_text)))
-    lines = [line for line in cleaned_text(bundle.tokenizer, held_out).split("\n") if len(_HANGUL.findall(line)) > 8]
+    vocabulary = set(words(bundle.tokenizer.clean_text(train_text)))
+    lines = [line for line in bundle.tokenizer.clean_text(held_out).split("\n") if len(_HANGUL.findall(line)) > 8]
     step = max(1, len(lines) // args.samples)
     picked = lines[::step][: args.samples]
     real = [_cut(" ".join(lines[i * step : i * step + 8]), args.syllables) for i in range(len(picked))]

@@ -103,7 +103,7 @@ def generator_ids(
     ``report(stage, done, total)``: reading, fitting (lines), encoding (characters), or loading cached ids.
     ``use_cache=False`` neither reads nor writes the cache.
     """
-    from hangul_rnn.preparation import cleaned_text, generator_text, split_tail
+    from hangul_rnn.preparation import generator_text, split_tail
     from hangul_rnn.tokenizers import load_tokenizer
 
     report("reading the corpus", 0, None)
@@ -153,7 +153,7 @@ def generator_ids(
     else:
         train_ids = _encode(tok, train_text, train_stage, report)
     val_ids = _encode(tok, val_text, "encoding the validation text (characters)", report)
-    val_chars, val_clean_chars = len(val_text), len(cleaned_text(tok, val_text))
+    val_chars, val_clean_chars = len(val_text), len(tok.clean_text(val_text))
     del train_text, val_text
     if not use_cache:
         return GeneratorIds(tok, train_ids, val_ids, val_chars, val_clean_chars)

@@ -206,8 +206,6 @@ def score_text(bundle: Bundle, text: str, *, source: str = "text", progress: Eva
     fill a last window of a stream are left out; ``tokens`` says how many were scored and ``bits_per_char``
     divides by the cleaned characters they stand for (tokens scored / tokens per cleaned character).
     """
-    from hangul_rnn.preparation import cleaned_text
-
     cfg = train_config_from_bundle(bundle)
     ids = bundle.tokenizer.encode_array(text, dtype=np.int32)  # the ids of encode(), without a list per token
     if len(ids) < cfg.seq_len + 1:
@@ -216,7 +214,7 @@ def score_text(bundle: Bundle, text: str, *, source: str = "text", progress: Eva
     if streams is None:
         streams = max(1, min(64, (len(ids) - 1) // (20 * cfg.seq_len)))
     loss_sum, scored = _stream_loss(bundle, ids, streams, cfg.seq_len, progress)
-    chars, raw_chars = len(cleaned_text(bundle.tokenizer, text)), len(text)
+    chars, raw_chars = len(bundle.tokenizer.clean_text(text)), len(text)
     loss = loss_sum / scored
     share = scored / len(ids)  # the scored tokens stand for this share of the text's characters
     return {"task": "generator", "split": source, "tokens": scored, "streams": streams,

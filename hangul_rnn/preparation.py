@@ -129,15 +129,6 @@ def prepare_generator(cfg: TrainConfig, tokenizer, report: Callable[[str, int, i
     )
 
 
-def cleaned_text(tokenizer: Any, text: str) -> str:
-    """``text`` as the tokenizer's cleaning rule leaves it: the characters a generator actually predicts, and so
-    the denominator of bits per character (Annals glosses in Hanja, for one, are removed and never predicted)."""
-    from hangul_rnn import text as _text
-
-    rule = getattr(tokenizer, "clean", None)
-    return _text.clean(text, rules=rule) if rule else text
-
-
 def _generator_datasets(cfg: TrainConfig, train_ids: Any, val_ids: Any) -> tuple[Any, Any]:
     """Training and validation batches: independent shuffled windows, or with ``cfg.stateful`` one stream per batch
     row in order (truncated back-propagation through time; validation read the same way, its state carried)."""

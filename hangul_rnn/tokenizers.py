@@ -304,7 +304,9 @@ class Tokenizer:
 
     # ---- text <-> tokens
 
-    def _cleaned(self, text: str) -> str:
+    def clean_text(self, text: str) -> str:
+        """``text`` after this tokenizer's cleaning rule: the characters a model built on it predicts (and so the
+        denominator of its bits per character)."""
         if self.clean is None:
             return text
         return _text.clean(text, rules=self.clean)
@@ -319,7 +321,7 @@ class Tokenizer:
 
     def tokenize_batch(self, texts: Iterable[str]) -> list[list[str]]:
         """:meth:`tokenize` for many texts at once (one Kiwi call for morpheme stems)."""
-        cleaned = [self._cleaned(t) for t in texts]
+        cleaned = [self.clean_text(t) for t in texts]
         keep = [i for i, t in enumerate(cleaned) if t and not t.isspace()]
         out: list[list[str]] = [[] for _ in cleaned]
         for i, tokens in zip(keep, self._split_batch([cleaned[i] for i in keep])):
@@ -504,7 +506,7 @@ class _CharTokenizer(Tokenizer):
         done = 0
         it = iter(texts)
         while chunk := list(islice(it, _FIT_CHUNK)):
-            cleaned = (self._cleaned(t) for t in chunk)
+            cleaned = (self.clean_text(t) for t in chunk)
             kept = "".join(t for t in cleaned if t and not t.isspace())  # tokenize() skips blank texts
             counter.update(count_tokens([kept], decompose=self.decomposes))
             done += len(chunk)

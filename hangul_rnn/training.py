@@ -53,18 +53,18 @@ def build_model(cfg: TrainConfig, vocab_size: int, num_classes: int = 2, *, tota
     """
     from hangul_rnn import models
 
-    common: dict[str, Any] = dict(cell=cfg.cell, layers=cfg.layers, units=cfg.units, embedding_dim=cfg.embedding_dim,
-                                  dropout=cfg.dropout, recurrent_dropout=cfg.recurrent_dropout)
     lr = _learning_rate(cfg, total_steps)
     if cfg.task == "generator":
-        model = models.build_generator(vocab_size, **common, stateful_batch=cfg.batch_size if cfg.stateful else None)
+        model = _generator_network(cfg, vocab_size, stateful_batch=cfg.batch_size if cfg.stateful else None)
         models.compile_generator(model, lr, clipnorm=cfg.clipnorm)
     else:
         extra: dict[str, Any] = dict(bidirectional=cfg.bidirectional, conv_filters=cfg.conv_filters,
                                      conv_kernel=cfg.conv_kernel, pool_size=cfg.pool_size, num_classes=num_classes)
         if cfg.pooling is not None:
             extra["pooling"] = cfg.pooling
-        model = models.build_classifier(vocab_size, **common, **extra)
+        model = models.build_classifier(vocab_size, cell=cfg.cell, layers=cfg.layers, units=cfg.units,
+                                        embedding_dim=cfg.embedding_dim, dropout=cfg.dropout,
+                                        recurrent_dropout=cfg.recurrent_dropout, **extra)
         models.compile_classifier(model, lr, clipnorm=cfg.clipnorm)
     return model
 
@@ -82,13 +82,19 @@ def _learning_rate(cfg: TrainConfig, total_steps: int | None):
         warmup_target=cfg.learning_rate, warmup_steps=warmup)
 
 
+def _generator_network(cfg: TrainConfig, vocab_size: int, *, stateful_batch: int | None = None):
+    """The (uncompiled) generator network ``cfg`` describes: stateless, or stateful over ``stateful_batch`` rows."""
+    from hangul_rnn import models
+
+    return models.build_generator(vocab_size, cell=cfg.cell, layers=cfg.layers, units=cfg.units,
+                                  embedding_dim=cfg.embedding_dim, dropout=cfg.dropout,
+                                  recurrent_dropout=cfg.recurrent_dropout, stateful_batch=stateful_batch)
+
+
 def stateful_generator(model, cfg: TrainConfig, vocab_size: int, rows: int):
     """A stateful copy of generator ``model`` reading ``rows`` streams at once (states zeroed), for scoring text
     with the state carried; it shares nothing with ``model`` but the weights' values."""
-    from hangul_rnn import models
-
-    copy = models.build_generator(vocab_size, cell=cfg.cell, layers=cfg.layers, units=cfg.units,
-                                  embedding_dim=cfg.embedding_dim, stateful_batch=rows)
+    copy = _generator_network(cfg, vocab_size, stateful_batch=rows)
     copy.set_weights(model.get_weights())
     return copy
 
@@ -96,11 +102,7 @@ def stateful_generator(model, cfg: TrainConfig, vocab_size: int, rows: int):
 def stateless_copy(model, cfg: TrainConfig, vocab_size: int):
     """The stateless generator with ``model``'s weights and its optimizer, for saving and sampling a stateful run
     (the carried states are not weights, so the two models' weights and Adam's moments line up one to one)."""
-    from hangul_rnn import models
-
-    copy = models.build_generator(vocab_size, cell=cfg.cell, layers=cfg.layers, units=cfg.units,
-                                  embedding_dim=cfg.embedding_dim, dropout=cfg.dropout,
-                                  recurrent_dropout=cfg.recurrent_dropout)
+    copy = _generator_network(cfg, vocab_size)
     copy.compile(optimizer=model.optimizer, loss=model.loss, metrics=["accuracy"])
     copy.set_weights(model.get_weights())
     return copy

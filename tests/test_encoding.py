@@ -17,7 +17,6 @@ from hangul_rnn.config import TrainConfig
 from hangul_rnn.corpus_ids import generator_ids
 from hangul_rnn.preparation import (
     _make_tokenizer,
-    cleaned_text,
     generator_text,
     load_corpus,
     split_tail,
@@ -183,7 +182,7 @@ def _old_ids(cfg, corpus):
     train_text, val_text = split_tail(text, cfg.validation_fraction)
     tok = _make_tokenizer(cfg, corpus)
     Tokenizer.fit(tok, train_text.split("\n"), max_size=cfg.max_vocab, min_count=cfg.min_count)
-    return tok, tok.encode(train_text), tok.encode(val_text), (len(val_text), len(cleaned_text(tok, val_text)))
+    return tok, tok.encode(train_text), tok.encode(val_text), (len(val_text), len(tok.clean_text(val_text)))
 
 
 @pytest.mark.parametrize("level", ["jamo", "syllable", "word"])

@@ -60,11 +60,10 @@ def test_carried_state_equals_one_long_forward_pass(generator, text_file: Path) 
 def test_bits_per_char_counts_cleaned_characters(generator) -> None:
     """Hanja glosses are removed by the Annals cleaning: bits per raw character is smaller, and named apart."""
     from hangul_rnn.evaluation import score_text
-    from hangul_rnn.preparation import cleaned_text
 
     text = "임금이 말하기를(王曰), ‘좋다.’ 하였다.\n" * 60
     result = score_text(generator, text, streams=2)
-    cleaned = cleaned_text(generator.tokenizer, text)
+    cleaned = generator.tokenizer.clean_text(text)
     assert len(cleaned) < len(text)
     assert result["bits_per_char"] == pytest.approx(
         result["bits_per_token"] * result["tokens_per_char"], rel=1e-9)
