@@ -47,14 +47,26 @@ def peer_failure(exc: BaseException) -> str | None:
     if not isinstance(exc, kinds):
         return None
     message = getattr(exc, "message", None) or str(exc)
-    tasks = sorted(set(re.findall(r"/job:\w+/replica:\d+/task:\d+", message)))
-    if tasks:
+    tasks = sorted(set(re.findall(r"/job:\w+/replica:\d+/task:\d+", message)) - {_own_task()})
+    if tasks:  # TF often names this process too (its own collective was aborted); the peers are the news
         detail = "no heartbeat from " + ", ".join(tasks)
     else:  # TF's first line is often just "Graph execution error:"; the reason is further down
         lines = [line.strip() for line in message.splitlines() if line.strip()]
         detail = next((line for line in lines if "abort" in line.lower() or "unavailable" in line.lower()),
                       lines[0] if lines else "")[:160]
     return f"a worker or device of the run stopped answering ({type(exc).__name__}: {detail})"
+
+
+def _own_task() -> str:
+    """This process's task name as TensorFlow writes it, from ``TF_CONFIG`` ("" when there is none)."""
+    import json
+    import os
+
+    try:
+        task = json.loads(os.environ.get("TF_CONFIG", "{}")).get("task", {})
+        return f"/job:{task['type']}/replica:0/task:{int(task['index'])}"
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return ""
 
 
 def is_chief(strategy) -> bool:

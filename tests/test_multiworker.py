@@ -169,6 +169,22 @@ def test_a_killed_worker_stops_the_chief_with_one_line_and_its_checkpoint_kept(t
     assert procs[0].returncode == 1, out[-3000:]
     errors = [line for line in out.splitlines() if line.startswith("ERROR ")]
     assert len(errors) == 1, out[-3000:]
-    assert "no heartbeat from /job:worker/replica:0/task:1" in errors[0] and "--resume" in errors[0]
+    assert "stopped answering" in errors[0] and "--resume" in errors[0]
+    assert "/job:worker/replica:0/task:0" not in errors[0], "the chief named itself as the peer that went away"
     kept = load_bundle(roots[0] / "mw")
     assert f"epoch {kept.metrics['epochs_done']} is kept in {roots[0] / 'mw'}" in errors[0]
+
+
+def test_a_peer_failure_names_the_peers_and_not_this_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """TensorFlow's abort message can name every task, this one included; the one-line reason names the others."""
+    import tensorflow as tf
+
+    from hangul_rnn.distribute import peer_failure
+
+    monkeypatch.setenv("TF_CONFIG", json.dumps({"cluster": {"worker": ["a:1", "b:2"]},
+                                                "task": {"type": "worker", "index": 0}}))
+    exc = tf.errors.UnavailableError(None, None, "Collective ops aborted on /job:worker/replica:0/task:0:\n"
+                                     "task /job:worker/replica:0/task:1 stopped sending heartbeats")
+    reason = peer_failure(exc)
+    assert reason is not None and "no heartbeat from /job:worker/replica:0/task:1)" in reason
+    assert peer_failure(ValueError("not a peer")) is None
