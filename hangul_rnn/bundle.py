@@ -14,29 +14,31 @@ once it is complete; an older bundle of the same name is renamed aside first and
 in place, so an interrupted or failed save never leaves a half-written model under the name. Training uses the
 same save for its per-epoch checkpoint: the bundle *is* the checkpoint.
 
-``list_bundles()`` reads only the JSON files so that ``hangul-rnn models`` stays fast (no Keras import).
+Which folder a name means, and listing them, is :mod:`hangul_rnn.catalog`; a saved ensemble (a folder naming its
+members) is :mod:`hangul_rnn.ensemble`.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import threading
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from hangul_rnn import __version__, paths
+from hangul_rnn import __version__
+from hangul_rnn.catalog import check_name, resolve_bundle_path, shipped_dir
 from hangul_rnn.errors import FormatError, UsageError
 
 if TYPE_CHECKING:  # pragma: no cover - typing only; importing keras here would cost seconds
     import keras
 
+    from hangul_rnn.ensemble import Ensemble
     from hangul_rnn.runtime import Runtime
     from hangul_rnn.tokenizers import Tokenizer
 
@@ -51,8 +53,6 @@ HISTORY_FILE = "history.json"
 BUNDLE_FILES = (CONFIG_FILE, TOKENIZER_FILE, MODEL_FILE, METRICS_FILE, HISTORY_FILE)
 
 from hangul_rnn.config import TASKS  # noqa: E402  (the one list of tasks)
-
-_NAME_RE = re.compile(r"^[A-Za-z0-9가-힣][A-Za-z0-9가-힣._-]*$")
 
 
 @dataclass
@@ -136,61 +136,7 @@ _LOAD_LOCK = threading.RLock()
 Bundle.model = property(_get_model, _set_model, doc=_get_model.__doc__)
 
 
-@dataclass(frozen=True)
-class BundleSummary:
-    """What ``hangul-rnn models`` shows about one bundle, read from its JSON files only."""
-
-    name: str
-    path: Path
-    task: str
-    corpus: str
-    level: str
-    cell: str
-    params: int | None
-    metrics: dict
-    created: str = ""
-    error: str | None = None  # set when the bundle cannot be read; the other fields are then best effort
-    layers: int = 1
-    bidirectional: bool = False
-
-    @property
-    def network(self) -> str:
-        """The cell as a person names the network: "lstm", "bigru", "2×bilstm"."""
-        cell = f"bi{self.cell}" if self.bidirectional else self.cell
-        return f"{self.layers}×{cell}" if self.layers > 1 else cell
-
-    def to_dict(self) -> dict:
-        return {
-            "name": self.name,
-            "path": str(self.path),
-            "task": self.task,
-            "corpus": self.corpus,
-            "level": self.level,
-            "cell": self.cell,
-            "layers": self.layers,
-            "bidirectional": self.bidirectional,
-            "params": self.params,
-            "metrics": self.metrics,
-            "created": self.created,
-            "error": self.error,
-        }
-
-
-def check_name(name: str) -> str:
-    """A model name must be a plain folder name; returns it or raises UsageError."""
-    if not name or not _NAME_RE.match(name) or name in (".", ".."):
-        raise UsageError(
-            f"bad model name {name!r}: use letters, digits, '.', '_' or '-' (no slashes, not starting with '.')"
-        )
-    return name
-
-
-def bundle_dir(name: str) -> Path:
-    """Where the bundle called ``name`` lives: ``paths.models_dir()/name``."""
-    return paths.models_dir() / check_name(name)
-
-
-def _now() -> str:
+def now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
@@ -207,8 +153,8 @@ def _stamp_config(bundle: Bundle) -> dict:
         config["tensorflow_version"] = tf.__version__
     except Exception:  # noqa: BLE001 - versions are informative only
         pass
-    config.setdefault("created", _now())
-    config["saved"] = _now()
+    config.setdefault("created", now())
+    config["saved"] = now()
     try:
         config["params"] = int(bundle.model.count_params())
     except Exception:  # noqa: BLE001 - an unbuilt model has no parameter count yet
@@ -216,7 +162,7 @@ def _stamp_config(bundle: Bundle) -> dict:
     return config
 
 
-def _write_json(path: Path, data: Any) -> None:
+def write_json(path: Path, data: Any) -> None:
     with open(path, "w", encoding="utf-8") as fh:
         json.dump(data, fh, ensure_ascii=False, indent=2, default=_json_default)
         fh.write("\n")
@@ -238,7 +184,7 @@ def _json_default(obj: Any) -> Any:
 def save_bundle(bundle: Bundle, path: str | Path) -> Path:
     """Write ``bundle`` to the folder ``path`` atomically and return the path; sets ``bundle.path``.
 
-    All five files are written into a temporary folder beside the target first (see :func:`_install_folder`), so a
+    All five files are written into a temporary folder beside the target first (see :func:`install_folder`), so a
     failure while writing leaves an existing bundle of that name untouched.
     """
     target = Path(path).expanduser()
@@ -246,19 +192,19 @@ def save_bundle(bundle: Bundle, path: str | Path) -> Path:
     config = _stamp_config(bundle)
 
     def write(tmp: Path) -> None:
-        _write_json(tmp / CONFIG_FILE, config)
-        _write_json(tmp / TOKENIZER_FILE, bundle.tokenizer.to_dict())
+        write_json(tmp / CONFIG_FILE, config)
+        write_json(tmp / TOKENIZER_FILE, bundle.tokenizer.to_dict())
         bundle.model.save(tmp / MODEL_FILE)
-        _write_json(tmp / METRICS_FILE, bundle.metrics)
-        _write_json(tmp / HISTORY_FILE, bundle.history)
+        write_json(tmp / METRICS_FILE, bundle.metrics)
+        write_json(tmp / HISTORY_FILE, bundle.history)
 
-    _install_folder(target, write)
+    install_folder(target, write)
     bundle.config = config
     bundle.path = target
     return target
 
 
-def _install_folder(target: Path, write: Callable[[Path], None]) -> None:
+def install_folder(target: Path, write: Callable[[Path], None]) -> None:
     """Fill a new ``.NAME.tmp-*`` folder beside ``target`` with ``write``, then swap it in.
 
     Only once every file is written is an existing folder renamed aside (``.NAME.old-*``), the new one renamed in,
@@ -290,96 +236,7 @@ def _install_folder(target: Path, write: Callable[[Path], None]) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
-#: ``config["kind"]`` of a saved ensemble: a folder naming its member bundles instead of holding a model.
-ENSEMBLE_KIND = "ensemble"
-
-
-def save_ensemble(name: str, members: Sequence[str], *, overwrite: bool = False,
-                  models_root: str | Path | None = None) -> Path:
-    """Save several classifiers as one named model: a folder whose config lists the members (by installed name,
-    or by absolute path for a folder given as a path), so ``score --model NAME``, ``evaluate NAME`` and the TUI use
-    the averaged ensemble like any bundle (:class:`hangul_rnn.scoring.Ensemble` when loaded).
-
-    The members are checked from their JSON alone (no model is loaded): each must be a classifier bundle, not an
-    ensemble, all trained on the same corpus with the same labels.
-    """
-    check_name(name)
-    root = Path(models_root).expanduser() if models_root is not None else paths.models_dir()
-    target = root / name
-    if len(members) < 2:
-        raise UsageError("an ensemble needs at least two models")
-    if target.exists() and not overwrite:
-        raise UsageError(f"a model named {name!r} already exists; pick another name or use --overwrite")
-    refs, configs = [], []
-    for member in members:
-        folder = resolve_bundle_path(member)
-        config = read_config(folder)
-        if config.get("kind") == ENSEMBLE_KIND:
-            raise UsageError(f"model {member!r} is itself an ensemble; list its members instead")
-        if config.get("task") != "classifier":
-            raise UsageError(f"model {member!r} is a {config.get('task')}; an ensemble averages classifiers")
-        if folder.resolve() == target.resolve():
-            raise UsageError(f"an ensemble cannot list the model it replaces ({member!r})")
-        refs.append(str(member) if folder.parent in (paths.models_dir(), shipped_dir()) and folder.name == member
-                    else str(folder.resolve()))
-        configs.append(config)
-    check_same_source(list(zip(members, configs)))
-    params = [c.get("params") for c in configs]
-    config = {
-        "format_version": FORMAT_VERSION,
-        "hangul_rnn_version": __version__,
-        "task": "classifier",
-        "kind": ENSEMBLE_KIND,
-        "name": name,
-        "members": refs,
-        "corpus": configs[0].get("corpus"),
-        "label_names": configs[0].get("label_names"),
-        "params": sum(params) if all(isinstance(n, int) for n in params) else None,
-        "created": _now(),
-    }
-
-    def write(tmp: Path) -> None:
-        _write_json(tmp / CONFIG_FILE, config)
-        _write_json(tmp / METRICS_FILE, {})
-
-    _install_folder(target, write)
-    return target
-
-
-def check_same_source(named_configs: Sequence[tuple[str, dict]]) -> None:
-    """Classifiers averaged together must be trained on one corpus with one set of labels: averaging "positive" of
-    one with class 1 of another, or scoring one on text another was trained on, would be meaningless. Checked from
-    the configs alone, so a saved ensemble is checked without loading a model."""
-    first_name, first = named_configs[0]
-    for name, config in named_configs[1:]:
-        for key, what in (("corpus", "corpora"), ("label_names", "labels")):
-            if config.get(key) != first.get(key):
-                raise UsageError(f"models {first_name!r} and {name!r} have different {what} "
-                                 f"({first.get(key)} vs {config.get(key)}); they cannot be averaged")
-
-
-def _load_ensemble(folder: Path, config: dict) -> Any:
-    from hangul_rnn.errors import HangulRNNError
-    from hangul_rnn.scoring import Ensemble
-
-    refs = config.get("members")
-    if not isinstance(refs, list) or len(refs) < 2 or not all(isinstance(r, str) and r for r in refs):
-        raise FormatError(f"{folder / CONFIG_FILE}: an ensemble needs a list of at least two member names")
-    members = []
-    for ref in refs:
-        try:
-            member = load_bundle(ref)
-        except HangulRNNError as exc:
-            raise type(exc)(f"ensemble {folder.name!r}, member {ref!r}: {exc}") from None
-        if isinstance(member, Ensemble):
-            raise FormatError(f"{folder / CONFIG_FILE}: member {ref!r} is itself an ensemble")
-        members.append(member)
-    metrics_path = folder / METRICS_FILE
-    metrics = _read_json(metrics_path) if metrics_path.is_file() else {}
-    return Ensemble(members, path=folder, metrics=metrics if isinstance(metrics, dict) else {})
-
-
-def record_metrics(bundle: Bundle, updates: dict) -> bool:
+def record_metrics(bundle: Bundle | Ensemble, updates: dict) -> bool:
     """Merge ``updates`` into the bundle's metrics.json on disk (atomically) and into ``bundle.metrics``.
 
     Evaluation results belong with the model, so ``hangul-rnn models`` and the TUI can list a test accuracy without
@@ -395,7 +252,7 @@ def record_metrics(bundle: Bundle, updates: dict) -> bool:
         return False
     if shipped is not None and folder.resolve().is_relative_to(shipped.resolve()):
         return False
-    metrics = _read_json(folder / METRICS_FILE)
+    metrics = read_json(folder / METRICS_FILE)
     if not isinstance(metrics, dict):
         return False
     metrics.update(updates)
@@ -408,36 +265,12 @@ def record_metrics(bundle: Bundle, updates: dict) -> bool:
     return True
 
 
-def installed_names() -> list[str]:
-    """Names of the bundle folders under ``paths.models_dir()``, sorted."""
-    root = paths.models_dir()
-    if not root.is_dir():
-        return []
-    return sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
-
-
-SHIPPED_DIR = Path(__file__).resolve().parent / "default_models"
-
-
-def shipped_dir() -> Path | None:
-    """Folder of the small default bundles shipped inside the package (so generate/score work offline at once)."""
-    return SHIPPED_DIR if SHIPPED_DIR.is_dir() else None
-
-
-def shipped_names() -> list[str]:
-    """Names of the shipped default bundles; an installed bundle of the same name takes precedence."""
-    root = shipped_dir()
-    if root is None:
-        return []
-    return sorted(p.name for p in root.iterdir() if (p / CONFIG_FILE).is_file())
-
-
 def slim_copy(src: str | Path, dest: str | Path) -> Path:
     """Copy a bundle without the optimizer state (about a third of the size), e.g. to ship or share it.
 
     Resuming such a copy restarts the optimizer, as every resume does; the weights are the same.
     """
-    bundle = load_bundle(src)
+    bundle = load_model_bundle(src)
     import keras
 
     # Rebuilt from its config, the model is uncompiled (clone_model would copy the optimizer along).
@@ -447,26 +280,7 @@ def slim_copy(src: str | Path, dest: str | Path) -> Path:
     return save_bundle(bundle, Path(dest))
 
 
-def resolve_bundle_path(name_or_path: str | Path) -> Path:
-    """A folder path, an installed name, or a shipped default name -> the bundle folder; UsageError otherwise."""
-    if isinstance(name_or_path, Path) or os.sep in str(name_or_path) or str(name_or_path).startswith("."):
-        path = Path(name_or_path).expanduser()
-        if not path.is_dir():
-            raise UsageError(f"no model folder at {path}")
-        return path
-    name = str(name_or_path)
-    candidate = paths.models_dir() / name
-    if name and candidate.is_dir():
-        return candidate
-    shipped = shipped_dir()
-    if shipped is not None and name and (shipped / name).is_dir():
-        return shipped / name
-    names = sorted(set(installed_names()) | set(shipped_names()))
-    listed = ", ".join(names) if names else "none installed; train one with 'hangul-rnn train'"
-    raise UsageError(f"no model named {name!r} (installed: {listed})")
-
-
-def _read_json(path: Path) -> Any:
+def read_json(path: Path) -> Any:
     if not path.is_file():
         raise FormatError(f"{path}: missing; the bundle is incomplete (train or save it again)")
     try:
@@ -479,7 +293,7 @@ def _read_json(path: Path) -> Any:
 def read_config(folder: Path) -> dict:
     """Read and check ``config.json``: a JSON object with a known ``format_version`` and task."""
     path = folder / CONFIG_FILE
-    config = _read_json(path)
+    config = read_json(path)
     if not isinstance(config, dict):
         raise FormatError(f"{path}: expected a JSON object; the bundle is corrupt")
     version = config.get("format_version")
@@ -497,19 +311,22 @@ def read_config(folder: Path) -> dict:
     return config
 
 
-def load_bundle(name_or_path: str | Path) -> Bundle:
+def load_bundle(name_or_path: str | Path) -> Bundle | Ensemble:
     """Load a bundle by folder path or installed name; FormatError (one line, naming the file) if it is broken.
 
-    A saved ensemble (:func:`save_ensemble`) loads as a :class:`hangul_rnn.scoring.Ensemble` of its members.
+    A saved ensemble (:func:`hangul_rnn.ensemble.save_ensemble`) loads as a :class:`hangul_rnn.ensemble.Ensemble`
+    of its members, usable wherever a classifier is; :func:`load_model_bundle` is for callers that need one network.
     """
+    from hangul_rnn import ensemble  # it loads its members through this function
+
     folder = resolve_bundle_path(name_or_path)
     config = read_config(folder)
-    if config.get("kind") == ENSEMBLE_KIND:
-        return _load_ensemble(folder, config)  # a hangul_rnn.scoring.Ensemble: usable wherever a classifier is
+    if config.get("kind") == ensemble.ENSEMBLE_KIND:
+        return ensemble.load_ensemble(folder, config)
     tok_path = folder / TOKENIZER_FILE
-    tok_data = _read_json(tok_path)
-    metrics = _read_json(folder / METRICS_FILE)
-    history = _read_json(folder / HISTORY_FILE)
+    tok_data = read_json(tok_path)
+    metrics = read_json(folder / METRICS_FILE)
+    history = read_json(folder / HISTORY_FILE)
     if not isinstance(metrics, dict):
         raise FormatError(f"{folder / METRICS_FILE}: expected a JSON object; the bundle is corrupt")
     if not isinstance(history, dict):
@@ -532,6 +349,16 @@ def load_bundle(name_or_path: str | Path) -> Bundle:
     # Keras model (TensorFlow), each on first use.
     return Bundle(path=folder, config=config, tokenizer=tokenizer, metrics=metrics, history=history,
                   model_file=model_path)
+
+
+def load_model_bundle(name_or_path: str | Path) -> Bundle:
+    """:func:`load_bundle` for a caller that needs one network (training, resuming, copying, generating): a saved
+    ensemble is a UsageError naming its members instead."""
+    loaded = load_bundle(name_or_path)
+    if not isinstance(loaded, Bundle):
+        members = ", ".join(getattr(m, "name", "?") for m in loaded.members)
+        raise UsageError(f"model {loaded.name!r} is an ensemble of {members}; pick one of its members")
+    return loaded
 
 
 def _check_archive(model_path: Path) -> None:
@@ -560,75 +387,10 @@ def _load_keras_model(model_path: Path) -> keras.Model:
         raise FormatError(f"{model_path}: cannot load Keras model ({exc.__class__.__name__}: {msg[:200]})") from None
 
 
-def require_task(bundle: Bundle, task: str) -> Bundle:
+def require_task(bundle: Bundle | Ensemble, task: str) -> Bundle | Ensemble:
     """Raise UsageError unless ``bundle`` is a ``task`` model (``generate`` needs a generator, …)."""
     if bundle.task != task:
         raise UsageError(f"model {bundle.name!r} is a {bundle.task}, this command needs a {task}")
     return bundle
 
 
-def summarize(folder: Path) -> BundleSummary:
-    """A BundleSummary from the JSON files of one bundle folder (``error`` set if they cannot be read)."""
-    try:
-        config = read_config(folder)
-    except FormatError as exc:
-        return BundleSummary(folder.name, folder, "?", "?", "?", "?", None, {}, error=str(exc))
-    metrics: dict = {}
-    error = None
-    try:
-        data = _read_json(folder / METRICS_FILE)
-        metrics = data if isinstance(data, dict) else {}
-    except FormatError as exc:
-        error = str(exc)
-    tok = config.get("tokenizer") or {}
-    hp = config.get("hyperparameters") or {}
-    if config.get("kind") == ENSEMBLE_KIND:
-        listed = config.get("members")
-        members = listed if isinstance(listed, list) else []
-        return BundleSummary(
-            name=folder.name, path=folder, task="classifier", corpus=str(config.get("corpus", "?")),
-            level="ensemble", cell=f"{len(members)} models", params=config.get("params"),
-            metrics=key_metrics("classifier", metrics), created=str(config.get("created", "")), error=error,
-        )
-    return BundleSummary(
-        name=folder.name,
-        path=folder,
-        task=str(config.get("task", "?")),
-        corpus=str(config.get("corpus", "?")),
-        level=_level_label(tok),
-        cell=str(hp.get("cell", "?")),
-        params=config.get("params"),
-        metrics=key_metrics(str(config.get("task")), metrics),
-        created=str(config.get("created", "")),
-        error=error,
-        layers=int(hp.get("layers") or 1),
-        bidirectional=bool(hp.get("bidirectional", False)),
-    )
-
-
-def _level_label(tok: dict) -> str:
-    """"jamo", "syllable", or "word/STEM" (word/morph-all, word/truncate…): word models differ most by their stems."""
-    level = str(tok.get("level", "?"))
-    stem = tok.get("stem")
-    return f"{level}/{stem}" if level == "word" and stem else level
-
-
-def key_metrics(task: str, metrics: dict) -> dict:
-    """The few numbers worth a column: loss/perplexity/bits per char, or accuracy."""
-    keys = (
-        ("val_loss", "perplexity", "bits_per_char", "epochs_done")
-        if task == "generator"
-        else ("val_accuracy", "val_loss", "test_accuracy", "epochs_done")
-    )
-    return {k: metrics[k] for k in keys if k in metrics}
-
-
-def list_bundles() -> list[BundleSummary]:
-    """Every installed bundle, then the shipped defaults not shadowed by one, read from JSON only (no Keras)."""
-    root = paths.models_dir()
-    installed = installed_names()
-    summaries = [summarize(root / name) for name in installed]
-    shipped = shipped_dir()
-    if shipped is not None:
-        summaries += [summarize(shipped / name) for name in shipped_names() if name not in installed]
-    return summaries

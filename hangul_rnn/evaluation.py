@@ -12,8 +12,9 @@ from typing import Any
 
 import numpy as np
 
-from hangul_rnn.bundle import Bundle, check_same_source
+from hangul_rnn.bundle import Bundle
 from hangul_rnn.config import train_config_from_bundle
+from hangul_rnn.ensemble import check_same_source
 from hangul_rnn.errors import UsageError
 from hangul_rnn.preparation import generator_text, load_corpus, split_tail
 
@@ -258,13 +259,13 @@ def _hold_out(bundle: Bundle) -> tuple:
 
 def evaluate_ensemble(bundles: list[Bundle], *, split: str = "test", limit: int | None = None,
                       progress: EvalProgress | None = None) -> dict:
-    """Score classifiers together as a :class:`hangul_rnn.scoring.Ensemble` (class probabilities averaged, each
+    """Score classifiers together as a :class:`hangul_rnn.ensemble.Ensemble` (class probabilities averaged, each
     member reading the text with its own tokenizer) and list each member's own accuracy beside the ensemble's.
 
     All must be classifiers of the same corpus with the same labels; on ``"validation"`` they must also have held
     out the same examples, or one would be scored on what another was trained on.
     """
-    from hangul_rnn.scoring import Ensemble
+    from hangul_rnn.ensemble import Ensemble
 
     if limit is not None and limit < 1:
         raise UsageError(f"--limit must be ≥ 1, got {limit}")

@@ -21,9 +21,10 @@ from typing import Any
 
 import numpy as np
 
+from hangul_rnn.ensemble import Ensemble, check_classifier, config_value
 from hangul_rnn.errors import UsageError
 
-__all__ = ["Ensemble", "Explanation", "Score", "explain", "positive_index", "probabilities", "score", "score_batch",
+__all__ = ["Explanation", "Score", "explain", "positive_index", "probabilities", "score", "score_batch",
            "warm_analyser"]
 
 _WORD_RE = re.compile(r"\S+")
@@ -62,75 +63,8 @@ class Explanation:
     baseline: float
 
 
-class Ensemble:
-    """Several classifiers scored as one: each reads the text with its own tokenizer and their class probabilities
-    are averaged.
-
-    Models that see a review differently (all morphemes, content morphemes, 5-character words, syllables) make
-    different mistakes: on NSMC four of them score 88.0% against 86.5% for the best alone. Every function here that
-    takes a bundle takes an ``Ensemble`` too. Members must be classifiers with the same labels.
-    """
-
-    task = "classifier"
-
-    def __init__(self, members: Sequence[Any], *, path: Any = None, metrics: dict | None = None) -> None:
-        """``path`` and ``metrics`` are set for an ensemble saved under a name (``hangul-rnn ensemble``)."""
-        members = list(members)
-        if not members:
-            raise UsageError("an ensemble needs at least one model")
-        for m in members:
-            _check_classifier(m)
-        names = [_config_value(m, "label_names", None) for m in members]
-        for m, n in zip(members[1:], names[1:]):
-            if n != names[0]:
-                raise UsageError(f"models {_name(members[0])!r} and {_name(m)!r} have different labels "
-                                 f"({names[0]} vs {n}); they cannot be averaged")
-        self.members = members
-        self.config = {"label_names": names[0]}
-        self.path = path
-        self.metrics = dict(metrics or {})
-
-    @property
-    def name(self) -> str:
-        """The saved ensemble's folder name, else its members' names joined by " + "."""
-        if self.path is not None:
-            return str(getattr(self.path, "name", self.path))
-        return " + ".join(_name(m) for m in self.members)
-
-    @property
-    def label_names(self) -> list[str]:
-        return [str(n) for n in self.config.get("label_names") or []]
-
-
-def _name(bundle: Any) -> str:
-    return str(getattr(bundle, "name", "") or "model")
-
-
-# --------------------------------------------------------------------------------------------------- helpers
-
-
-def _config_value(bundle: Any, key: str, default: Any) -> Any:
-    """A config value at the top level or under ``hyperparameters`` (where training stores it)."""
-    config = getattr(bundle, "config", None) or {}
-    if config.get(key) is not None:
-        return config[key]
-    hyper = config.get("hyperparameters")
-    if isinstance(hyper, dict) and hyper.get(key) is not None:
-        return hyper[key]
-    return default
-
-
-def _check_classifier(bundle: Any) -> None:
-    if isinstance(bundle, Ensemble):
-        return  # its members were checked when it was made
-    task = getattr(bundle, "task", None)
-    if task and task != "classifier":
-        name = getattr(bundle, "name", "") or "this model"
-        raise UsageError(f"model {name!r} is a {task}, not a classifier; pick a classifier model to score text")
-
-
 def _label_names(bundle: Any, num_classes: int) -> list[str]:
-    names = [str(n) for n in (_config_value(bundle, "label_names", None) or [])]
+    names = [str(n) for n in (config_value(bundle, "label_names", None) or [])]
     if len(names) < num_classes:
         names += [str(i) for i in range(len(names), num_classes)]
     return names[:num_classes]
@@ -159,9 +93,9 @@ def _pad(id_lists: Sequence[Sequence[int]], length: int, padding: str) -> np.nda
 
 def _probabilities(bundle: Any, id_lists: list[list[int]]) -> np.ndarray:
     """Class probabilities ``[N, C]`` (float64) for already encoded texts, cut and padded like training."""
-    max_len = int(_config_value(bundle, "max_len", _DEFAULT_MAX_LEN))
-    padding = _config_value(bundle, "padding", "pre")
-    truncating = _config_value(bundle, "truncating", "pre")
+    max_len = int(config_value(bundle, "max_len", _DEFAULT_MAX_LEN))
+    padding = config_value(bundle, "padding", "pre")
+    truncating = config_value(bundle, "truncating", "pre")
     cut = [list(ids[-max_len:] if truncating == "pre" else ids[:max_len]) if len(ids) > max_len else list(ids)
            for ids in id_lists]
     runtime = bundle.runtime
@@ -216,7 +150,9 @@ _WARM_TEXT = "영화가 정말 재미있었어요"
 
 
 def _stems_of(name: str | Any, depth: int = 0) -> set:
-    from hangul_rnn.bundle import ENSEMBLE_KIND, read_config, resolve_bundle_path
+    from hangul_rnn.bundle import read_config
+    from hangul_rnn.catalog import resolve_bundle_path
+    from hangul_rnn.ensemble import ENSEMBLE_KIND
 
     config = read_config(resolve_bundle_path(name))
     if config.get("kind") == ENSEMBLE_KIND and depth == 0:
@@ -265,7 +201,7 @@ def score(bundle: Any, text: str) -> Score:
 
 def score_batch(bundle: Any, texts: Sequence[str]) -> list[Score]:
     """:func:`score` for many texts: tokenized in one batch, scored in batched forward passes."""
-    _check_classifier(bundle)
+    check_classifier(bundle)
     texts = list(texts)
     if not texts:
         return []
@@ -281,7 +217,7 @@ def explain(bundle: Any, text: str) -> Explanation:
     Prefixes are cut from ``text`` itself (up to the end of each whitespace word, the last one being the whole
     text), so the last prefix score is exactly ``score(bundle, text)``'s probability of the target class.
     """
-    _check_classifier(bundle)
+    check_classifier(bundle)
     if not isinstance(text, str) or not text.strip():
         raise UsageError("nothing to score: the text is empty")
     matches = list(_WORD_RE.finditer(text))

@@ -27,7 +27,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from hangul_rnn.bundle import Bundle, check_name, load_bundle, save_bundle
+from hangul_rnn.bundle import Bundle, load_model_bundle, save_bundle
+from hangul_rnn.catalog import check_name
 from hangul_rnn.config import ARCH_FIELDS, TrainConfig
 from hangul_rnn.distribute import is_chief, make_strategy, peer_failure, prebuild_for_multiworker
 from hangul_rnn.errors import HangulRNNError, TrainingCancelled, UsageError
@@ -307,7 +308,7 @@ def _resolve(config: TrainConfig, name: str, path: Path, *, resume: bool, overwr
         return _Start(cfg=config, path=path)
     if not path.is_dir():
         raise UsageError(f"nothing to resume: no model named {name!r} in {path.parent}")
-    old = load_bundle(path)
+    old = load_model_bundle(path)
     if not isinstance(old, Bundle):  # a saved ensemble has no network of its own to continue
         raise UsageError(f"model {name!r} is an ensemble; resume its members one by one")
     if old.task != config.task:
@@ -366,7 +367,7 @@ def _prepare(start: _Start, name: str, emit: Callable[[Event], None], on_event: 
         kept = start.path if start.resumed and start.path.is_dir() else None
         emit(TrainFinished(kept, start.initial_epoch, False, True))
         if kept is not None:
-            return load_bundle(kept)
+            return load_model_bundle(kept)
         raise TrainingCancelled(f"cancelled while preparing the data for {name!r}; nothing was saved") from None
     if start.resumed and cfg.task == "classifier" and start.label_names:
         data.num_classes = len(start.label_names)
@@ -430,7 +431,7 @@ def _cancelled(run: RunState, path: Path, failure: str | None, make_bundle: Call
                 else "no epoch had completed, nothing was saved")
         raise HangulRNNError(f"training stopped: {failure}; {kept}; start every worker again with --resume")
     if saved_path is not None:
-        return load_bundle(saved_path)
+        return load_model_bundle(saved_path)
     return make_bundle()
 
 

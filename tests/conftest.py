@@ -158,9 +158,9 @@ def _loopback_only() -> Iterator[None]:
 @pytest.fixture
 def no_shipped_models(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """Hide the default bundles shipped in the package, for tests of what a bare install without them does."""
-    import hangul_rnn.bundle
+    import hangul_rnn.catalog
 
-    monkeypatch.setattr(hangul_rnn.bundle, "SHIPPED_DIR", tmp_path / "no-shipped-models")
+    monkeypatch.setattr(hangul_rnn.catalog, "SHIPPED_DIR", tmp_path / "no-shipped-models")
 
 
 @pytest.fixture

@@ -11,14 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from hangul_rnn.bundle import (
-    FORMAT_VERSION,
-    Bundle,
-    list_bundles,
-    load_bundle,
-    require_task,
-    save_bundle,
-)
+from hangul_rnn.bundle import FORMAT_VERSION, Bundle, load_bundle, require_task, save_bundle
+from hangul_rnn.catalog import list_bundles
 from hangul_rnn.errors import FormatError, UsageError
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -196,7 +190,7 @@ def test_list_bundles_reads_json_only(bundle: Bundle, no_shipped_models) -> None
 def test_word_models_are_listed_with_their_stems(bundle: Bundle, no_shipped_models) -> None:
     from dataclasses import replace as dc_replace
 
-    from hangul_rnn.bundle import summarize
+    from hangul_rnn.catalog import summarize
     from hangul_rnn.tokenizers import WordTokenizer
 
     for stem, label in (("morph-all", "word/morph-all"), ("truncate", "word/truncate"), (None, "word")):

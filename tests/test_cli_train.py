@@ -118,7 +118,8 @@ def test_classifier_cli_and_confusion(capsys: pytest.CaptureFixture) -> None:
 
 def test_evaluate_on_the_whole_test_split_is_kept_in_the_bundle(sample_corpora: Path,
                                                                 capsys: pytest.CaptureFixture) -> None:
-    from hangul_rnn.bundle import list_bundles, load_bundle
+    from hangul_rnn.bundle import load_bundle
+    from hangul_rnn.catalog import list_bundles
 
     assert main(["train", "classifier", "--corpus", "nsmc", "--name", "kept", "--level", "syllable",
                  "--max-len", "20", "--validation", "0.2", *TINY]) == 0
@@ -136,7 +137,8 @@ def test_evaluate_on_the_whole_test_split_is_kept_in_the_bundle(sample_corpora: 
 
 
 def test_evaluating_a_shipped_model_leaves_its_files_alone(sample_corpora: Path) -> None:
-    from hangul_rnn.bundle import load_bundle, record_metrics, shipped_dir
+    from hangul_rnn.bundle import load_bundle, record_metrics
+    from hangul_rnn.catalog import shipped_dir
 
     assert shipped_dir() is not None and (shipped_dir() / "nsmc-classifier").is_dir(), "the package ships it"
     metrics_file = shipped_dir() / "nsmc-classifier" / "metrics.json"

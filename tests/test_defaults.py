@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from hangul_rnn.bundle import list_bundles, load_bundle
+from hangul_rnn.bundle import load_bundle
+from hangul_rnn.catalog import list_bundles
 from hangul_rnn.cli import main
 from hangul_rnn.scoring import score
 

@@ -1,4 +1,4 @@
-"""Saved ensembles: several classifiers under one name, loaded as a scoring.Ensemble wherever a bundle goes."""
+"""Saved ensembles: several classifiers under one name, loaded as an ensemble.Ensemble wherever a bundle goes."""
 
 from __future__ import annotations
 
@@ -10,10 +10,12 @@ import numpy as np
 import pytest
 
 from hangul_rnn import paths
-from hangul_rnn.bundle import Bundle, list_bundles, load_bundle, save_bundle, save_ensemble
+from hangul_rnn.bundle import Bundle, load_bundle, save_bundle
+from hangul_rnn.catalog import list_bundles
 from hangul_rnn.cli import main
+from hangul_rnn.ensemble import Ensemble, save_ensemble
 from hangul_rnn.errors import FormatError, UsageError
-from hangul_rnn.scoring import Ensemble, probabilities, score
+from hangul_rnn.scoring import probabilities, score
 
 REVIEWS = ["정말 재미있어요", "최악의 영화", "배우 연기가 좋았다", "지루하고 길다", "또 보고 싶다"]
 SAMPLES = Path(__file__).resolve().parent.parent / "corpora" / "samples"

@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from hangul_rnn.ensemble import Ensemble
 from hangul_rnn.errors import UsageError
-from hangul_rnn.scoring import Ensemble, explain, positive_index, probabilities, score, score_batch
+from hangul_rnn.scoring import explain, positive_index, probabilities, score, score_batch
 
 REVIEWS = ["재미있을 줄 알았는데 완전 실망했다", "최고의 영화 정말 재미있다", "지루하고 별로였다", "배우 연기가 좋다"]
 

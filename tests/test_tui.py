@@ -246,7 +246,7 @@ async def test_ticking_several_classifiers_scores_their_ensemble(installed: Path
 
 
 async def test_a_saved_ensemble_is_scored_by_its_name(installed: Path) -> None:
-    from hangul_rnn.bundle import save_ensemble
+    from hangul_rnn.ensemble import save_ensemble
 
     save_ensemble("tiny-both", ["tiny-clf", "tiny-clf-words"])
     app = HangulRNNApp()

@@ -1,7 +1,7 @@
 """``hangul-rnn tui``: train, generate and score from one screen.
 
 The app is a shell: every action calls the same library functions as the CLI (``training.train``,
-``sampling.generate``, ``scoring.explain``, ``bundle.list_bundles``, ``stats.corpus_stats``), and every slow one
+``sampling.generate``, ``scoring.explain``, ``catalog.list_bundles``, ``stats.corpus_stats``), and every slow one
 runs in a thread worker so the interface never freezes.
 """
 

@@ -32,7 +32,7 @@ class BundleCache:
 
 def bundle_options(task: str) -> list[tuple[str, str]]:
     """(label, name-or-path) of every installed or shipped bundle of one task, for a Select."""
-    from hangul_rnn.bundle import list_bundles
+    from hangul_rnn.catalog import list_bundles
 
     options = []
     for summary in list_bundles():

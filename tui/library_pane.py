@@ -82,7 +82,7 @@ class ModelsPane(Vertical):
         self.refresh_models()
 
     def refresh_models(self) -> None:
-        from hangul_rnn.bundle import list_bundles
+        from hangul_rnn.catalog import list_bundles
 
         table = self.query_one("#models-table", DataTable)
         table.clear()

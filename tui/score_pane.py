@@ -2,7 +2,7 @@
 
 Scoring is :func:`hangul_rnn.scoring.explain` (one batched forward pass over every prefix) in a thread worker,
 debounced so that fast typing scores only the text the user paused on. Ticking several classifiers scores with
-their :class:`~hangul_rnn.scoring.Ensemble` (probabilities averaged): on NSMC that is the most accurate
+their :class:`~hangul_rnn.ensemble.Ensemble` (probabilities averaged): on NSMC that is the most accurate
 configuration, and the TUI should offer what ``hangul-rnn score --model A --model B`` does.
 """
 
@@ -129,8 +129,9 @@ class ScorePane(Vertical):
 
     @work(thread=True, exclusive=True, group="score")
     def _score(self, models: list[str], text: str) -> None:
+        from hangul_rnn.ensemble import Ensemble
         from hangul_rnn.errors import HangulRNNError
-        from hangul_rnn.scoring import Ensemble, explain
+        from hangul_rnn.scoring import explain
 
         try:
             bundles = [self.app.bundles.get(m) for m in models]

@@ -157,7 +157,7 @@ class TrainPane(Vertical):
 
     def read_config(self):  # -> TrainConfig
         """The form as a TrainConfig, or FormError with the first problem found."""
-        from hangul_rnn.bundle import check_name
+        from hangul_rnn.catalog import check_name
         from hangul_rnn.config import default_config
         from hangul_rnn.errors import HangulRNNError
 

@@ -22,7 +22,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _ensemble(args: argparse.Namespace) -> int:
-    from hangul_rnn.bundle import save_ensemble
+    from hangul_rnn.ensemble import save_ensemble
 
     path = save_ensemble(args.name, args.members, overwrite=args.overwrite)
     out_console.print(f"saved ensemble [bold]{args.name}[/] → {path} ({len(args.members)} classifiers averaged); "

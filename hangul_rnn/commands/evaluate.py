@@ -32,17 +32,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def _evaluate(args: argparse.Namespace) -> int:
     from rich.table import Table
 
-    from hangul_rnn.bundle import load_bundle, record_metrics
+    from hangul_rnn.bundle import record_metrics
     from hangul_rnn.evaluation import evaluate, evaluate_ensemble
 
-    bundles = []
-    for name in args.model:
-        with err_console.status(f"loading {name} …"):
-            bundles.append(load_bundle(name))
-    from hangul_rnn.scoring import Ensemble
-
-    # A saved ensemble (hangul-rnn ensemble NAME …) is evaluated as its members, and keeps the result itself.
-    members = bundles[0].members if len(bundles) == 1 and isinstance(bundles[0], Ensemble) else bundles
+    bundles, members = _load(args.model)
     if args.corpus is not None and len(members) > 1:
         from hangul_rnn.errors import UsageError
 
@@ -94,6 +87,22 @@ def _evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _load(names: list[str]) -> tuple[list, list]:
+    """The models named, and the networks to score: a saved ensemble (``hangul-rnn ensemble NAME …``) is scored as
+    its members, and keeps the result itself."""
+    from hangul_rnn.bundle import Bundle, load_bundle
+    from hangul_rnn.ensemble import Ensemble
+
+    bundles = []
+    for name in names:
+        with err_console.status(f"loading {name} …"):
+            bundles.append(load_bundle(name))
+    members: list[Bundle] = []
+    for loaded in bundles:
+        members.extend(loaded.members if isinstance(loaded, Ensemble) else [loaded])
+    return bundles, members
+
+
 def _fetch_corpora(bundles: list, split: str, corpus: str | None = None) -> None:
     """Download what evaluation will read (a first evaluate on nsmc fetches its test split) with a byte bar, rather
     than inside the spinner where a slow download would look like a hang. Which split that is, and the error for
@@ -101,7 +110,7 @@ def _fetch_corpora(bundles: list, split: str, corpus: str | None = None) -> None
     from hangul_rnn.evaluation import evaluation_source
 
     if len(bundles) > 1:
-        from hangul_rnn.scoring import Ensemble
+        from hangul_rnn.ensemble import Ensemble
 
         Ensemble(bundles)  # a generator among classifiers, or mixed labels: say so before downloading anything
     seen = set()

@@ -30,7 +30,7 @@ def _models(args: argparse.Namespace) -> int:
     from rich.table import Table
 
     from hangul_rnn import paths
-    from hangul_rnn.bundle import list_bundles
+    from hangul_rnn.catalog import list_bundles
 
     summaries = list_bundles()
     if args.json:

@@ -60,7 +60,7 @@ def _score(args: argparse.Namespace) -> int:
 
     names = args.model or [DEFAULT_MODEL]
     bundles = [require_task(load_bundle(name), "classifier") for name in names]
-    from hangul_rnn.scoring import Ensemble
+    from hangul_rnn.ensemble import Ensemble
 
     bundle: Bundle | Ensemble = bundles[0] if len(bundles) == 1 else Ensemble(bundles)
     styled = out_console.is_terminal

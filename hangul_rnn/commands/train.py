@@ -325,7 +325,7 @@ def _stop_on_sigterm(cancel: threading.Event) -> Iterator[None]:
 
 
 def _train(args: argparse.Namespace) -> int:
-    from hangul_rnn.bundle import check_name
+    from hangul_rnn.catalog import check_name
     from hangul_rnn.training import train
 
     config = config_from_args(args)
