@@ -24,7 +24,7 @@ import numpy as np
 from hangul_rnn.jamo import LEADS, TAILS, VOWELS
 
 if TYPE_CHECKING:
-    from hangul_rnn.tokenizers import Vocabulary
+    from hangul_rnn.vocabulary import Vocabulary
 
 __all__ = [
     "CHUNK_CHARS",
@@ -73,7 +73,7 @@ def id_table(vocab: Vocabulary, dtype: np.dtype | type = np.int32) -> np.ndarray
     Tokens longer than one code point (``<pad>``, ``<bos>`` ...) never come out of a character split, so they
     are left out, exactly as they never match on the list path.
     """
-    from hangul_rnn.tokenizers import UNK_ID
+    from hangul_rnn.vocabulary import UNK_ID
 
     table = np.full(_MAX_CODE_POINT + 1, UNK_ID, dtype=dtype)
     for i, token in enumerate(vocab):

@@ -20,26 +20,23 @@ and the line, never a silent replacement character in the training data. This mo
 
 from __future__ import annotations
 
-import gzip
-import json
 import sys
 import warnings
-import zlib
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 
-from hangul_rnn import atomic, paths
-from hangul_rnn.download import Progress, download, sha256_file
+from hangul_rnn import paths
+from hangul_rnn.corpus_files import cached_sha256, column_index, column_values, decoded_lines, record_hash, unquote
+from hangul_rnn.corpus_manifests import CorpusFile, CorpusManifest, Exclusion, KnownCopy, list_corpora, manifests
+from hangul_rnn.download import Progress, download
 from hangul_rnn.errors import ChecksumError, CorpusError, HangulRNNWarning, UsageError
 
 if sys.version_info >= (3, 11):
-    import tomllib
+    pass
 else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
+    pass
 
 __all__ = [
     "Corpus",
@@ -52,143 +49,15 @@ __all__ = [
     "list_corpora",
 ]
 
-KINDS = ("labeled", "text")
 #: The cleaning rule of corpora that are not built in (``text:``/``tsv:``); rule names live in ``hangul_rnn.text``.
 DEFAULT_CLEANING = "plain"
-_VERIFY_CACHE_NAME = "corpus-checksums.json"
-
-
-# --------------------------------------------------------------------------------------------------------- manifests
-
-
-@dataclass(frozen=True)
-class KnownCopy:
-    """A local copy that is known not to be the canonical file, and what it is instead (said in the warning)."""
-
-    sha256: str
-    note: str
-
-
-@dataclass(frozen=True)
-class Exclusion:
-    """Documents a corpus must never yield: those whose id is in a column of another corpus's split.
-
-    Why: nsmc-raw is the pool the NSMC splits were drawn from, so it holds every official test review; pretraining
-    on it would leak the test set into a classifier fine-tuned from it. The rule is part of reading the corpus, so no
-    caller can forget it, and reading refuses (rather than leaks) when the ids cannot be read.
-    """
-
-    corpus: str
-    split: str
-    id_column: str
-    reason: str = ""
-
-
-@dataclass(frozen=True)
-class CorpusFile:
-    """One file of a split: where to download it, what it must hash to, and which local names stand for it."""
-
-    filename: str
-    url: str | None = None
-    size: int | None = None
-    sha256: str | None = None
-    local_names: tuple[str, ...] = ()
-    aliases: tuple[str, ...] = ()
-    known_copies: tuple[KnownCopy, ...] = ()
-    #: Set for ``text:``/``tsv:`` corpora: the user's own file, used as it is.
-    local_path: Path | None = None
-
-
-@dataclass(frozen=True)
-class CorpusManifest:
-    """What a manifest says about a corpus: provenance, licence, parse rules and its files per split."""
-
-    name: str
-    description: str
-    licence: str
-    kind: str
-    cleaning: str
-    splits: dict[str, tuple[CorpusFile, ...]]
-    homepage: str | None = None
-    sample: str | None = None
-    has_header: bool | None = None
-    text_column: str | int | None = None
-    label_column: str | int | None = None
-    label_names: tuple[str, ...] = ()  # names of labels 0, 1, ... (NSMC: negative, positive); empty: the ids
-    id_column: str | None = None  # a TSV text corpus: the column of document ids (what an exclusion matches)
-    exclude: Exclusion | None = None
-    #: For a corpus with no single file to download: what a user does to get the local copy (said in the error).
-    how_to_get: str | None = None
-
-    def sample_path(self) -> Path | None:
-        """The tiny real excerpt shipped with the package (for tests and examples), or None."""
-        if self.sample is None:
-            return None
-        return Path(str(resources.files("hangul_rnn.manifests").joinpath(self.sample)))
-
-
-def _parse_manifest(data: dict, source: str) -> CorpusManifest:
-    try:
-        fmt = data.get("format", {})
-        splits = {
-            split: tuple(
-                CorpusFile(
-                    filename=f["filename"],
-                    url=f.get("url"),
-                    size=f.get("size"),
-                    sha256=(f.get("sha256") or None) and f["sha256"].lower(),
-                    local_names=tuple(f.get("local_names", ())),
-                    aliases=tuple(f.get("aliases", ())),
-                    known_copies=tuple(KnownCopy(k["sha256"].lower(), k["note"]) for k in f.get("known_copies", ())),
-                )
-                for f in files
-            )
-            for split, files in data["splits"].items()
-        }
-        manifest = CorpusManifest(
-            name=data["name"],
-            description=data["description"],
-            licence=data["licence"],
-            kind=data["kind"],
-            cleaning=data["cleaning"],
-            splits=splits,
-            homepage=data.get("homepage"),
-            sample=data.get("sample"),
-            has_header=fmt.get("has_header"),
-            text_column=fmt.get("text_column"),
-            label_column=fmt.get("label_column"),
-            label_names=tuple(str(n) for n in fmt.get("label_names", ())),
-            id_column=fmt.get("id_column"),
-            exclude=Exclusion(**data["exclude"]) if "exclude" in data else None,
-            how_to_get=data.get("how_to_get"),
-        )
-    except (KeyError, TypeError) as exc:  # a broken manifest is a packaging bug, but say which one
-        raise CorpusError(f"corpus manifest {source} is malformed: missing or wrong {exc}") from exc
-    if manifest.kind not in KINDS:
-        raise CorpusError(f"corpus manifest {source}: unknown kind {manifest.kind!r} (known: {', '.join(KINDS)})")
-    return manifest
-
-
-@lru_cache(maxsize=1)
-def _manifests() -> dict[str, CorpusManifest]:
-    found: dict[str, CorpusManifest] = {}
-    for entry in sorted(resources.files("hangul_rnn.manifests").iterdir(), key=lambda e: e.name):
-        if entry.name.endswith(".toml"):
-            manifest = _parse_manifest(tomllib.loads(entry.read_text(encoding="utf-8")), entry.name)
-            found[manifest.name] = manifest
-    return found
-
-
-def list_corpora() -> list[CorpusManifest]:
-    """The built-in corpora, by name."""
-    return list(_manifests().values())
 
 
 # ------------------------------------------------------------------------------------------------------- get_corpus
 
 
 def _known_forms() -> str:
-    return ", ".join(_manifests()) + ", text:PATH (UTF-8 text, .gz too) or tsv:PATH (text and label columns)"
+    return ", ".join(manifests()) + ", text:PATH (UTF-8 text, .gz too) or tsv:PATH (text and label columns)"
 
 
 def get_corpus(
@@ -227,7 +96,7 @@ def get_corpus(
                 text_column=text_column, label_column=label_column,
             )
         return Corpus(manifest, spec=f"{kind.lower()}:{path}")
-    known = _manifests().get(spec.lower())
+    known = manifests().get(spec.lower())
     if known is None:
         raise UsageError(f"unknown corpus {spec!r}; use one of: {_known_forms()}")
     manifest = known
@@ -379,7 +248,7 @@ class Corpus:
         """Whether a file in the download folder is the manifest's file (size always, sha256 where known)."""
         if file.size is not None and path.stat().st_size != file.size:
             return False
-        return file.sha256 is None or _cached_sha256(path) == file.sha256
+        return file.sha256 is None or cached_sha256(path) == file.sha256
 
     def _check_local_copy(self, file: CorpusFile, path: Path) -> None:
         """Say once if a user-provided copy is not the canonical file; it is used either way."""
@@ -388,7 +257,7 @@ class Corpus:
                 return  # nothing published to compare with
             if path.stat().st_size == file.size:
                 return  # right size, no published checksum: the best check there is
-        digest = _cached_sha256(path)
+        digest = cached_sha256(path)
         if digest == file.sha256:
             return
         known = next((k for k in file.known_copies if k.sha256 == digest), None)
@@ -421,7 +290,7 @@ class Corpus:
             return
         for path in self.paths(split):
             found = False
-            for _lineno, line in _decoded_lines(path):
+            for _lineno, line in decoded_lines(path):
                 text = line.rstrip("\r\n")
                 if text.strip():
                     found = True
@@ -442,7 +311,7 @@ class Corpus:
         if self._excluded is None:
             ids: set[str] = set()
             for path in self.excluded_paths():
-                found = set(_column_values(path, rule.id_column))
+                found = set(column_values(path, rule.id_column))
                 if not found:
                     raise CorpusError(f"refusing to read {self.name!r}: {path} holds no {rule.id_column!r} ids to "
                                       f"exclude ({rule.reason or 'no reason given'})")
@@ -468,12 +337,12 @@ class Corpus:
         these files are plain tab-separated text, and a review may itself start and end with a quote)."""
         m = self.manifest
         text_idx = id_idx = None
-        for lineno, line in _decoded_lines(path):
+        for lineno, line in decoded_lines(path):
             row = line.rstrip("\r\n").split("\t")
             if text_idx is None:
                 header = [cell.strip() for cell in row]
-                text_idx = _column_index(m.text_column, header, path, default=-1)
-                id_idx = _column_index(m.id_column, header, path, default=0) if m.id_column is not None else None
+                text_idx = column_index(m.text_column, header, path, default=-1)
+                id_idx = column_index(m.id_column, header, path, default=0) if m.id_column is not None else None
                 continue
             if len(row) == 1 and not row[0].strip():
                 continue
@@ -508,18 +377,18 @@ class Corpus:
         text_idx = label_idx = None
         header: list[str] | None = None
         rows = 0
-        for lineno, line in _decoded_lines(path):
+        for lineno, line in decoded_lines(path):
             line = line.rstrip("\r\n")
             if not line.strip():
                 continue  # blank line
-            row = [_unquote(cell) for cell in line.split("\t")]
+            row = [unquote(cell) for cell in line.split("\t")]
             if label_idx is None:
                 if has_header is None:  # guess: a header's label cell is a name, not a number
                     probe = label_col if isinstance(label_col, int) else -1
                     has_header = not (-len(row) <= probe < len(row) and _is_int(row[probe]))
                 header = [cell.strip() for cell in row] if has_header else None
-                label_idx = _column_index(label_col, header, path, default=-1)
-                text_idx = _column_index(text_col, header, path, default=label_idx - 1 if label_idx != 0 else 1)
+                label_idx = column_index(label_col, header, path, default=-1)
+                text_idx = column_index(text_col, header, path, default=label_idx - 1 if label_idx != 0 else 1)
                 if has_header:
                     continue
             assert text_idx is not None
@@ -549,7 +418,7 @@ class Corpus:
             for path in self.paths(s):
                 resolved.append(path)
                 total_bytes += path.stat().st_size
-                for _n, line in _decoded_lines(path):
+                for _n, line in decoded_lines(path):
                     lines += 1
                     characters += len(line)
                     data_bytes += len(line.encode("utf-8"))
@@ -571,7 +440,7 @@ class Corpus:
                         else:
                             empty += 1
                 else:
-                    for _n, line in _decoded_lines(path):
+                    for _n, line in decoded_lines(path):
                         text = line.rstrip("\r\n")
                         if text.strip():
                             documents += 1
@@ -603,79 +472,6 @@ def _is_int(value: str) -> bool:
     return True
 
 
-def _column_values(path: Path, column: str) -> Iterator[str]:
-    """The values of the named column of a TSV file with a header (ids for an exclusion), stripped."""
-    index = None
-    for _lineno, line in _decoded_lines(path):
-        row = line.rstrip("\r\n").split("\t")
-        if index is None:
-            index = _column_index(column, [cell.strip() for cell in row], path, default=0)
-            continue
-        if -len(row) <= index < len(row) and row[index].strip():
-            yield row[index].strip()
-
-
-def _unquote(cell: str) -> str:
-    """Undo CSV quoting of one cell when it is well formed (``"a ""b"" c"`` -> ``a "b" c``); else keep the cell."""
-    if len(cell) >= 2 and cell[0] == '"' and cell[-1] == '"':
-        inner = cell[1:-1]
-        if '"' not in inner.replace('""', ""):
-            return inner.replace('""', '"')
-    return cell
-
-
-def _column_index(column: str | int | None, header: list[str] | None, path: Path, *, default: int) -> int:
-    """A column given by name (needs a header) or index, as an index into the row."""
-    if column is None:
-        return default
-    if isinstance(column, int):
-        return column
-    if column.lstrip("-").isdigit():
-        return int(column)
-    if header is None:
-        raise UsageError(f"column {column!r} is given by name but {path} has no header; give its index instead")
-    try:
-        return header.index(column)
-    except ValueError:
-        raise CorpusError(f"{path} has no column {column!r}; its columns are: {', '.join(header)}") from None
-
-
-def _is_gzip(path: Path) -> bool:
-    if path.suffix == ".gz":
-        return True
-    with open(path, "rb") as f:
-        return f.read(2) == b"\x1f\x8b"
-
-
-def _decoded_lines(path: Path) -> Iterator[tuple[int, str]]:
-    """``(line number, line)`` of a UTF-8 (optionally gzipped) file, newline kept, read lazily and strictly.
-
-    Bytes are split on ``\\n`` first and decoded line by line, so an error can name its line; a UTF-8 BOM on the
-    first line is dropped. Encoded surrogates are invalid UTF-8 and are reported like any other bad byte.
-    """
-    if not path.is_file():
-        raise CorpusError(f"corpus file {path} does not exist")
-    lineno = 0
-    try:
-        opener = gzip.open if _is_gzip(path) else open
-        with opener(path, "rb") as f:
-            for lineno, raw in enumerate(f, 1):
-                try:
-                    line = raw.decode("utf-8")
-                except UnicodeDecodeError as exc:
-                    raise CorpusError(
-                        f"{path}: line {lineno} is not valid UTF-8 (bytes {raw[exc.start:exc.end]!r} at byte "
-                        f"{exc.start} of the line); convert the file to UTF-8"
-                    ) from None
-                if lineno == 1 and line.startswith("\ufeff"):
-                    line = line[1:]
-                yield lineno, line
-    except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
-        raise CorpusError(f"{path}: broken gzip data after line {lineno} ({exc})") from exc
-    if lineno == 0:
-        raise CorpusError(f"corpus file {path} is empty")
-
-
 def _download_file(file: CorpusFile, dest: Path, *, progress: Progress | None) -> Path:
     assert file.url is not None
     try:
@@ -685,12 +481,12 @@ def _download_file(file: CorpusFile, dest: Path, *, progress: Progress | None) -
     except CorpusError as exc:
         raise CorpusError(f"{exc}. {_offline_hint(file)}") from exc
     if file.sha256 is not None:
-        _record_hash(result, file.sha256)
+        record_hash(result, file.sha256)
     else:
         _warn_once(
             f"unknown-sha:{file.url}",
             f"{file.filename}: no sha256 is published for this file, so only its size was checked "
-            f"(this copy's sha256 is {_cached_sha256(result)})",
+            f"(this copy's sha256 is {cached_sha256(result)})",
         )
     return result
 
@@ -702,44 +498,3 @@ def _offline_hint(file: CorpusFile) -> str:
     layout = " or ".join(file.local_names)
     return (f"Without network: put a copy at DIR/{layout} and set HANGUL_RNN_CORPORA=DIR "
             "(every built-in corpus is looked for there first)")
-
-
-def _cache_file() -> Path:
-    return paths.cache_dir() / _VERIFY_CACHE_NAME
-
-
-def _load_cache() -> dict[str, dict]:
-    try:
-        data = json.loads(_cache_file().read_text(encoding="utf-8"))
-        return data if isinstance(data, dict) else {}
-    except (OSError, ValueError):
-        return {}
-
-
-def _store_cache(key: str, entry: dict) -> None:
-    """Best effort: a cache that cannot be written only costs a re-hash next time."""
-    data = _load_cache()
-    data[key] = entry
-    target = _cache_file()
-    try:
-        atomic.write_text(target, json.dumps(data, indent=1, sort_keys=True))
-    except OSError:
-        pass
-
-
-def _cached_sha256(path: Path) -> str:
-    """sha256 of a file, remembered by (path, size, mtime) so a 137 MB corpus is hashed once, not on every run."""
-    stat = path.stat()
-    key = str(path.resolve())
-    entry = _load_cache().get(key)
-    if entry and entry.get("size") == stat.st_size and entry.get("mtime_ns") == stat.st_mtime_ns:
-        return str(entry["sha256"])
-    digest = sha256_file(path)
-    _store_cache(key, {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "sha256": digest})
-    return digest
-
-
-def _record_hash(path: Path, sha256: str) -> None:
-    """Remember a just-verified download so the next :meth:`Corpus.path` does not hash it again."""
-    stat = path.stat()
-    _store_cache(str(path.resolve()), {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "sha256": sha256})

@@ -147,7 +147,8 @@ class StreamingDecoder:
     # ---- vocabulary tables, built once
 
     def _build_tables(self) -> None:
-        from hangul_rnn.tokenizers import BOS, EOS, PAD, UNK, piece_texts
+        from hangul_rnn.piece_decoders import piece_texts
+        from hangul_rnn.vocabulary import BOS, EOS, PAD, UNK
 
         vocab = self.tokenizer.vocab
         self.kind: str = self.tokenizer.kind
@@ -212,7 +213,7 @@ class _Run:
 
     def __init__(self, decoder: StreamingDecoder, prompt: str, ids: list[int], max_tokens: int,
                  stop_at: str | None) -> None:
-        from hangul_rnn.tokenizers import piece_decoder
+        from hangul_rnn.piece_decoders import piece_decoder
 
         self.d = decoder
         self.prompt, self.ids, self.max_tokens, self.stop_at = prompt, ids, max_tokens, stop_at

@@ -7,6 +7,11 @@ inspected by a person, and loaded without executing anything.
 
 This module must stay cheap to import: no TensorFlow, and kiwipiepy (through :mod:`hangul_rnn.morph`) is imported
 only when a ``WordTokenizer(stem="morph")`` actually stems something.
+
+The vocabulary and its reserved ids are :mod:`hangul_rnn.vocabulary`; streaming ids back to text is
+:mod:`hangul_rnn.piece_decoders`. What stays here (about 600 lines) is one concept: the base class and its three
+levels, which share the fit/encode/serialise machinery through private hooks, and the factory and loader that must
+know every level; cut further, each piece would reach into the others' internals.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from __future__ import annotations
 import json
 import os
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from itertools import islice
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
@@ -24,6 +29,7 @@ from hangul_rnn import jamo as _jamo
 from hangul_rnn import text as _text
 from hangul_rnn.errors import FormatError, UsageError
 from hangul_rnn.text import NEWLINE_TOKEN
+from hangul_rnn.vocabulary import BOS, EOS, PAD, PAD_ID, SILENT_TOKENS, UNK, UNK_ID, UNK_MARKER, Vocabulary
 
 __all__ = [
     "BOS",
@@ -45,15 +51,6 @@ __all__ = [
     "make_tokenizer",
 ]
 
-PAD, UNK, BOS, EOS = "<pad>", "<unk>", "<bos>", "<eos>"
-PAD_ID = 0
-UNK_ID = 1
-
-#: What :meth:`Tokenizer.decode` shows for ``<unk>``: U+FFFD, the standard replacement character. One character
-#: (not the five of ``"<unk>"``) so a decoded jamo or syllable stream keeps its shape, and it cannot be confused
-#: with text a corpus really contains.
-UNK_MARKER = "\ufffd"
-
 #: The on-disk format this release writes and the newest it reads.
 FORMAT_VERSION = 1
 
@@ -68,9 +65,6 @@ STEM_CHOICES: tuple[str | None, ...] = ("truncate", "morph", "morph-all", None)
 #: sentiment often lives there (-네요 vs -냐, "..." vs "!", 안/못 with their endings).
 _MORPH_STEMS = ("morph", "morph-all")
 
-#: Ids :meth:`Tokenizer.decode` drops: padding, and the sequence markers that carry no text.
-_SILENT = frozenset({PAD, BOS, EOS})
-
 #: Texts tokenized per call while fitting, so progress can be reported and a generator is never held whole.
 _FIT_CHUNK = 2000
 
@@ -79,183 +73,6 @@ _CACHE_MIN_LINES = 1000
 
 T = TypeVar("T", bound="Tokenizer")
 C = TypeVar("C", bound="_CharTokenizer")
-
-
-# --------------------------------------------------------------------------------------------------- vocabulary
-
-
-class Vocabulary:
-    """A token <-> id table, most frequent tokens first.
-
-    Ids: 0 is ``<pad>`` (so zero-padded batches need no mask of their own), 1 is ``<unk>``, then the extra
-    ``specials`` in the order given (``<bos>``, ``<eos>``, the word-level newline token), then the tokens by
-    descending count. Ties are broken by code-point order of the token, not by first occurrence, so the same
-    multiset of tokens always gives the same ids whatever order the documents came in (shuffled or sharded input
-    builds the same vocabulary).
-
-    ``counts`` maps every token in the vocabulary to how often it was seen when built (specials that never occur
-    count 0); it is kept for statistics, not for lookups.
-    """
-
-    __slots__ = ("_ids", "_tokens", "counts", "specials")
-
-    def __init__(
-        self,
-        tokens: Sequence[str],
-        counts: Mapping[str, int] | None = None,
-        specials: Sequence[str] = (),
-    ) -> None:
-        """Make a vocabulary from its full id order (``tokens[0]`` must be ``<pad>``, ``tokens[1]`` ``<unk>``)."""
-        tokens = list(tokens)
-        if len(tokens) < 2 or tokens[0] != PAD or tokens[1] != UNK:
-            raise ValueError(f"a vocabulary starts with {PAD!r}, {UNK!r}; got {tokens[:2]!r}")
-        ids: dict[str, int] = {}
-        for i, token in enumerate(tokens):
-            if not isinstance(token, str):
-                raise ValueError(f"vocabulary token {i} is not a string: {token!r}")
-            if token in ids:
-                raise ValueError(f"vocabulary token {token!r} appears twice (ids {ids[token]} and {i})")
-            ids[token] = i
-        self._tokens: list[str] = tokens
-        self._ids: dict[str, int] = ids
-        self.specials: tuple[str, ...] = tuple(specials)
-        counts = counts or {}
-        self.counts: dict[str, int] = {t: int(counts.get(t, 0)) for t in tokens}
-
-    @classmethod
-    def build(
-        cls,
-        token_lists: Iterable[Iterable[str]],
-        *,
-        max_size: int | None = None,
-        min_count: int = 1,
-        specials: Sequence[str] = (),
-    ) -> Vocabulary:
-        """Count tokens and keep the most frequent.
-
-        ``max_size`` bounds the whole table, reserved ids included (it is the model's embedding/output size);
-        ``min_count`` drops tokens seen fewer times. Dropped tokens encode as ``<unk>``.
-        """
-        counter: Counter[str] = Counter()
-        for tokens in token_lists:
-            counter.update(tokens)
-        return cls.from_counts(counter, max_size=max_size, min_count=min_count, specials=specials)
-
-    @classmethod
-    def from_counts(
-        cls,
-        counts: Mapping[str, int],
-        *,
-        max_size: int | None = None,
-        min_count: int = 1,
-        specials: Sequence[str] = (),
-    ) -> Vocabulary:
-        """Like :meth:`build`, from counts already made (lets callers count in chunks or in parallel)."""
-        if min_count < 1:
-            raise UsageError(f"min_count must be at least 1, got {min_count}")
-        reserved = [PAD, UNK]
-        for s in specials:
-            if s not in reserved:
-                reserved.append(s)
-        if max_size is not None and max_size < len(reserved):
-            raise UsageError(
-                f"max_size {max_size} is smaller than the {len(reserved)} reserved ids ({', '.join(reserved)})"
-            )
-        reserved_set = set(reserved)
-        ranked = sorted(
-            ((t, c) for t, c in counts.items() if c >= min_count and t not in reserved_set),
-            key=lambda tc: (-tc[1], tc[0]),
-        )
-        if max_size is not None:
-            ranked = ranked[: max_size - len(reserved)]
-        tokens = reserved + [t for t, _ in ranked]
-        kept = {t: counts.get(t, 0) for t in tokens}
-        return cls(tokens, kept, specials=reserved[2:])
-
-    # ---- lookups
-
-    def __len__(self) -> int:
-        return len(self._tokens)
-
-    def __contains__(self, token: object) -> bool:
-        return token in self._ids
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._tokens)
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Vocabulary):
-            return NotImplemented
-        return self._tokens == other._tokens and self.specials == other.specials
-
-    def __repr__(self) -> str:
-        return f"Vocabulary({len(self)} ids, specials={list(self.specials)!r})"
-
-    def id(self, token: str) -> int:
-        """The id of ``token``, or ``UNK_ID`` when it is not in the vocabulary."""
-        return self._ids.get(token, UNK_ID)
-
-    def token(self, i: int) -> str:
-        """The token with id ``i``; an id outside ``0 .. len-1`` (negative ones too) is an :class:`IndexError`."""
-        if not 0 <= i < len(self._tokens):
-            raise IndexError(f"token id {i} is outside the vocabulary (0..{len(self._tokens) - 1})")
-        return self._tokens[i]
-
-    @property
-    def tokens(self) -> list[str]:
-        """All tokens in id order (a copy)."""
-        return list(self._tokens)
-
-    def encode(self, tokens: Iterable[str]) -> list[int]:
-        """Ids of ``tokens``; unknown ones become ``UNK_ID``."""
-        get = self._ids.get
-        return [get(t, UNK_ID) for t in tokens]
-
-    def decode_tokens(self, ids: Iterable[int]) -> list[str]:
-        """Tokens of ``ids``, reserved ones included as they are (``<pad>``, ``<unk>``...)."""
-        return [self.token(int(i)) for i in ids]
-
-    def oov_rate(self, token_lists: Iterable[Iterable[str]]) -> float:
-        """Fraction of tokens (not types) in ``token_lists`` that would encode as ``<unk>``; 0.0 when empty.
-
-        The number to look at before choosing ``max_size``/``min_count``: measured on held-out text it says how
-        much of what the model will see it cannot represent.
-        """
-        total = unknown = 0
-        ids = self._ids
-        for tokens in token_lists:
-            for t in tokens:
-                total += 1
-                if t not in ids:
-                    unknown += 1
-        return unknown / total if total else 0.0
-
-    # ---- JSON
-
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict: tokens in id order, their counts, and which of them are specials."""
-        return {
-            "tokens": list(self._tokens),
-            "counts": [self.counts.get(t, 0) for t in self._tokens],
-            "specials": list(self.specials),
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Vocabulary:
-        """Inverse of :meth:`to_dict`; malformed data is a :class:`FormatError`."""
-        try:
-            tokens = data["tokens"]
-            counts = data.get("counts") or [0] * len(tokens)
-            specials = data.get("specials", [])
-            if not isinstance(tokens, list) or not isinstance(counts, list) or len(counts) != len(tokens):
-                raise ValueError("'tokens' and 'counts' must be lists of the same length")
-            if not all(isinstance(c, int) and c >= 0 for c in counts):
-                raise ValueError("'counts' must be non-negative integers")
-            if not isinstance(specials, list) or any(s not in tokens[2 : 2 + len(specials)] for s in specials):
-                raise ValueError("'specials' must name the tokens right after <pad> and <unk>")
-            return cls(tokens, dict(zip(tokens, counts)), specials=specials)
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise FormatError(f"bad vocabulary data: {exc}") from None
 
 
 # --------------------------------------------------------------------------------------------------- tokenizers
@@ -440,7 +257,7 @@ class Tokenizer:
         tokens: list[str] = []
         for i in ids:
             t = vocab.token(int(i))
-            if t in _SILENT:
+            if t in SILENT_TOKENS:
                 continue
             tokens.append(UNK_MARKER if t == UNK else t)
         return self.detokenize(tokens)
@@ -786,91 +603,3 @@ def _read_json(path: Path) -> Any:
 
 def _atomic_write(path: Path, text: str) -> None:
     atomic.write_text(path, text)
-
-
-# --------------------------------------------------------------------------------------------------- piece decoders
-#
-# Generated ids become text while they stream, one id at a time. How depends on the level, so it lives here with
-# the tokenizers: the decoding loop (hangul_rnn.sampling) pushes ids and prints what comes back, knowing no level.
-
-
-def piece_texts(tokenizer: Tokenizer) -> list[str]:
-    """The text each id shows as, by id: ``""`` for padding and sequence markers, :data:`UNK_MARKER` for
-    ``<unk>``, ``"\\n"`` for a line end (the word level's ``<nl>``), else the token itself."""
-    vocab = tokenizer._fitted()
-    newline = NEWLINE_TOKEN if tokenizer.kind == "word" else "\n"
-    return ["" if t in _SILENT else UNK_MARKER if t == UNK else "\n" if t == newline else t for t in vocab.tokens]
-
-
-class PieceDecoder:
-    """Streaming ids -> displayable text for one sample: :meth:`push` an id, get the text it adds (maybe ``""``);
-    :meth:`flush` at the end for what was held back. The pieces concatenate to the sample's text.
-
-    This base class shows each token's text as it comes (the syllable level). ``texts`` is :func:`piece_texts`
-    (shared by the decoders of a batch); ``after`` is the text the stream continues (the prompt).
-    """
-
-    def __init__(self, texts: Sequence[str], *, after: str = "") -> None:
-        self.texts = texts
-
-    def push(self, token_id: int) -> str:
-        return self.texts[token_id]
-
-    def flush(self, *, cut: bool = False) -> str:
-        """The text held back, if any. ``cut``: the stream was cut short (by a token limit), not ended."""
-        return ""
-
-    def copy(self) -> PieceDecoder:
-        """An independent decoder in the same state (a beam that splits in two)."""
-        clone = object.__new__(type(self))
-        clone.__dict__.update(self.__dict__)
-        return clone
-
-
-class JamoPieceDecoder(PieceDecoder):
-    """Conjoining jamo composed into syllables as they stream: text is shown once no later jamo can change it
-    (:func:`hangul_rnn.jamo.complete_prefix`), so the screen never shows loose jamo; :meth:`flush` composes the
-    rest — less a lead consonant left dangling when the stream was cut (it would show as a stray ㄱ)."""
-
-    def __init__(self, texts: Sequence[str], *, after: str = "") -> None:
-        super().__init__(texts, after=after)
-        self.pending = ""
-
-    def push(self, token_id: int) -> str:
-        ready, self.pending = _jamo.complete_prefix(self.pending + self.texts[token_id])
-        return _jamo.compose(ready) if ready else ""
-
-    def flush(self, *, cut: bool = False) -> str:
-        tail, self.pending = self.pending, ""
-        if cut:
-            end = len(tail)
-            while end and 0x1100 <= ord(tail[end - 1]) <= 0x115F:  # leads: a syllable only just begun
-                end -= 1
-            tail = tail[:end]
-        return _jamo.compose(tail) if tail else ""
-
-
-class WordPieceDecoder(PieceDecoder):
-    """Words with a space before each, except at the start of a line or right after text ending in whitespace
-    (as :meth:`WordTokenizer.detokenize` joins them); a line end is ``"\\n"``."""
-
-    def __init__(self, texts: Sequence[str], *, after: str = "") -> None:
-        super().__init__(texts, after=after)
-        self.glued = not after or after[-1].isspace()
-
-    def push(self, token_id: int) -> str:
-        text = self.texts[token_id]
-        piece = text if (self.glued or not text or text == "\n") else " " + text
-        self.glued = text == "\n"
-        return piece
-
-
-_PIECE_DECODERS: dict[str, type[PieceDecoder]] = {"jamo": JamoPieceDecoder, "syllable": PieceDecoder,
-                                                  "word": WordPieceDecoder}
-
-
-def piece_decoder(tokenizer: Tokenizer, *, after: str = "", texts: Sequence[str] | None = None) -> PieceDecoder:
-    """A fresh :class:`PieceDecoder` for ``tokenizer``'s level, continuing the text ``after``; pass ``texts``
-    (:func:`piece_texts`) to share one table between the decoders of a batch."""
-    cls = _PIECE_DECODERS.get(tokenizer.kind, PieceDecoder)
-    return cls(piece_texts(tokenizer) if texts is None else texts, after=after)

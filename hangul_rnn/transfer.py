@@ -149,7 +149,7 @@ def check_coverage(source: InitSource, corpus_spec: str, *, sample: int = 2000) 
     from itertools import islice
 
     from hangul_rnn.corpora import get_corpus
-    from hangul_rnn.tokenizers import UNK_ID
+    from hangul_rnn.vocabulary import UNK_ID
 
     texts = [text for text, _label in islice(get_corpus(corpus_spec).examples("train"), sample)]
     ids = [i for seq in source.tokenizer.encode_batch(texts) for i in seq]

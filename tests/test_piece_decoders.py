@@ -3,14 +3,8 @@
 from __future__ import annotations
 
 from hangul_rnn.jamo import compose
-from hangul_rnn.tokenizers import (
-    JamoPieceDecoder,
-    PieceDecoder,
-    WordPieceDecoder,
-    make_tokenizer,
-    piece_decoder,
-    piece_texts,
-)
+from hangul_rnn.piece_decoders import JamoPieceDecoder, PieceDecoder, WordPieceDecoder, piece_decoder, piece_texts
+from hangul_rnn.tokenizers import make_tokenizer
 
 TEXT = "태조가 왕위에 올랐다.\n신하들이 모두 절하였다!\n"
 
