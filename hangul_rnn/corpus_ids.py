@@ -103,7 +103,7 @@ def generator_ids(
     ``report(stage, done, total)``: reading, fitting (lines), encoding (characters), or loading cached ids.
     ``use_cache=False`` neither reads nor writes the cache.
     """
-    from hangul_rnn.preparation import generator_text, split_tail
+    from hangul_rnn.preparation import generator_text
     from hangul_rnn.tokenizers import load_tokenizer
 
     report("reading the corpus", 0, None)
@@ -140,21 +140,9 @@ def generator_ids(
         text = generator_text(corpus, cfg.limit)
     if not text.strip():
         raise UsageError(f"corpus {cfg.corpus!r} has no text (empty file or --limit too small)")
-    train_text, val_text = split_tail(text, cfg.validation_fraction)
+    train_ids, val_ids, val_chars, val_clean_chars = _encode_split(tok, text, cfg.validation_fraction, fit_options,
+                                                                  report)
     del text
-    train_stage = "encoding the training text (characters)"
-    if tok.vocab is None:
-        n_lines = train_text.count("\n") + 1
-        train_ids = tok.fit_encode_array(
-            train_text, **fit_options,
-            fit_progress=lambda done: report("fitting the tokenizer", done, n_lines),
-            progress=lambda done, total: report(train_stage, done, total),
-        )
-    else:
-        train_ids = _encode(tok, train_text, train_stage, report)
-    val_ids = _encode(tok, val_text, "encoding the validation text (characters)", report)
-    val_chars, val_clean_chars = len(val_text), len(tok.clean_text(val_text))
-    del train_text, val_text
     if not use_cache:
         return GeneratorIds(tok, train_ids, val_ids, val_chars, val_clean_chars)
     n_train = len(train_ids)
@@ -168,6 +156,29 @@ def generator_ids(
         id_cache.store_record(fit_key, {"tokenizer": tok.to_dict()})
     return GeneratorIds(tok, ids[:n_train], ids[n_train:], val_chars, val_clean_chars)
 
+
+
+def _encode_split(tok: Any, text: str, validation_fraction: float, fit_options: dict,
+                  report: Report) -> tuple[np.ndarray, np.ndarray, int, int]:
+    """Training and validation ids of ``text`` (its tail held out), fitting ``tok`` on the training part first if
+    it has no vocabulary, and the validation tail's raw and cleaned character counts (what bits per character are
+    divided by)."""
+    from hangul_rnn.preparation import split_tail
+
+    train_text, val_text = split_tail(text, validation_fraction)
+    train_stage = "encoding the training text (characters)"
+    if tok.vocab is None:
+        n_lines = train_text.count("\n") + 1
+        train_ids = tok.fit_encode_array(
+            train_text, **fit_options,
+            fit_progress=lambda done: report("fitting the tokenizer", done, n_lines),
+            progress=lambda done, total: report(train_stage, done, total),
+        )
+    else:
+        train_ids = _encode(tok, train_text, train_stage, report)
+    val_ids = _encode(tok, val_text, "encoding the validation text (characters)", report)
+    val_chars, val_clean_chars = len(val_text), len(tok.clean_text(val_text))
+    return train_ids, val_ids, val_chars, val_clean_chars
 
 def _encode(tok: Any, text: str, stage: str, report: Report) -> np.ndarray:
     return tok.encode_array(text, progress=lambda done, total: report(stage, done, total))

@@ -262,18 +262,7 @@ def train(
     params = int(model.count_params())
     run = RunState(epoch=start.initial_epoch, steps=steps, history=start.history, epochs_done=start.initial_epoch,
                    saved=start.resumed)
-    saved_model = stateless_copy(model, cfg, data.tokenizer.vocab_size) if cfg.stateful else model
-
-    def make_bundle() -> Bundle:
-        if saved_model is not model:
-            saved_model.set_weights(model.get_weights())
-        metrics = _final_metrics(cfg, run.history, data, run.epochs_done, params)
-        config = _bundle_config(cfg, name, data, start.created)
-        if start.init_record:
-            config["init_from"] = start.init_record
-        return Bundle(path=None, config=config, tokenizer=data.tokenizer,
-                      model=saved_model, metrics=metrics, history=run.history)
-
+    make_bundle = _bundle_maker(start, data, model, run, name, params)
     sample = None
     if cfg.task == "generator" and cfg.sample_chars:
         sample = lambda epoch: _sample(make_bundle(), cfg, epoch)  # noqa: E731
@@ -289,12 +278,36 @@ def train(
     failure = _fit(model, data, cfg, start.initial_epoch, callbacks, cancel)
     if failure is not None or run.cancelled:
         return _cancelled(run, start.path, failure, make_bundle, emit)
+    return _save_finished(model, early, make_bundle, start.path, run, emit)
+
+
+def _bundle_maker(start: _Start, data: PreparedData, model, run, name: str, params: int) -> Callable[[], Bundle]:
+    """What a checkpoint saves, as a function of the run so far: a stateful network is saved as its stateless copy
+    (what generating and scoring read), with the metrics and history up to the last epoch."""
+    cfg = start.cfg
+    saved_model = stateless_copy(model, cfg, data.tokenizer.vocab_size) if cfg.stateful else model
+
+    def make_bundle() -> Bundle:
+        if saved_model is not model:
+            saved_model.set_weights(model.get_weights())
+        metrics = _final_metrics(cfg, run.history, data, run.epochs_done, params)
+        config = _bundle_config(cfg, name, data, start.created)
+        if start.init_record:
+            config["init_from"] = start.init_record
+        return Bundle(path=None, config=config, tokenizer=data.tokenizer,
+                      model=saved_model, metrics=metrics, history=run.history)
+
+    return make_bundle
+
+
+def _save_finished(model, early, make_bundle: Callable[[], Bundle], path: Path, run, emit) -> Bundle:
+    """Save the finished run with its best weights (Keras restores them only when it stopped early)."""
     stopped_early = bool(early is not None and early.stopped_epoch > 0)
     if early is not None and early.best_weights is not None and not stopped_early:
-        model.set_weights(early.best_weights)  # Keras restores only when it stopped early; we always want the best
+        model.set_weights(early.best_weights)
     bundle = make_bundle()
-    save_bundle(bundle, start.path)
-    emit(TrainFinished(start.path, run.epochs_done, stopped_early, False))
+    save_bundle(bundle, path)
+    emit(TrainFinished(path, run.epochs_done, stopped_early, False))
     return bundle
 
 

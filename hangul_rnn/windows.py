@@ -183,7 +183,37 @@ def generation_datasets(
     validation_fraction = _fraction("validation_fraction", validation_fraction)
     seed = int(seed)
 
-    n = len(stream)
+    n_train, n_val = _split_sizes(len(stream), seq_len, stride, batch_size, validation_fraction, drop_remainder)
+    train = _window_dataset(
+        stream[:n_train],
+        seq_len=seq_len,
+        stride=stride,
+        batch_size=batch_size,
+        shuffle_buffer=shuffle_buffer,
+        seed=seed,
+        cache=cache,
+        drop_remainder=drop_remainder,
+    )
+    validation = None
+    if n_val:
+        validation = _window_dataset(
+            stream[n_train:],
+            seq_len=seq_len,
+            stride=stride,
+            batch_size=batch_size,
+            shuffle_buffer=None,
+            seed=seed,
+            cache=cache,
+            drop_remainder=False,
+        )
+    return train, validation
+
+
+
+def _split_sizes(n: int, seq_len: int, stride: int, batch_size: int, validation_fraction: float,
+                 drop_remainder: bool) -> tuple[int, int]:
+    """Training and validation token counts of an ``n``-token stream, or the UsageError that says which part is
+    too short for one window (or one batch) and what to change."""
     window = seq_len + 1
     if window > n:
         raise UsageError(
@@ -209,30 +239,7 @@ def generation_datasets(
             "lower batch_size or seq_len, or pass drop_remainder=False"
         )
 
-    train = _window_dataset(
-        stream[:n_train],
-        seq_len=seq_len,
-        stride=stride,
-        batch_size=batch_size,
-        shuffle_buffer=shuffle_buffer,
-        seed=seed,
-        cache=cache,
-        drop_remainder=drop_remainder,
-    )
-    validation = None
-    if n_val:
-        validation = _window_dataset(
-            stream[n_train:],
-            seq_len=seq_len,
-            stride=stride,
-            batch_size=batch_size,
-            shuffle_buffer=None,
-            seed=seed,
-            cache=cache,
-            drop_remainder=False,
-        )
-    return train, validation
-
+    return n_train, n_val
 
 def stream_rows(ids: Sequence[int] | np.ndarray, rows: int, seq_len: int) -> np.ndarray:
     """``ids`` cut into ``rows`` contiguous streams of equal length, as a ``[rows, length]`` array.

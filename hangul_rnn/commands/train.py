@@ -75,7 +75,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _add_options(p: argparse.ArgumentParser, task: str, d: TrainConfig) -> None:
-    """The options of ``train TASK``, defaults from hangul_rnn.config; task-specific ones only under their task."""
+    """The options of ``train TASK``, defaults from hangul_rnn.config; task-specific ones only under their task.
+
+    Long on purpose: one flat table of flags, read as ``--help`` reads, in the order it prints; splitting it by
+    group would only move lines apart.
+    """
     data = p.add_argument_group("data and tokens")
     data.add_argument("--corpus", default=d.corpus, help="nsmc, annals, text:PATH or tsv:PATH")
     data.add_argument("--level", default=d.level, choices=LEVELS, help="token unit")
