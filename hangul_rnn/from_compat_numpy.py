@@ -38,9 +38,11 @@ def _from_compat_tables() -> tuple[Any, Any]:
 
 
 def from_compat_numpy(text: str) -> str | None:
-    """:func:`hangul_rnn.jamo.from_compat` chunk by chunk with array arithmetic; None without NumPy. Chunks end after a character
-    that is no modern compatibility jamo, so no syllable is cut; a chunk the arrays do not take (lone surrogates,
-    a cluster letter to split) goes through the regex."""
+    """:func:`hangul_rnn.jamo.from_compat` chunk by chunk with array arithmetic; None without NumPy.
+
+    Chunks end after a character that is no modern compatibility jamo, so no syllable is cut; a chunk the arrays
+    do not take (lone surrogates, a cluster letter to split) goes through the regex.
+    """
     try:
         tables = _from_compat_tables()
     except ImportError:
