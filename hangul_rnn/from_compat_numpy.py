@@ -1,6 +1,6 @@
 """The NumPy path of :func:`hangul_rnn.jamo.from_compat`, imported only for inputs long enough to need it.
 
-It finds exactly the syllables the regex path finds (tests/test_jamo_prep.py checks both on random jamo soup and
+It finds exactly the syllables the regex path finds (tests/test_from_compat.py checks both on random jamo soup and
 on chunk boundaries) at about the speed of :func:`hangul_rnn.jamo.compose`'s own NumPy path.
 """
 

@@ -376,7 +376,7 @@ def from_compat(text: str) -> str:
 
     Exact inverse of ``to_compat`` on decompose's output: ``compose(from_compat(to_compat(decompose(s)))) == s``
     for every ``s`` without modern conjoining jamo in which no compatibility jamo touches a Hangul syllable and
-    no compatibility consonant is directly followed by a compatibility vowel (tests/test_jamo_prep.py).
+    no compatibility consonant is directly followed by a compatibility vowel (tests/test_from_compat.py).
     """
     require_str(text, "from_compat")
     if len(text) >= _NUMPY_MIN_CHARS:
