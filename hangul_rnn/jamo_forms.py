@@ -112,8 +112,8 @@ def split_compound(text: str, *, doubles: bool = True) -> str:
 def join_compound(text: str) -> str:
     """Inverse of :func:`split_compound` on conjoining jamo: two adjacent leads, vowels or tails that form a
     compound become it, left to right. ``join_compound(split_compound(decompose(s))) == decompose(s)`` for every
-    ``s`` without conjoining jamo of its own, because a syllable has one lead, one vowel and one tail, so adjacent
-    conjoining jamo of one position only come from a split.
+    ``s`` without conjoining jamo or compatibility compound jamo of its own, because a syllable has one lead, one
+    vowel and one tail, so adjacent conjoining jamo of one position only come from a split.
 
     Compatibility jamo are left alone: ``ㄱㄱ`` and ``ㅅㅅ`` in chat text are not ㄲ and ㅆ. Join a typed pair
     with :func:`join_jamo`, or a whole typed text with :func:`hangul_rnn.jamo.from_compat`.
