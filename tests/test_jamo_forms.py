@@ -40,7 +40,9 @@ def test_compound_counts_and_simple_letters() -> None:
         assert F.split_jamo(simple) == (simple,)
 
 
-@pytest.mark.parametrize(("first", "second"), [("ㅂ", "ㄱ"), ("ᄇ", "ᄉ"), ("ㅂ", "ᆺ"), ("ᆨ", "ᄀ"), ("ㅏ", "ㅗ"), ("ㄱ", "")])
+@pytest.mark.parametrize(
+    ("first", "second"), [("ㅂ", "ㄱ"), ("ᄇ", "ᄉ"), ("ㅂ", "ᆺ"), ("ᆨ", "ᄀ"), ("ㅏ", "ㅗ"), ("ㄱ", "")]
+)
 def test_join_jamo_refuses_what_forms_no_modern_compound(first: str, second: str) -> None:
     with pytest.raises(ValueError, match="form no modern compound jamo"):
         F.join_jamo(first, second)
