@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from hangul_rnn import jamo as J
 
@@ -59,11 +59,20 @@ def _conjoining_parts() -> dict[str, str]:
 
 _PARTS: dict[str, str] = {**_COMPAT_PARTS, **_conjoining_parts()}
 _JOIN: dict[str, str] = {pair: compound for compound, pair in _PARTS.items()}
-_SPLIT_TABLE = str.maketrans(_PARTS)
-_SPLIT_TABLE_NO_DOUBLES = str.maketrans(
-    {compound: pair for compound, pair in _PARTS.items() if pair[0] != pair[1] or J.is_conjoining_jamo(compound)}
-    | {compound: compound for compound in _COMPAT_DOUBLES}
-)
+
+
+def _split_table(parts: dict[str, str]) -> list[Any]:
+    """A str.translate table indexed by code point (faster than a dict); IndexError past its end means unchanged."""
+    table: list[Any] = list(range(max(map(ord, parts)) + 1))
+    for compound, pair in parts.items():
+        table[ord(compound)] = pair
+    return table
+
+
+_SPLIT_TABLES = {
+    True: _split_table(_PARTS),
+    False: _split_table({c: p for c, p in _PARTS.items() if c not in _COMPAT_DOUBLES}),
+}
 _CONJOINING_PAIR_RE = re.compile("|".join(pair for pair in _JOIN if J.is_conjoining_jamo(pair[0])))
 
 
@@ -106,7 +115,34 @@ def split_compound(text: str, *, doubles: bool = True) -> str:
     modern Hangul. Conjoining jamo are always split in full, since :func:`join_compound` restores them exactly.
     """
     J.require_str(text, "split_compound")
-    return text.translate(_SPLIT_TABLE if doubles else _SPLIT_TABLE_NO_DOUBLES)
+    if len(text) >= J._NUMPY_MIN_CHARS:
+        result = _split_numpy(text, doubles)
+        if result is not None:
+            return result
+    return text.translate(_SPLIT_TABLES[doubles])
+
+
+def _split_numpy(text: str, doubles: bool) -> str | None:
+    """decompose's NumPy trick: one uint32 per UTF-16 unit holding the unit or its two parts, empty slots dropped.
+    None without NumPy or with lone surrogates."""
+    try:
+        import numpy as np
+
+        units = np.frombuffer(text.encode("utf-16-le"), dtype=np.uint16)
+    except (ImportError, UnicodeEncodeError):
+        return None
+    key = f"split_compound_{doubles}"
+    table = J._numpy_state.get(key)
+    if table is None:
+        table = np.arange(0x10000, dtype=np.uint32)
+        for compound, pair in _PARTS.items():
+            if doubles or compound not in _COMPAT_DOUBLES:
+                table[ord(compound)] = ord(pair[0]) | ord(pair[1]) << 16
+        table = J._numpy_state[key] = table
+    slots = table.take(units).view(np.uint16)
+    keep = slots != 0
+    keep[::2] = True  # slot 0 is always the character or its first part, even U+0000
+    return str(slots.compress(keep).tobytes().decode("utf-16-le"))
 
 
 def join_compound(text: str) -> str:

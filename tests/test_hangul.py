@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -109,3 +112,12 @@ def test_attach_particle_wrong_types() -> None:
         H.attach_particle("사과", b"x")  # type: ignore[arg-type]
     with pytest.raises(TypeError, match=r"is_all_hangul\(\) expects ignore as str, got list"):
         H.is_all_hangul("가", ignore=[" "])  # type: ignore[arg-type]
+
+
+def test_preprocessing_page_examples_run() -> None:
+    """docs/preprocessing.md's examples are assertions; they run as written."""
+    page = Path(__file__).resolve().parent.parent / "docs" / "preprocessing.md"
+    blocks = re.findall(r"```python\n(.*?)```", page.read_text(encoding="utf-8"), flags=re.S)
+    assert len(blocks) == 3
+    for block in blocks:
+        exec(compile(block, str(page), "exec"), {})

@@ -176,3 +176,11 @@ def test_wrong_types_raise_type_error(func: object) -> None:
         func(b"x")  # type: ignore[operator]
     with pytest.raises(TypeError, match="got NoneType"):
         F.join_jamo("ㅂ", None)  # type: ignore[arg-type]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.text(min_size=1), st.booleans())
+def test_long_split_takes_the_numpy_path_and_agrees(s: str, doubles: bool) -> None:
+    big = (s + "ㄲㄺㅘᄁᆰᅪ\x00") * (3000 // (len(s) + 7) + 1)
+    assert len(big) >= J._NUMPY_MIN_CHARS
+    assert F.split_compound(big, doubles=doubles) == big.translate(F._SPLIT_TABLES[doubles])
