@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import unicodedata
 
 import jamo as jamo_pkg
@@ -184,3 +186,10 @@ def test_long_split_takes_the_numpy_path_and_agrees(s: str, doubles: bool) -> No
     big = (s + "ㄲㄺㅘᄁᆰᅪ\x00") * (3000 // (len(s) + 7) + 1)
     assert len(big) >= J._NUMPY_MIN_CHARS
     assert F.split_compound(big, doubles=doubles) == big.translate(F._SPLIT_TABLES[doubles])
+
+
+def test_preprocessing_modules_import_neither_tensorflow_nor_numpy() -> None:
+    code = ("import sys, hangul_rnn.jamo_forms, hangul_rnn.hangul\n"
+            "hangul_rnn.hangul.attach_particle('사과', '을'); hangul_rnn.jamo.from_compat('ㄱㅏ')\n"
+            "assert 'tensorflow' not in sys.modules and 'numpy' not in sys.modules")
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
