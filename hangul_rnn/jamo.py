@@ -8,6 +8,7 @@ Why the care over compatibility jamo: text such as NSMC is full of ㅋㅋㅋ and
 U+3131–318E). :func:`decompose` leaves them alone and :func:`compose` never produces or consumes them from
 conjoining input except as a fallback, so ``compose(decompose(s)) == s`` for every string ``s`` that holds none
 of the 67 modern conjoining jamo of its own (see :func:`compose` for what happens to text that already does).
+Text spelled in compatibility jamo (ㅇㅏㄴㄴㅕㅇ, typed without an IME) comes in through :func:`from_compat`.
 
 This module imports nothing outside the standard library at import time (preprocessing users should not pay for
 NumPy, let alone TensorFlow); inputs of 2,048 characters or more use NumPy lazily when it is installed, which is
@@ -315,8 +316,9 @@ def to_compat(text: str, *, archaic: bool = False) -> str:
     For displaying a single jamo token or a jamo vocabulary, where conjoining jamo would otherwise render as
     half-width fragments or merge with their neighbours. Syllables and all other text are untouched, and so are
     archaic jamo unless ``archaic=True``: then every archaic conjoining jamo that has a compatibility letter of the
-    same Unicode name becomes it (ᆞ → ㆍ, ᇹ → ㆆ, ᄔ → ㅥ; python-jamo's 59 and the Extended-A/B jamo that have
-    one), which is lossy (ᄔ and ᇿ both become ㅥ), so it is for display and search, not for a round trip.
+    same Unicode name (or one that normalises to it) becomes it (ᆞ → ㆍ, ᇹ → ㆆ, ᄔ → ㅥ; python-jamo's 59 and
+    the Extended-A/B jamo that have one), which is lossy (ᄔ and ᇿ both become ㅥ), so it is for display and
+    search, not for a round trip.
     """
     require_str(text, "to_compat")
     if archaic:
