@@ -18,7 +18,8 @@ Preprocessing rows (on ``to_compat(decompose(sample))``, the sample spelled in c
 
 - from_compat: ``compose(from_compat(x))`` (syllables, the peers' output) and ``from_compat`` alone, against
   ``hangul_jamo.compose``, ``jamotools.join_jamos`` and ``hangul_utils.join_jamos``, each skipped with the reason
-  when not installed (``pip install -e '.[bench]'``); it prints whether each peer's output equals ours.
+  when not installed (``pip install -e '.[bench]'``); it prints how many lines of each peer's output differ from
+  ours (the typed clusters and compound vowels a peer leaves apart, e.g. an NSMC review's 갈ㄱ, where we give 갉).
 - compound split: ``jamo_forms.split_compound`` against a per-character dict loop; no peer splits compound jamo
   in a string (python-jamo 0.4.1 ships no ``decompose_jamo``), which the script says.
 
@@ -196,7 +197,8 @@ def bench_prep(text: str) -> None:
         peer = _peer(module, attr)
         if peer is not None:
             t, out = best_of_3(peer, compat)
-            same = "same output" if out == ours_out else "output differs"
+            differ = sum(a != b for a, b in zip(out.split("\n"), ours_out.split("\n")))
+            same = "same output" if out == ours_out else f"{differ} lines differ"
             report(f"{module}.{attr} ({same})", t, n, ours)
 
     print("compound split (ㄺ -> ㄹㄱ, ㅘ -> ㅗㅏ, ㄲ -> ㄱㄱ over the compatibility-jamo form)")
