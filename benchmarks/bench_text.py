@@ -14,6 +14,15 @@ ours / baseline on the same sample. Baselines:
 
 hgtk is timed on the first 20,000 characters only (it runs at about 10K chars/s); its rate is still chars/s.
 
+Preprocessing rows (on ``to_compat(decompose(sample))``, the sample spelled in compatibility jamo):
+
+- from_compat: ``compose(from_compat(x))`` (syllables, the peers' output) and ``from_compat`` alone, against
+  ``hangul_jamo.compose``, ``jamotools.join_jamos`` and ``hangul_utils.join_jamos``, each skipped with the reason
+  when not installed (``pip install -e '.[bench]'``); it prints how many lines of each peer's output differ from
+  ours (the typed clusters and compound vowels a peer leaves apart, e.g. an NSMC review's 갈ㄱ, where we give 갉).
+- compound split: ``jamo_forms.split_compound`` against a per-character dict loop; no peer splits compound jamo
+  in a string (python-jamo 0.4.1 ships no ``decompose_jamo``), which the script says.
+
 At the end it runs benchmarks/bench_stem.py's ``run(limit)`` unless --no-stem is given.
 """
 
@@ -165,6 +174,46 @@ def bench_jamo(chars: int) -> None:
         report(f"hgtk.text.compose (own form, {len(head):,} ch)", t, len(head), ours)
 
 
+def _peer(module: str, attr: str) -> Callable[[str], str] | None:
+    try:
+        imported = __import__(module)
+    except ImportError:
+        print(f"  {module}.{attr}: skipped, {module} is not installed (pip install -e '.[bench]')")
+        return None
+    return getattr(imported, attr)  # type: ignore[no-any-return]
+
+
+def bench_prep(text: str) -> None:
+    from hangul_rnn import jamo_forms as F
+
+    compat = J.to_compat(J.decompose(text))
+    n = len(compat)
+    print(f"from_compat (compatibility jamo -> syllables; chars/s of the {n:,}-char compatibility-jamo form)")
+    t, ours_out = best_of_3(lambda s: J.compose(J.from_compat(s)), compat)
+    ours = report("compose(hangul_rnn.jamo.from_compat(x))", t, n)
+    t, _ = best_of_3(J.from_compat, compat)
+    report("  (from_compat alone, to conjoining jamo)", t, n)
+    for module, attr in (("hangul_jamo", "compose"), ("jamotools", "join_jamos"), ("hangul_utils", "join_jamos")):
+        peer = _peer(module, attr)
+        if peer is not None:
+            t, out = best_of_3(peer, compat)
+            differ = sum(a != b for a, b in zip(out.split("\n"), ours_out.split("\n")))
+            same = "same output" if out == ours_out else f"{differ} lines differ"
+            report(f"{module}.{attr} ({same})", t, n, ours)
+
+    print("compound split (ㄺ -> ㄹㄱ, ㅘ -> ㅗㅏ, ㄲ -> ㄱㄱ over the compatibility-jamo form)")
+    t, out = best_of_3(F.split_compound, compat)
+    ours = report("hangul_rnn.jamo_forms.split_compound", t, n)
+    t, _ = best_of_3(lambda s: s.translate(F._SPLIT_TABLES[True]), compat)
+    report("  (its str.translate path alone)", t, n, ours)
+    parts = {c: "".join(F.split_jamo(c)) for c in set(compat) if F.is_compound_jamo(c)}
+    t, naive = best_of_3(lambda s: "".join([parts.get(c, c) for c in s]), compat)
+    assert naive == out
+    report("per-character dict loop", t, n, ours)
+    print("  peers: none splits compound jamo in a string (python-jamo 0.4.1 has no decompose_jamo; hgtk, "
+          "jamotools, hangul-jamo, hangul-utils have no such function): row skipped")
+
+
 def bench_stem(limit: int | None) -> None:
     try:
         import bench_stem
@@ -184,6 +233,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.chars < 1:
         parser.error("--chars must be at least 1")
     bench_jamo(args.chars)
+    bench_prep(load_sample(args.chars))
     if args.stem:
         bench_stem(args.stem_limit)
 

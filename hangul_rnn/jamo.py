@@ -8,6 +8,7 @@ Why the care over compatibility jamo: text such as NSMC is full of ㅋㅋㅋ and
 U+3131–318E). :func:`decompose` leaves them alone and :func:`compose` never produces or consumes them from
 conjoining input except as a fallback, so ``compose(decompose(s)) == s`` for every string ``s`` that holds none
 of the 67 modern conjoining jamo of its own (see :func:`compose` for what happens to text that already does).
+Text spelled in compatibility jamo (ㅇㅏㄴㄴㅕㅇ, typed without an IME) comes in through :func:`from_compat`.
 
 This module imports nothing outside the standard library at import time (preprocessing users should not pay for
 NumPy, let alone TensorFlow); inputs of 2,048 characters or more use NumPy lazily when it is installed, which is
@@ -26,6 +27,7 @@ __all__ = [
     "compose",
     "complete_prefix",
     "decompose",
+    "from_compat",
     "is_conjoining_jamo",
     "is_hangul_syllable",
     "join_syllable",
@@ -246,12 +248,19 @@ def _compose_numpy(text: str) -> str | None:
     return "".join(parts)
 
 
+def require_str(value: object, func: str, arg: str = "text") -> None:
+    """Raise TypeError naming the function and argument unless ``value`` is a str (bytes and None included)."""
+    if not isinstance(value, str):
+        raise TypeError(f"{func}() expects {arg} as str, got {type(value).__name__}")
+
+
 def decompose(text: str) -> str:
     """Replace every Hangul syllable by its conjoining jamo (leading, vowel, optional trailing); nothing else changes.
 
     Compatibility jamo (ㅋㅋ), Latin, emoji, lone surrogates and conjoining jamo already in the text pass through
     as they are, so the jamo stream a model sees keeps everything the text had.
     """
+    require_str(text, "decompose")
     if len(text) >= _NUMPY_MIN_CHARS:
         result = _decompose_numpy(text)
         if result is not None:
@@ -282,6 +291,7 @@ def compose(text: str) -> str:
     Consequently a string that already holds a well-formed modern sequence such as ``"\\u1100\\u1161"`` composes to
     ``"가"``: the identity is promised for decompose's output, not for arbitrary conjoining input.
     """
+    require_str(text, "compose")
     result = _compose_numpy(text) if len(text) >= _NUMPY_MIN_CHARS else None
     if result is None:
         parts = _SYLLABLE_SPLIT_RE.split(text)
@@ -300,13 +310,96 @@ def _leftover_match(match: re.Match[str]) -> str:
     return match[0]
 
 
-def to_compat(text: str) -> str:
+def to_compat(text: str, *, archaic: bool = False) -> str:
     """Show modern conjoining jamo as compatibility jamo (ᄀ → ㄱ, ᅡ → ㅏ, ᆨ → ㄱ) without composing anything.
 
     For displaying a single jamo token or a jamo vocabulary, where conjoining jamo would otherwise render as
-    half-width fragments or merge with their neighbours. Syllables, archaic jamo and all other text are untouched.
+    half-width fragments or merge with their neighbours. Syllables and all other text are untouched, and so are
+    archaic jamo unless ``archaic=True``: then every archaic conjoining jamo that has a compatibility letter of the
+    same Unicode name (or one that normalises to it) becomes it (ᆞ → ㆍ, ᇹ → ㆆ, ᄔ → ㅥ; python-jamo's 59 and
+    the Extended-A/B jamo that have one), which is lossy (ᄔ and ᇿ both become ㅥ), so it is for display and
+    search, not for a round trip.
     """
+    require_str(text, "to_compat")
+    if archaic:
+        from hangul_rnn.jamo_forms import conjoining_to_compat_table
+
+        return text.translate(conjoining_to_compat_table())
     return text.translate(_TO_COMPAT_TABLE)
+
+
+# --- compatibility jamo -> conjoining jamo -------------------------------------------------------------------
+
+# What a person types on a two-set keyboard as two keys but writes as one jamo: tail clusters and compound vowels.
+_TYPED_CLUSTERS = {"ㄱㅅ": "ㄳ", "ㄴㅈ": "ㄵ", "ㄴㅎ": "ㄶ", "ㄹㄱ": "ㄺ", "ㄹㅁ": "ㄻ", "ㄹㅂ": "ㄼ", "ㄹㅅ": "ㄽ",
+                   "ㄹㅌ": "ㄾ", "ㄹㅍ": "ㄿ", "ㄹㅎ": "ㅀ", "ㅂㅅ": "ㅄ"}
+_TYPED_VOWELS = {"ㅗㅏ": "ㅘ", "ㅗㅐ": "ㅙ", "ㅗㅣ": "ㅚ", "ㅜㅓ": "ㅝ", "ㅜㅔ": "ㅞ", "ㅜㅣ": "ㅟ", "ㅡㅣ": "ㅢ"}
+_CV = f"[{_VOWELS_COMPAT}]"
+# One syllable spelled in compatibility jamo: a lead, a vowel (or two typed as one compound), and a tail that is
+# taken only when no vowel follows it (a consonant before a vowel leads the next syllable). A typed cluster is
+# tried before its first consonant alone, so ㄹㄱ + ㅇ gives ㄺ but ㄹ + ㄱㅏ gives ㄹ then 가.
+_COMPAT_SYLLABLE_RE = re.compile(
+    f"([{_LEADS_COMPAT}])"
+    f"({'|'.join(_TYPED_VOWELS)}|{_CV})"
+    f"((?:{'|'.join(_TYPED_CLUSTERS)}|[{_TAILS_COMPAT}])(?!{_CV}))?"
+)
+# A cluster letter between two vowels gives its last consonant to the next syllable (닭 + ㅏ → 달가), as an IME does.
+_SPLIT_CLUSTER = {v: k for k, v in _TYPED_CLUSTERS.items()}
+_COMPAT_NUCLEUS = f"(?:(?<=[{_LEADS_COMPAT}]{_CV})|(?<=[{_LEADS_COMPAT}](?:{'|'.join(_TYPED_VOWELS)})))"
+_CLUSTER_BEFORE_VOWEL_RE = re.compile(f"{_COMPAT_NUCLEUS}([{''.join(_SPLIT_CLUSTER)}])(?={_CV})")
+_LEAD_OF_COMPAT = dict(zip(_LEADS_COMPAT, LEADS))
+_VOWEL_OF_COMPAT = {**dict(zip(_VOWELS_COMPAT, VOWELS)), **{k: _VOWEL_FROM_ANY[v] for k, v in _TYPED_VOWELS.items()}}
+_TAIL_OF_COMPAT: dict[str | None, str] = {
+    None: "",
+    **dict(zip(_TAILS_COMPAT, TAILS)),
+    **{k: _TAIL_FROM_ANY[v] for k, v in _TYPED_CLUSTERS.items()},
+}
+
+
+def from_compat(text: str) -> str:
+    """Turn syllables spelled in compatibility jamo into conjoining jamo, so :func:`compose` makes them syllables.
+
+    ``compose(from_compat("ㅇㅏㄴㄴㅕㅇ")) == "안녕"``. Compatibility jamo do not say whether a consonant ends a
+    syllable or starts the next, so the rule every peer uses decides: a consonant right before a vowel leads that
+    vowel's syllable, any consonant before it is the previous syllable's tail. Beyond the peers (which give
+    ``달ㄱ이`` and ``고ㅏ``), what a two-set keyboard types as two keys joins as an IME joins it:
+
+    - two tail consonants that form a cluster join, the last one leading instead when a vowel follows:
+      ``ㄷㅏㄹㄱㅇㅣ`` → 닭이, ``ㄱㅏㅂㅅ`` → 값, ``ㄷㅏㄹㄱㅏ`` → 달가; a cluster letter before a vowel splits
+      the same way (``ㄷㅏㄺㅏ`` → 달가);
+    - two vowels that form a compound join after a lead (``ㄱㅗㅏ`` → 과, ``ㅇㅡㅣ`` → 의);
+    - double consonants are single keys (shift) and are never built from two (``ㄱㄱㅏ`` stays ㄱ + 가).
+
+    Everything that forms no syllable stays as it is, compatibility jamo included: ``ㅋㅋ``, ``ㅠㅠ``, a vowel
+    with no lead, a consonant no syllable can take (``ㄱㅏㄸ`` → 가 + ㄸ), archaic and half-width jamo (see
+    :func:`hangul_rnn.jamo_forms.from_halfwidth`), and syllables: a compatibility jamo is never joined to a
+    precomposed syllable next to it (``가ㄴ`` stays). Ambiguous on purpose, by that rule: ``ㅋㅋㅠㅠ`` → ㅋ큐ㅠ
+    (a consonant before a vowel leads), ``ㄱㅏㄱㅏ`` → 가가 (never 각 + ㅏ).
+
+    Exact inverse of ``to_compat`` on decompose's output: ``compose(from_compat(to_compat(decompose(s)))) == s``
+    for every ``s`` without modern conjoining jamo in which no compatibility jamo touches a Hangul syllable and
+    no compatibility consonant is directly followed by a compatibility vowel (tests/test_from_compat.py).
+    """
+    require_str(text, "from_compat")
+    if len(text) >= _NUMPY_MIN_CHARS:
+        from hangul_rnn.from_compat_numpy import from_compat_numpy
+
+        result = from_compat_numpy(text)
+        if result is not None:
+            return result
+    return _from_compat_regex(text)
+
+
+def _from_compat_regex(text: str) -> str:
+    if _CLUSTER_BEFORE_VOWEL_RE.search(text) is not None:
+        text = _CLUSTER_BEFORE_VOWEL_RE.sub(lambda m: _SPLIT_CLUSTER[m[1]], text)
+    parts: list[Any] = _COMPAT_SYLLABLE_RE.split(text)
+    if len(parts) == 1:
+        return text
+    parts[1::4] = map(_LEAD_OF_COMPAT.__getitem__, parts[1::4])
+    parts[2::4] = map(_VOWEL_OF_COMPAT.__getitem__, parts[2::4])
+    parts[3::4] = map(_TAIL_OF_COMPAT.__getitem__, parts[3::4])
+    return "".join(parts)
 
 
 def complete_prefix(text: str) -> tuple[str, str]:
