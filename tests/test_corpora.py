@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from hangul_rnn import corpora
+from hangul_rnn import corpora, corpus_files
 from hangul_rnn.corpora import get_corpus, list_corpora
 from hangul_rnn.errors import CorpusError, UsageError
 
@@ -199,7 +199,7 @@ def test_verification_is_cached(shared_corpora: Path, monkeypatch: pytest.Monkey
     corpus = get_corpus("nsmc")
     corpus.path("test")
     calls: list[Path] = []
-    monkeypatch.setattr(corpora, "sha256_file", lambda p: calls.append(p) or "")
+    monkeypatch.setattr(corpus_files, "sha256_file", lambda p: calls.append(p) or "")
     corpus.path("test")
     assert calls == []  # second resolution read the (path, size, mtime) cache
 
