@@ -59,7 +59,8 @@ def test_report_and_against(capsys: pytest.CaptureFixture, tmp_path: Path) -> No
     text = tmp_path / "t.txt"
     text.write_text("가나다라 마바사\n" * 60, encoding="utf-8")
     assert main(["train", "generator", "--corpus", f"text:{text}", "--name", "gen", "--seq-len", "8",
-                 "--sample-chars", "0", "--units", "8", "--embedding-dim", "4", "--epochs", "1", "--batch-size", "8"]) == 0
+                 "--sample-chars", "0", "--units", "8", "--embedding-dim", "4", "--epochs", "1",
+                 "--batch-size", "8"]) == 0
     capsys.readouterr()
     assert main(["evaluate", "lstm-one", "--against", "gen"]) == 2
     assert "not a classifier" in one_line_error(capsys)
