@@ -178,7 +178,7 @@ def test_train_with_frozen_vectors_resume_and_export(tmp_path: Path, capsys: pyt
 
 
 def _folder(name: str) -> Path:
-    from hangul_rnn.bundle import resolve_bundle_path
+    from hangul_rnn.catalog import resolve_bundle_path
 
     return resolve_bundle_path(name)
 
@@ -200,7 +200,7 @@ def test_unfrozen_vectors_train_and_generators_take_them_too(tmp_path: Path, cap
 
 def test_a_bad_vector_file_stops_training_before_anything_is_saved(tmp_path: Path,
                                                                   capsys: pytest.CaptureFixture) -> None:
-    from hangul_rnn.bundle import installed_names
+    from hangul_rnn.catalog import installed_names
 
     bad = _write(tmp_path / "bad.vec", ["이 1 2 3", "다 1 2"])
     assert main(["train", "classifier", *TINY, "--embeddings", str(bad), "--name", "never"]) == 1

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from hangul_rnn.bundle import shipped_dir
+from hangul_rnn.catalog import shipped_dir
 from hangul_rnn.charts import Series, epoch_axis, history_panels, history_svg, nice_ticks, text_chart
 from hangul_rnn.cli import main
 from hangul_rnn.errors import UsageError
