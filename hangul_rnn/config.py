@@ -24,6 +24,7 @@ ARCH_FIELDS = (
     "task", "corpus", "level", "stem", "truncate_to", "clean", "cell", "layers", "units", "embedding_dim",
     "dropout", "recurrent_dropout", "bidirectional", "conv_filters", "conv_kernel", "pool_size", "pooling",
     "seq_len", "max_len", "max_vocab", "min_count", "validation_fraction", "limit", "init_from",
+    "embeddings", "freeze_embeddings",
 )
 
 
@@ -72,6 +73,10 @@ class TrainConfig:
     # transfer (classifiers): start from a generator bundle's tokenizer, embedding and recurrent layers
     init_from: str | None = None  # a generator's name or bundle folder; see hangul_rnn.transfer
     freeze_epochs: int = 0  # with init_from: epochs that train the new head alone (encoder frozen) before all
+    # pretrained word vectors (hangul_rnn.embeddings): the file starts the rows of the tokens it has; its dimension
+    # becomes embedding_dim; frozen rows stay as the file has them (both kept on resume, as the network is)
+    embeddings: str | None = None
+    freeze_embeddings: bool = False
     # per-epoch sample (generators)
     sample_chars: int = 200  # tokens generated for the sample; 0 turns it off
     sample_prompt: str = ""
@@ -134,6 +139,12 @@ class TrainConfig:
             raise UsageError("--init-from applies to classifiers (a generator starts from scratch or --resume)")
         if self.freeze_epochs and self.init_from is None:
             raise UsageError("--freeze-epochs needs --init-from (only transferred layers are frozen)")
+        if self.embeddings is not None and (not isinstance(self.embeddings, str) or not self.embeddings.strip()):
+            raise UsageError(f"--embeddings must name a word-vector file, got {self.embeddings!r}")
+        if self.freeze_embeddings and not self.embeddings:
+            raise UsageError("--freeze-embeddings needs --embeddings (it keeps pretrained vectors fixed)")
+        if self.embeddings and self.init_from:
+            raise UsageError("--embeddings and --init-from both give the embedding its start; choose one")
         if self.task == "generator" and self.bidirectional:
             raise UsageError("--bidirectional only applies to classifiers (a generator reads left to right)")
         return self

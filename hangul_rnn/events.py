@@ -60,6 +60,19 @@ class CheckpointSaved:
 
 
 @dataclass(frozen=True)
+class EmbeddingsLoaded:
+    """Pretrained vectors (``train --embeddings``) start ``found`` of the vocabulary's embedding rows; ``missing``
+    tokens keep their random start (``examples``: the most frequent of them)."""
+
+    path: Path
+    dim: int
+    found: int
+    missing: int
+    examples: tuple[str, ...]
+    frozen: bool
+
+
+@dataclass(frozen=True)
 class TrainFinished:
     bundle_path: Path | None  # None when cancelled before the first epoch ended (nothing saved)
     epochs_done: int
@@ -67,4 +80,5 @@ class TrainFinished:
     cancelled: bool
 
 
-Event = DataProgress | TrainStarted | BatchEnded | EpochEnded | SampleWritten | CheckpointSaved | TrainFinished
+Event = (DataProgress | TrainStarted | BatchEnded | EpochEnded | SampleWritten | CheckpointSaved | TrainFinished
+         | EmbeddingsLoaded)

@@ -35,6 +35,7 @@ from hangul_rnn.errors import HangulRNNError, TrainingCancelled, UsageError
 from hangul_rnn.evaluation import generator_metrics
 from hangul_rnn.events import (
     DataProgress,
+    EmbeddingsLoaded,
     Event,
     TrainFinished,
     TrainStarted,
@@ -208,6 +209,8 @@ class _Start:
     created: str | None = None
     init: Any = None  # a classifier's starting generator (transfer.InitSource), until its weights are copied
     init_record: dict[str, Any] | None = None  # where the classifier started from, kept in its bundle config
+    vectors: Any = None  # embeddings.PretrainedRows of --embeddings, until written into the network
+    embeddings_record: dict[str, Any] | None = None  # the vector file and its counts, kept in the bundle config
 
 
 def train(
@@ -241,6 +244,10 @@ def train(
     start = _resolve(config, name, root / name, resume=resume, overwrite=overwrite)
     if start.cfg.init_from and not start.resumed:
         _start_from_generator(start)
+    if start.cfg.embeddings and not start.resumed:  # the file is checked, and its dimension set, before any data
+        from hangul_rnn.embeddings import with_file_dimension
+
+        start.cfg = with_file_dimension(start.cfg)
     if not is_chief(strategy):
         start.path = _worker_path(name)
     import keras
@@ -294,6 +301,8 @@ def _bundle_maker(start: _Start, data: PreparedData, model, run, name: str, para
         config = _bundle_config(cfg, name, data, start.created)
         if start.init_record:
             config["init_from"] = start.init_record
+        if start.embeddings_record:
+            config["embeddings"] = start.embeddings_record
         return Bundle(path=None, config=config, tokenizer=data.tokenizer,
                       model=saved_model, metrics=metrics, history=run.history)
 
@@ -333,7 +342,7 @@ def _resolve(config: TrainConfig, name: str, path: Path, *, resume: bool, overwr
         tokenizer=old.tokenizer, old_model=old.model, history=history,
         initial_epoch=int(old.metrics.get("epochs_done", len(history.get("loss", [])))),
         label_names=old.config.get("label_names"), created=old.config.get("created"),
-        init_record=old.config.get("init_from"),
+        init_record=old.config.get("init_from"), embeddings_record=old.config.get("embeddings"),
     )
 
 
@@ -376,6 +385,8 @@ def _prepare(start: _Start, name: str, emit: Callable[[Event], None], on_event: 
             data = prepare_generator(cfg, start.tokenizer, report)
         else:
             data = prepare_classifier(cfg, start.tokenizer, start.label_names, report)
+        if cfg.embeddings and not start.resumed:
+            _read_embeddings(start, data.tokenizer, report, emit)
     except _PreparationCancelled:
         kept = start.path if start.resumed and start.path.is_dir() else None
         emit(TrainFinished(kept, start.initial_epoch, False, True))
@@ -389,10 +400,33 @@ def _prepare(start: _Start, name: str, emit: Callable[[Event], None], on_event: 
     return data
 
 
+def _read_embeddings(start: _Start, tokenizer: Any, report: Callable[[str, int, int | None], None],
+                     emit: Callable[[Event], None]) -> None:
+    """The rows of ``--embeddings`` for the tokenizer's vocabulary (specials are neither looked up nor counted)."""
+    from hangul_rnn.embeddings import pretrained_rows, read_vectors
+    from hangul_rnn.tokenizers import PAD, UNK
+
+    assert start.cfg.embeddings is not None
+    tokens = tokenizer.vocab.tokens
+    skip = {PAD, UNK, *tokenizer.vocab.specials}
+    vectors = read_vectors(start.cfg.embeddings, set(tokens) - skip,
+                           progress=lambda done, total: report("reading the word vectors (bytes)", done, total))
+    rows = pretrained_rows(tokens, vectors, skip)
+    start.vectors, start.embeddings_record = rows, rows.record()
+    emit(EmbeddingsLoaded(rows.path, rows.dim, rows.found, len(rows.missing), tuple(rows.missing[:8]),
+                          start.cfg.freeze_embeddings))
+
+
 def _build(start: _Start, data: PreparedData, strategy: Any, name: str, *, total_steps: int | None) -> Any:
     """The compiled network, with a resumed run's weights and Adam state."""
     with strategy.scope():
         model = build_model(start.cfg, data.tokenizer.vocab_size, data.num_classes, total_steps=total_steps)
+        if start.cfg.freeze_embeddings:  # before a resumed run's optimizer state is matched to the trainable weights
+            model.get_layer("embedding").trainable = False
+        if start.vectors is not None:
+            from hangul_rnn.embeddings import set_rows
+
+            set_rows(model, start.vectors)
         if start.old_model is not None:
             try:
                 model.set_weights(start.old_model.get_weights())
@@ -407,7 +441,7 @@ def _build(start: _Start, data: PreparedData, strategy: Any, name: str, *, total
             from hangul_rnn.transfer import freeze_for_warmup
 
             freeze_for_warmup(model)
-    start.old_model = start.init = None
+    start.old_model = start.init = start.vectors = None
     if start.cfg.strategy == "multiworker":
         prebuild_for_multiworker(model, strategy, data.train_ds)
     return model

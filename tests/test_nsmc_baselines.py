@@ -1,31 +1,13 @@
-"""The linear baseline of benchmarks/bench_nsmc_baselines.py and its paired significance test."""
+"""The linear baseline of benchmarks/bench_nsmc_baselines.py (its McNemar test is tests/test_confusion.py's)."""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
 
-import numpy as np
-import pytest
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 
-from bench_nsmc_baselines import mcnemar, tfidf_logreg  # noqa: E402
-
-
-def test_mcnemar_counts_discordant_pairs_and_is_symmetric() -> None:
-    a = np.array([True] * 60 + [False] * 20 + [True] * 20)
-    b = np.array([False] * 60 + [True] * 20 + [True] * 20)
-    only_a, only_b, p = mcnemar(a, b)
-    assert (only_a, only_b) == (60, 20)
-    assert p == pytest.approx(mcnemar(b, a)[2]) and p < 1e-4  # (|60-20|-1)^2/80 = 19.0, p ≈ 1.3e-5
-    assert mcnemar(a, a)[2] == 1.0
-
-
-def test_mcnemar_exact_for_few_pairs() -> None:
-    a = np.array([True, True, True, False])
-    b = np.array([False, False, False, False])
-    assert mcnemar(a, b) == (3, 0, pytest.approx(0.25))  # two-sided binomial: 2 * (1/2)^3
+from bench_nsmc_baselines import tfidf_logreg  # noqa: E402
 
 
 def test_tfidf_baseline_learns_and_picks_c_on_validation() -> None:

@@ -1,7 +1,8 @@
 """A small live line chart of training and validation loss, drawn with text so it works in any terminal.
 
 Textual has a Sparkline but no two-series chart with axes; a loss curve needs both series on one scale to show
-over-fitting (validation loss turning up while training loss still falls), so this widget draws them together.
+over-fitting (validation loss turning up while training loss still falls), so this widget draws them together
+(with :func:`hangul_rnn.charts.text_chart`, which ``hangul-rnn history`` draws with too).
 """
 
 from __future__ import annotations
@@ -10,8 +11,7 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
-TRAIN_MARK = "•"
-VAL_MARK = "◆"
+from hangul_rnn.charts import TRAIN_MARK, VAL_MARK, Series, text_chart
 
 
 class LossChart(Widget):
@@ -45,34 +45,10 @@ class LossChart(Widget):
         self.revision += 1
 
     def render(self) -> Text:
-        width = max(10, self.content_size.width - 8)
-        height = max(3, self.content_size.height)
-        points = self.train + self.val
-        if not points:
+        if not self.train and not self.val:
             return Text("no training yet — start a run to see its loss here", style="dim")
-        losses = [p[1] for p in points]
-        low, high = min(losses), max(losses)
-        if high - low < 1e-9:
-            high = low + 1e-3
-        x_max = max(self.total_epochs, max(p[0] for p in points))
-        grid = [[" "] * width for _ in range(height)]
-        styles = [[""] * width for _ in range(height)]
-
-        def put(series: list[tuple[float, float]], mark: str, style: str) -> None:
-            for x, y in series:
-                col = min(width - 1, int(x / x_max * (width - 1)))
-                row = height - 1 - int((y - low) / (high - low) * (height - 1))
-                grid[row][col] = mark
-                styles[row][col] = style
-
-        put(self.train, TRAIN_MARK, "cyan")
-        put(self.val, VAL_MARK, "bold magenta")
-        text = Text()
-        for r in range(height):
-            label = high - (high - low) * r / (height - 1)
-            text.append(f"{label:6.3f} ", style="dim")
-            for c in range(width):
-                text.append(grid[r][c], style=styles[r][c] or None)
-            if r < height - 1:
-                text.append("\n")
-        return text
+        x_max = max(self.total_epochs, max(p[0] for p in self.train + self.val))
+        series = (Series("train", self.train, TRAIN_MARK, "cyan"), Series("validation", self.val, VAL_MARK,
+                                                                          "bold magenta"))
+        return text_chart(series, max(10, self.content_size.width - 8), max(3, self.content_size.height),
+                          x_max=x_max)

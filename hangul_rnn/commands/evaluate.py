@@ -4,6 +4,9 @@ Several classifier names (or one ensemble saved with ``hangul-rnn ensemble``) ar
 class probabilities averaged), with each member's own accuracy listed beside the ensemble's. A single classifier
 scored on its whole test split keeps the result in its
 bundle's metrics (``test_accuracy``, ``test_loss``, ``test_examples``), where ``models`` and the TUI show it.
+A classifier's report adds per-class precision, recall and F1, Cohen's kappa and a 95% interval on accuracy
+(:mod:`hangul_rnn.confusion`); ``--against OTHER`` scores a second classifier on the same examples and tests the
+difference with McNemar's exact test.
 """
 
 from __future__ import annotations
@@ -25,25 +28,24 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="score on another corpus than the model's own: text:FILE for a generator (cleaned by "
                              "its own rule, the whole file), tsv:FILE with the same labels for a classifier")
     parser.add_argument("--limit", type=int, default=None, help="first N documents only")
+    parser.add_argument("--against", default=None, metavar="MODEL",
+                        help="another classifier scored on the same examples: both accuracies, the examples only "
+                             "one got right and McNemar's exact test of the difference")
     parser.add_argument("--json", action="store_true", help="print JSON for scripts")
     parser.set_defaults(handler=_evaluate)
 
 
 def _evaluate(args: argparse.Namespace) -> int:
-    from rich.table import Table
-
     from hangul_rnn.bundle import record_metrics
-    from hangul_rnn.evaluation import evaluate, evaluate_ensemble
+    from hangul_rnn.evaluation import evaluate, evaluate_against, evaluate_ensemble
 
-    bundles, members = _load(args.model)
-    if args.corpus is not None and len(members) > 1:
-        from hangul_rnn.errors import UsageError
-
-        raise UsageError("--corpus scores one model at a time; give a single model name")
-    _fetch_corpora(members, args.split, args.corpus)
+    bundles, members, against = _models(args)
     title = " + ".join(b.name for b in bundles)
     with count_progress(f"evaluating {title} on {args.split}") as update:
-        if len(members) == 1:
+        if against is not None:
+            result = evaluate_against(bundles[0], against, split=args.split, limit=args.limit, progress=update,
+                                      corpus=args.corpus)
+        elif len(members) == 1:
             result = evaluate(members[0], split=args.split, limit=args.limit, progress=update, corpus=args.corpus)
         else:
             result = evaluate_ensemble(members, split=args.split, limit=args.limit, progress=update)
@@ -56,18 +58,49 @@ def _evaluate(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({"model": title, **result}, ensure_ascii=False, indent=2))
         return 0
-
     kind = bundles[0].task if len(members) == 1 else f"ensemble of {len(members)}"
-    on = f"{result['corpus']} ({result['split']})" if args.corpus else result["split"]
+    _print_result(title, kind, result, args.corpus is not None)
+    return 0
+
+
+def _models(args: argparse.Namespace) -> tuple[list, list, object]:
+    """The named models, the networks they are scored as, and the ``--against`` model (or None); what evaluation
+    will read is fetched here, after every check that needs no download."""
+    from hangul_rnn.ensemble import Ensemble
+    from hangul_rnn.errors import UsageError
+
+    if args.against is not None and len(args.model) > 1:
+        raise UsageError("--against compares one model with one other; save several as one with 'hangul-rnn "
+                         "ensemble' first")
+    bundles, members = _load(args.model)
+    if args.against is None:
+        if args.corpus is not None and len(members) > 1:
+            raise UsageError("--corpus scores one model at a time; give a single model name")
+        _fetch_corpora(members, args.split, args.corpus)
+        return bundles, members, None
+    against = _load([args.against])[0][0]
+    Ensemble([bundles[0], against])  # both classifiers with one set of labels: say so before downloading
+    _fetch_corpora([*members, *getattr(against, "members", [against])], args.split, args.corpus)
+    return bundles, members, against
+
+
+def _print_result(title: str, kind: str, result: dict, foreign: bool) -> None:
+    from rich.table import Table
+
+    on = f"{result['corpus']} ({result['split']})" if foreign else result["split"]
     table = Table(title=f"{title} ({kind}) on {on}")
     table.add_column("metric")
     table.add_column("value", justify="right")
     for key, value in result.items():
-        if key in ("confusion", "label_names", "task", "split", "members", "corpus"):
+        if key in ("confusion", "label_names", "task", "split", "members", "corpus", "per_class", "against",
+                   "mcnemar", "accuracy_ci95"):
             continue
-        table.add_row(key.replace("_", " "), f"{value:,.4f}" if isinstance(value, float) else f"{value:,}")
+        table.add_row(key.replace("_", " "), _number(value))
+        if key == "accuracy" and result.get("accuracy_ci95"):
+            table.add_row("accuracy 95% interval", _interval(result["accuracy_ci95"]))
     out_console.print(table)
-
+    if "per_class" in result:
+        out_console.print(_per_class_table(result["per_class"]))
     if "confusion" in result:
         names = result["label_names"]
         matrix = Table(title="confusion matrix (rows: true, columns: predicted)")
@@ -84,7 +117,50 @@ def _evaluate(args: argparse.Namespace) -> int:
         for m in result["members"]:
             alone.add_row(m["model"], f"{m['accuracy']:.4f}")
         out_console.print(alone)
-    return 0
+    if "against" in result:
+        _print_comparison(title, result)
+
+
+def _interval(bounds: list[float] | None) -> str:
+    return f"{bounds[0]:.4f} – {bounds[1]:.4f}" if bounds else "—"
+
+
+def _number(value: object) -> str:
+    """A metric's cell: floats to 4 places, counts with separators, an undefined figure as a dash."""
+    if value is None:
+        return "—"
+    return f"{value:,.4f}" if isinstance(value, float) else f"{value:,}"
+
+
+def _per_class_table(rows: list[dict]):
+    from rich.table import Table
+
+    table = Table(title="per class (precision: of those predicted as it; recall: of those that are it)")
+    table.add_column("class")
+    for column in ("precision", "recall", "F1", "support"):
+        table.add_column(column, justify="right")
+    for row in rows:
+        table.add_row(str(row["label"]), *(_number(row[k]) for k in ("precision", "recall", "f1", "support")))
+    return table
+
+
+def _print_comparison(title: str, result: dict) -> None:
+    """Both models side by side and McNemar's test on the examples only one of them got right."""
+    from rich.table import Table
+
+    other, paired = result["against"], result["mcnemar"]
+    table = Table(title=f"{title} against {other['model']} on the same {result['examples']:,} examples")
+    for column in ("model", "accuracy", "95% interval", "macro F1", "kappa", "only it right"):
+        table.add_column(column, justify="left" if column == "model" else "right")
+    for name, scored, alone in ((title, result, paired["only_a_right"]),
+                                (other["model"], other, paired["only_b_right"])):
+        table.add_row(name, _number(scored["accuracy"]), _interval(scored.get("accuracy_ci95")),
+                      _number(scored.get("macro_f1")), _number(scored.get("kappa")), f"{alone:,}")
+    out_console.print(table)
+    p = paired["p_value"]
+    verdict = "a real difference at the 5% level" if p < 0.05 else "no significant difference at the 5% level"
+    out_console.print(f"McNemar's exact test: p = {p:.3g} ({verdict}; both right {paired['both_right']:,}, "
+                      f"both wrong {paired['both_wrong']:,})", highlight=False)
 
 
 def _load(names: list[str]) -> tuple[list, list]:

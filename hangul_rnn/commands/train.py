@@ -35,6 +35,7 @@ from hangul_rnn.events import (
     BatchEnded,
     CheckpointSaved,
     DataProgress,
+    EmbeddingsLoaded,
     EpochEnded,
     Event,
     SampleWritten,
@@ -109,6 +110,12 @@ def _add_options(p: argparse.ArgumentParser, task: str, d: TrainConfig) -> None:
     net.add_argument("--dropout", type=float, default=d.dropout, help="dropout on the recurrent layers' inputs")
     net.add_argument("--recurrent-dropout", type=float, default=d.recurrent_dropout,
                      help="dropout on the recurrent state (slower: no fused kernel)")
+    net.add_argument("--embeddings", default=d.embeddings, metavar="FILE",
+                     help="start the embedding rows of the tokens this word2vec/fastText/GloVe text file (.gz too) "
+                          "has from its vectors; its dimension replaces --embedding-dim (default: none, a random "
+                          "start)")
+    net.add_argument("--freeze-embeddings", action="store_true",
+                     help="keep the --embeddings rows fixed while training (kept on --resume)")
     if task == "classifier":
         net.add_argument("--bidirectional", action="store_true", help="read each document in both directions")
         net.add_argument("--conv-filters", type=int, default=d.conv_filters,
@@ -305,6 +312,8 @@ class _Renderer:
                 out_console.print(event.text.replace("\n", " ⏎ "), markup=False, highlight=False)
         elif isinstance(event, CheckpointSaved):
             self.last_bundle = event.path
+        elif isinstance(event, EmbeddingsLoaded):
+            err_console.print(_embeddings_line(event), highlight=False, markup=False)
         elif isinstance(event, TrainFinished):
             self.cancelled = event.cancelled
             self.stopped_early = event.stopped_early
@@ -359,6 +368,18 @@ def _summary(bundle) -> str:
         if key in m:
             parts.append(f"{label} {m[key]:.4f}")
     return ", ".join(parts)
+
+
+def _embeddings_line(event: EmbeddingsLoaded) -> str:
+    """What --embeddings did: rows started from the file, and how many tokens it lacked (those keep a random
+    start), naming the most frequent of them so a tokenization mismatch shows at once."""
+    total = event.found + event.missing
+    frozen = ", frozen" if event.frozen else ""
+    line = (f"word vectors: {event.found:,} of {total:,} tokens start from {event.path.name} ({event.dim} "
+            f"dimensions{frozen})")
+    if event.missing:
+        line += f"; {event.missing:,} not in the file keep a random start (most frequent: {', '.join(event.examples)})"
+    return line
 
 
 def _duration(seconds: float) -> str:
