@@ -90,6 +90,13 @@ class Dense:
         return self.activation(y), mask
 
 
+class _Flatten:
+    """Keras Flatten: ``[B, T, F]`` to ``[B, T * F]`` in row order (the feed-forward classifier's fixed length)."""
+
+    def __call__(self, x, mask):
+        return x.reshape(x.shape[0], -1), None
+
+
 class _Conv1D:
     """Keras Conv1D (channels last): ``valid``, ``same`` or ``causal`` padding, strides, dilation. No mask out."""
 
@@ -360,6 +367,8 @@ def make_layer(class_name: str, config: dict, weights: list[np.ndarray], where: 
     if class_name == "Dense":
         bias = weights[1] if len(weights) > 1 else None
         return Dense(weights[0], bias, _activation(config.get("activation"), where))
+    if class_name == "Flatten":
+        return _Flatten()
     if class_name == "Conv1D":
         if config.get("data_format", "channels_last") != "channels_last" or _one(config.get("groups", 1)) != 1:
             raise FormatError(f"{where}: only channels-last, ungrouped Conv1D is supported by the runtime")

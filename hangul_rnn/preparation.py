@@ -174,9 +174,13 @@ def prepare_classifier(cfg: TrainConfig, tokenizer, label_names: list[str] | Non
                       progress=lambda done: report("fitting the tokenizer", done, len(texts)))
     report("encoding", 0, None)
     sequences = tokenizer.encode_batch(texts)
+    if cfg.drop_unknown:
+        from hangul_rnn.scoring import cut_ids  # the one cut scoring applies too
+
+        sequences = [cut_ids(s, cfg.max_len, cfg.truncating, True) for s in sequences]
     train_ds, val_ds = classification_datasets(
         sequences, labels, max_len=cfg.max_len, batch_size=cfg.batch_size, seed=cfg.seed,
-        validation_fraction=cfg.validation_fraction,
+        validation_fraction=cfg.validation_fraction, padding=cfg.padding, truncating=cfg.truncating,
     )
     n_val = int(len(sequences) * cfg.validation_fraction) if val_ds is not None else 0
     return PreparedData(

@@ -56,16 +56,18 @@ def build_model(cfg: TrainConfig, vocab_size: int, num_classes: int = 2, *, tota
     lr = _learning_rate(cfg, total_steps)
     if cfg.task == "generator":
         model = _generator_network(cfg, vocab_size, stateful_batch=cfg.batch_size if cfg.stateful else None)
-        models.compile_generator(model, lr, clipnorm=cfg.clipnorm)
+        models.compile_generator(model, lr, clipnorm=cfg.clipnorm, optimizer=cfg.optimizer, targets=cfg.targets)
     else:
         extra: dict[str, Any] = dict(bidirectional=cfg.bidirectional, conv_filters=cfg.conv_filters,
-                                     conv_kernel=cfg.conv_kernel, pool_size=cfg.pool_size, num_classes=num_classes)
+                                     conv_kernel=cfg.conv_kernel, pool_size=cfg.pool_size, num_classes=num_classes,
+                                     hidden_units=cfg.hidden_units, hidden_dropout=cfg.hidden_dropout,
+                                     mask_padding=cfg.mask_padding, max_len=cfg.max_len)
         if cfg.pooling is not None:
             extra["pooling"] = cfg.pooling
         model = models.build_classifier(vocab_size, cell=cfg.cell, layers=cfg.layers, units=cfg.units,
                                         embedding_dim=cfg.embedding_dim, dropout=cfg.dropout,
                                         recurrent_dropout=cfg.recurrent_dropout, **extra)
-        models.compile_classifier(model, lr, clipnorm=cfg.clipnorm)
+        models.compile_classifier(model, lr, clipnorm=cfg.clipnorm, optimizer=cfg.optimizer)
     return model
 
 
@@ -88,7 +90,8 @@ def _generator_network(cfg: TrainConfig, vocab_size: int, *, stateful_batch: int
 
     return models.build_generator(vocab_size, cell=cfg.cell, layers=cfg.layers, units=cfg.units,
                                   embedding_dim=cfg.embedding_dim, dropout=cfg.dropout,
-                                  recurrent_dropout=cfg.recurrent_dropout, stateful_batch=stateful_batch)
+                                  recurrent_dropout=cfg.recurrent_dropout, stateful_batch=stateful_batch,
+                                  layer_dropout=cfg.layer_dropout)
 
 
 def stateful_generator(model, cfg: TrainConfig, vocab_size: int, rows: int):
