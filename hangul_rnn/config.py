@@ -27,6 +27,13 @@ OPTIMIZERS = ("adam", "rmsprop")
 #: Generator targets: the next token at every position of a window, or only after its last (the textbook's
 #: many-to-one next-word model).
 TARGETS = ("all", "last")
+#: The chapter-7 toy tasks (:mod:`hangul_rnn.toys`) and the book's settings for each.
+TOYS = ("next-number", "multiplication")
+TOY_DEFAULTS: dict[str, dict[str, Any]] = {
+    "next-number": dict(cell="rnn", units=10, layers=1, epochs=100, examples=6, test=2, steps=4, batch_size=32),
+    "multiplication": dict(cell="lstm", units=30, layers=2, epochs=100, examples=3000, test=440, steps=100,
+                           batch_size=32),
+}
 
 #: Config fields that define the data and the network; on resume the saved values win.
 ARCH_FIELDS = (

@@ -265,11 +265,11 @@ def build_classifier(  # noqa: C901 - one flat branch per optional part of the n
     feed-forward net: it needs ``max_len``) and "conv" (``Conv1D(units) -> MaxPooling1D -> Conv1D(units) ->
     global max pooling``).
     """
-    encoder = isinstance(cell, str) and cell.lower() in ENCODERS
+    encoder = cell.lower() if isinstance(cell, str) and cell.lower() in ENCODERS else None
     vocab_size, cell, layers, units, embedding_dim, dropout, recurrent_dropout = _common_checks(
         vocab_size, "lstm" if encoder else cell, layers, units, embedding_dim, dropout, recurrent_dropout
     )
-    cell = cell if not encoder else str(cell).lower()
+    cell = encoder or cell
     conv_filters = _int_at_least("conv_filters", conv_filters, 0)
     conv_kernel = _int_at_least("conv_kernel", conv_kernel, 1)
     pool_size = _int_at_least("pool_size", pool_size, 1)

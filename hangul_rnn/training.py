@@ -135,7 +135,8 @@ def _final_metrics(cfg: TrainConfig, history: dict, data: PreparedData, epochs_d
     values = history.get(monitor) or []
     if not values:
         return metrics
-    best = min(range(len(values)), key=lambda i: values[i])
+    # the epoch whose weights are saved: the best one, unless early stopping is off (then the last, as trained)
+    best = min(range(len(values)), key=lambda i: values[i]) if cfg.patience > 0 else len(values) - 1
     metrics["best_epoch"] = best
     for key, series in history.items():
         if len(series) == len(values):
