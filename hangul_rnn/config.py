@@ -40,7 +40,8 @@ ARCH_FIELDS = (
     "task", "corpus", "level", "stem", "truncate_to", "clean", "cell", "layers", "units", "embedding_dim",
     "dropout", "recurrent_dropout", "bidirectional", "conv_filters", "conv_kernel", "pool_size", "pooling",
     "seq_len", "max_len", "max_vocab", "min_count", "validation_fraction", "limit", "init_from",
-    "padding", "truncating", "drop_unknown", "mask_padding", "hidden_units", "hidden_dropout", "layer_dropout",
+    "padding", "truncating", "drop_unknown", "mask_padding", "hash_buckets", "hidden_units", "hidden_dropout",
+    "layer_dropout",
 )
 
 
@@ -57,6 +58,7 @@ class TrainConfig:
     clean: str | None = None  # None: the corpus's own cleaning rules
     max_vocab: int | None = None
     min_count: int = 1
+    hash_buckets: int = 0  # classifiers: the hashing trick, words hashed into N embedding rows (0: a fitted vocabulary)
     # network
     cell: str = "lstm"
     layers: int = 1
@@ -141,7 +143,8 @@ class TrainConfig:
         for name in ("max_vocab", "limit", "stride", "steps_per_epoch"):
             positive(name, allow_none=True)
         positive("max_vocab", allow_none=True, minimum=3)
-        for name in ("conv_filters", "patience", "sample_chars", "seed", "freeze_epochs", "hidden_units"):
+        for name in ("conv_filters", "patience", "sample_chars", "seed", "freeze_epochs", "hidden_units",
+                     "hash_buckets"):
             positive(name, minimum=0)
         for name in ("dropout", "recurrent_dropout", "hidden_dropout", "layer_dropout"):
             value = getattr(self, name)
@@ -168,6 +171,9 @@ class TrainConfig:
             raise UsageError("--init-from applies to classifiers (a generator starts from scratch or --resume)")
         if self.freeze_epochs and self.init_from is None:
             raise UsageError("--freeze-epochs needs --init-from (only transferred layers are frozen)")
+        if self.hash_buckets and (self.task != "classifier" or self.init_from or self.drop_unknown):
+            raise UsageError("--hash-buckets applies to classifiers without --init-from or --drop-unknown (a hashed "
+                             "vocabulary has no unknown words, and a generator must turn ids back into words)")
         if self.cell in ENCODERS and (self.bidirectional or self.init_from or self.conv_filters):
             raise UsageError(f"--cell {self.cell} is not recurrent: --bidirectional, --init-from and --conv-filters "
                              "apply to recurrent cells")

@@ -321,6 +321,8 @@ class _Bidirectional:
 _IDENTITY_LAYERS = frozenset({"Dropout", "SpatialDropout1D", "GaussianNoise", "GaussianDropout", "AlphaDropout",
                               "ActivityRegularization", "Masking"})
 _RECURRENT_LAYERS = frozenset({"LSTM", "GRU", "SimpleRNN"})
+#: Layers with neither weights nor settings that matter at inference.
+_WEIGHTLESS: dict[str, type] = {**{name: Identity for name in _IDENTITY_LAYERS}, "Flatten": _Flatten}
 
 
 def _one(value: Any) -> int:
@@ -358,8 +360,8 @@ def _recurrent(class_name: str, config: dict, weights: list[np.ndarray], where: 
 
 def make_layer(class_name: str, config: dict, weights: list[np.ndarray], where: str) -> Any:
     """One runtime layer from a Keras layer's class name, config and weights (in ``get_weights`` order)."""
-    if class_name in _IDENTITY_LAYERS:
-        return Identity()
+    if class_name in _WEIGHTLESS:
+        return _WEIGHTLESS[class_name]()
     if class_name == "Activation":
         return Activation(_activation(config.get("activation"), where))
     if class_name == "Embedding":
@@ -367,8 +369,6 @@ def make_layer(class_name: str, config: dict, weights: list[np.ndarray], where: 
     if class_name == "Dense":
         bias = weights[1] if len(weights) > 1 else None
         return Dense(weights[0], bias, _activation(config.get("activation"), where))
-    if class_name == "Flatten":
-        return _Flatten()
     if class_name == "Conv1D":
         if config.get("data_format", "channels_last") != "channels_last" or _one(config.get("groups", 1)) != 1:
             raise FormatError(f"{where}: only channels-last, ungrouped Conv1D is supported by the runtime")

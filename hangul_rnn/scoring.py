@@ -23,8 +23,8 @@ import numpy as np
 
 from hangul_rnn.errors import UsageError
 
-__all__ = ["Ensemble", "Explanation", "Score", "cut_ids", "explain", "positive_index", "probabilities", "score", "score_batch",
-           "warm_analyser"]
+__all__ = ["Ensemble", "Explanation", "Score", "cut_ids", "explain", "positive_index", "probabilities", "score",
+           "score_batch", "warm_analyser"]
 
 _WORD_RE = re.compile(r"\S+")
 _POSITIVE_NAMES = ("positive", "pos", "긍정", "1")

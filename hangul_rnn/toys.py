@@ -9,7 +9,7 @@ them with the same renderer.
 - **multiplication** (Hochreiter & Schmidhuber's problem, as the book sets it): 100 steps of two features, a random
   number in [0, 1) and a mark that is 1 at exactly two steps; the target is the product of the two marked numbers.
   3,000 examples, the first 2,560 to train (20% of them validation), the last 440 to test; two stacked recurrent
-  layers of 30 units -> Dense(1), 100 epochs. A test case counts as correct within 0.04 of its target (an error over 0.04 fails). The cell
+  layers of 30 units -> Dense(1), 100 epochs. A test case counts as correct within 0.04 of its target. The cell
   decides: a SimpleRNN cannot keep the first marked number over up to 100 steps, an LSTM or GRU can.
 """
 

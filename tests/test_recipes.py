@@ -177,3 +177,35 @@ def test_a_conv_encoder_too_long_for_its_texts_is_a_one_line_error(capsys: pytes
     assert main(["train", "classifier", "--corpus", f"tsv:{tsv}", "--cell", "conv", "--max-len", "6",
                  "--conv-kernel", "5", "--name", "short", *TINY]) == 2
     assert "--max-len" in one_line_error(capsys)
+
+
+# --------------------------------------------------------------------------------------------------- hashing
+
+
+def test_hashed_vocabulary_ids_are_stable_in_range_and_survive_json() -> None:
+    from hangul_rnn.tokenizers import PAD_ID, UNK_ID, HashedVocabulary, Tokenizer, WordTokenizer
+
+    vocab = HashedVocabulary(50, ("<bos>", "<eos>", "<nl>"))
+    ids = vocab.encode(["재미있", "영화", "재미있", "<pad>"])
+    assert ids[0] == ids[2] and ids[3] == PAD_ID and UNK_ID not in ids
+    assert all(5 <= i < 55 for i in ids[:3]) and len(vocab) == 55
+    assert ids[0] == 5 + 2053208505 % 50  # CRC-32 of the UTF-8 bytes: the same on every machine and run
+    tok = WordTokenizer(stem=None)
+    tok.vocab = vocab
+    again = Tokenizer.from_dict(tok.to_dict())
+    assert again.vocab == vocab and again.encode("재미있 영화") == tok.encode("재미있 영화")
+    with pytest.raises(UsageError):
+        HashedVocabulary(0)
+
+
+def test_a_hashed_classifier_trains_and_scores(capsys: pytest.CaptureFixture) -> None:
+    tsv = SAMPLES / "nsmc_sample.tsv"
+    assert main(["train", "classifier", "--corpus", f"tsv:{tsv}", "--name", "hashed", "--level", "word",
+                 "--stem", "none", "--hash-buckets", "97", "--max-len", "20", "--validation", "0.2", *TINY]) == 0, \
+        capsys.readouterr().err
+    capsys.readouterr()
+    assert main(["score", "--model", "hashed", "처음 보는 단어들"]) == 0
+    from hangul_rnn.bundle import load_bundle
+
+    assert load_bundle("hashed").tokenizer.vocab_size == 97 + 5
+    assert main(["train", "generator", "--hash-buckets", "10"]) == 2  # no such option for generators

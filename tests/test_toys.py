@@ -13,7 +13,8 @@ from hangul_rnn.toys import multiplication_data, next_number_data, run_toy, toy_
 
 def test_next_number_data_are_the_books_six_sequences() -> None:
     x, y, new_x, new_y = next_number_data()
-    assert x.shape == (6, 4, 1) and np.allclose(x[0, :, 0], [0.0, 0.1, 0.2, 0.3]) and np.allclose(y, np.arange(4, 10) / 10)
+    assert x.shape == (6, 4, 1) and np.allclose(x[0, :, 0], [0.0, 0.1, 0.2, 0.3])
+    assert np.allclose(y, np.arange(4, 10) / 10)
     assert np.allclose(new_y, [1.0, 0.3]) and np.allclose(new_x[0, :, 0], [0.6, 0.7, 0.8, 0.9])
 
 

@@ -107,6 +107,9 @@ def _add_options(p: argparse.ArgumentParser, task: str, d: TrainConfig) -> None:
         data.add_argument("--padding", default=d.padding, choices=PADDINGS, help="pad before or after the text")
         data.add_argument("--truncating", default=d.truncating, choices=PADDINGS,
                           help="cut a long text's beginning (pre: keep its end) or its end (post)")
+        data.add_argument("--hash-buckets", type=int, default=d.hash_buckets, metavar="N",
+                          help="the hashing trick: hash tokens into N embedding rows instead of fitting a vocabulary "
+                               "(--max-vocab and --min-count then do nothing; 0: off)")
         data.add_argument("--drop-unknown", action=argparse.BooleanOptionalAction, default=d.drop_unknown,
                           help="drop words outside the vocabulary (as Keras' Tokenizer does) instead of <unk>")
 
