@@ -41,7 +41,7 @@ ARCH_FIELDS = (
     "dropout", "recurrent_dropout", "bidirectional", "conv_filters", "conv_kernel", "pool_size", "pooling",
     "seq_len", "max_len", "max_vocab", "min_count", "validation_fraction", "limit", "init_from",
     "padding", "truncating", "drop_unknown", "mask_padding", "hash_buckets", "hidden_units", "hidden_dropout",
-    "layer_dropout",
+    "layer_dropout", "targets",
 )
 
 
