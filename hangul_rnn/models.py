@@ -29,8 +29,7 @@ from hangul_rnn.errors import UsageError
 __all__ = [
     "CELLS",
     "MaskedGlobalPooling1D",
-    "last_position_accuracy",
-    "last_position_loss",
+    "last_step_view",
     "build_classifier",
     "build_generator",
     "compile_classifier",
@@ -144,32 +143,24 @@ def reset_states(model: keras.Model) -> None:
             layer.reset_state()
 
 
-@keras.saving.register_keras_serializable(package="hangul_rnn")
-def last_position_loss(y_true, y_pred):
-    """Cross-entropy of the token after each window only (logits ``[B, T, V]``, targets ``[B, T]``).
+def last_step_view(model: keras.Model) -> keras.Model:
+    """Generator ``model`` scoring only the token after each window: the last step's output alone goes through the
+    logits layer (the textbook's many-to-one next-word model, targets ``[batch]``).
 
-    Why: the textbook's word generator is many-to-one (a window in, its next word out). Training the same
-    sequence-to-sequence network on the last position alone keeps one network shape for the runtime and sampling.
+    It shares every weight with ``model``, which stays the sequence model that is saved and sampled; training
+    through the view skips the vocabulary-sized product at every other step, most of the work on a word vocabulary.
     """
-    return keras.losses.sparse_categorical_crossentropy(y_true[:, -1], y_pred[:, -1], from_logits=True)
-
-
-@keras.saving.register_keras_serializable(package="hangul_rnn")
-def last_position_accuracy(y_true, y_pred):
-    """Accuracy of the prediction after each window's last token (see :func:`last_position_loss`)."""
-    return keras.metrics.sparse_categorical_accuracy(y_true[:, -1], y_pred[:, -1])
+    logits = model.get_layer("logits")
+    return keras.Model(model.input, logits(logits.input[:, -1]), name=f"{model.name}_last_step")
 
 
 def compile_generator(model: keras.Model, learning_rate: float | object = 2e-3, *,
-                      clipnorm: float | None = 5.0, optimizer: str = "adam", targets: str = "all") -> keras.Model:
+                      clipnorm: float | None = 5.0, optimizer: str | keras.optimizers.Optimizer = "adam"
+                      ) -> keras.Model:
     """Adam (or RMSprop) + sparse categorical crossentropy on logits, clipped gradients; returns ``model``.
 
-    ``targets="all"`` scores every position of a window, ``"last"`` only the token after it. ``learning_rate`` may
-    be a Keras schedule; ``clipnorm`` None or 0 turns clipping off."""
-    if targets == "last":
-        model.compile(optimizer=_optimizer(optimizer, learning_rate, clipnorm), loss=last_position_loss,
-                      metrics=[keras.metrics.MeanMetricWrapper(last_position_accuracy, name="accuracy")])
-        return model
+    ``learning_rate`` may be a Keras schedule; ``clipnorm`` None or 0 turns clipping off. ``optimizer`` may be an
+    optimizer object already made (a :func:`last_step_view` trains with its generator's)."""
     return _compile(model, learning_rate, clipnorm, from_logits=True, optimizer=optimizer)
 
 
@@ -181,10 +172,10 @@ def _optimizer(name: str, learning_rate: float | object, clipnorm: float | None)
 
 
 def _compile(model: keras.Model, learning_rate: float | object, clipnorm: float | None, *,
-             from_logits: bool, optimizer: str = "adam") -> keras.Model:
+             from_logits: bool, optimizer: str | keras.optimizers.Optimizer = "adam") -> keras.Model:
     """The one training recipe both kinds of model share; they differ only in what the last layer outputs."""
     model.compile(
-        optimizer=_optimizer(optimizer, learning_rate, clipnorm),
+        optimizer=optimizer if not isinstance(optimizer, str) else _optimizer(optimizer, learning_rate, clipnorm),
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=from_logits),
         metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
     )

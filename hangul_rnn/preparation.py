@@ -141,6 +141,9 @@ def _generator_datasets(cfg: TrainConfig, train_ids: Any, val_ids: Any) -> tuple
     else:
         train_ds = generation_windows(train_ids, cfg, shuffle=True)
         val_ds = generation_windows(val_ids, cfg, shuffle=False) if len(val_ids) >= cfg.seq_len + 1 else None
+    if cfg.targets == "last":  # one target per window: the token after it (models.last_step_view)
+        train_ds = train_ds.map(lambda x, y: (x, y[:, -1]))
+        val_ds = val_ds.map(lambda x, y: (x, y[:, -1])) if val_ds is not None else None
     return train_ds, val_ds
 
 

@@ -142,19 +142,18 @@ def test_cut_ids_cuts_first_then_drops_unknown_words() -> None:
     assert cut_ids(ids, 10, "post", drop_unknown=True) == [5, 6, 7, 8]
 
 
-def test_last_position_loss_scores_only_the_token_after_the_window() -> None:
+def test_the_last_step_view_is_the_generator_at_its_last_step_with_the_same_weights() -> None:
     import keras
 
-    from hangul_rnn.models import last_position_loss
+    from hangul_rnn.models import build_generator, last_step_view
 
-    rng = np.random.default_rng(0)
-    logits = rng.normal(size=(3, 4, 5)).astype("float32")
-    targets = rng.integers(0, 5, size=(3, 4))
-    other = targets.copy()
-    other[:, :-1] = (other[:, :-1] + 1) % 5  # every target but the last changed: the loss must not move
-    want = keras.losses.sparse_categorical_crossentropy(targets[:, -1], logits[:, -1], from_logits=True)
-    np.testing.assert_allclose(last_position_loss(targets, logits), want, rtol=1e-6)
-    np.testing.assert_allclose(last_position_loss(other, logits), want, rtol=1e-6)
+    keras.utils.set_random_seed(0)
+    full = build_generator(30, layers=2, units=5, embedding_dim=4, layer_dropout=0.2)
+    view = last_step_view(full)
+    ids = np.random.default_rng(0).integers(1, 30, size=(3, 6)).astype("int32")
+    np.testing.assert_allclose(np.asarray(view(ids)), np.asarray(full(ids))[:, -1], atol=1e-6)
+    assert len(view.weights) == len(full.weights)
+    assert all(a is b for a, b in zip(view.weights, full.weights))  # training the view trains the saved model
 
 
 @pytest.mark.parametrize("cell, extra", [
