@@ -174,6 +174,10 @@ class TrainConfig:
         if self.hash_buckets and (self.task != "classifier" or self.init_from or self.drop_unknown):
             raise UsageError("--hash-buckets applies to classifiers without --init-from or --drop-unknown (a hashed "
                              "vocabulary has no unknown words, and a generator must turn ids back into words)")
+        shortest = self.conv_kernel - 1 + self.pool_size * self.conv_kernel  # two convolutions, pooling between
+        if self.cell == "conv" and self.max_len < shortest:
+            raise UsageError(f"the conv encoder needs --max-len ≥ {shortest} with --conv-kernel {self.conv_kernel} "
+                             f"and --pool-size {self.pool_size}, got {self.max_len}")
         if self.cell in ENCODERS and (self.bidirectional or self.init_from or self.conv_filters):
             raise UsageError(f"--cell {self.cell} is not recurrent: --bidirectional, --init-from and --conv-filters "
                              "apply to recurrent cells")

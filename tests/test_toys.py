@@ -27,11 +27,11 @@ def test_multiplication_targets_are_the_product_of_the_two_marked_numbers() -> N
         assert target == pytest.approx(marked[0] * marked[1], rel=1e-6)
 
 
-@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
-def test_multiplication_runs_tiny_for_every_cell_with_events(cell: str) -> None:
+@pytest.mark.parametrize("cell", ["rnn", "gru"])  # lstm: through the command below
+def test_multiplication_runs_tiny_with_events(cell: str) -> None:
     events: list = []
-    result = run_toy(toy_config("multiplication", cell=cell, epochs=2, examples=40, test=10, steps=8, units=3,
-                                batch_size=16), on_event=events.append)
+    result = run_toy(toy_config("multiplication", cell=cell, epochs=2, examples=30, test=10, steps=6, units=3,
+                                batch_size=32), on_event=events.append)
     assert result.accuracy is not None and 0.0 <= result.accuracy <= 100.0
     assert len(result.predictions) == 10 and len(result.history["loss"]) == 2 and "val_loss" in result.history
     assert [e.epoch for e in events if isinstance(e, EpochEnded)] == [0, 1]
