@@ -66,3 +66,11 @@ def test_the_toy_command_prints_ours_beside_the_books(capsys: pytest.CaptureFixt
     assert main(["toy", "multiplication", "--cell", "cnn"]) == 2
     assert main(["toy", "multiplication", "--epochs", "0"]) == 2
     assert "--epochs" in capsys.readouterr().err
+
+
+def test_toy_help_lists_the_tasks_and_the_books_figures(capsys: pytest.CaptureFixture) -> None:
+    assert main(["toy", "--help"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "next-number" in out and "LSTM 83.86%" in out
+    assert main(["toy", "multiplication", "--help"]) == 0
+    assert "--cell {lstm,gru,rnn}" in capsys.readouterr().out

@@ -29,7 +29,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     sub = parser.add_subparsers(dest="toy", metavar="TASK", required=True)
     for task in TOYS:
         d = TOY_DEFAULTS[task]
-        p = sub.add_parser(task, help=_HELP[task], description=_HELP[task].replace("%", "%%"),
+        p = sub.add_parser(task, help=_HELP[task].replace("%", "%%"), description=_HELP[task],
                            formatter_class=_HelpFormatter)
         p.add_argument("--cell", default=d["cell"], choices=CELLS, help="recurrent cell (rnn: SimpleRNN)")
         p.add_argument("--units", type=int, default=d["units"], help="units per recurrent layer")
