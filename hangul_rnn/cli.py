@@ -22,11 +22,11 @@ from hangul_rnn.errors import HangulRNNError, HangulRNNWarning
 
 #: Subcommand modules, in the order ``--help`` lists them.
 COMMAND_MODULES = ("generate", "score", "train", "evaluate", "history", "embeddings", "ensemble", "models", "corpus",
-                   "tui")
+                   "tui", "toy")
 
 #: Commands that load TensorFlow; the CLI imports it for them up front with its C++ start-up chatter silenced.
 #: ``generate`` and ``score`` run on the NumPy runtime and the TUI loads it only when a training run starts.
-NEEDS_TENSORFLOW = frozenset({"train", "evaluate"})
+NEEDS_TENSORFLOW = frozenset({"train", "evaluate", "toy"})
 
 
 _PACKAGE_DIR = Path(__file__).resolve().parent

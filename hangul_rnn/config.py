@@ -18,6 +18,22 @@ CELLS = ("lstm", "gru", "rnn")
 STRATEGIES = ("default", "mirrored", "multiworker")
 LR_SCHEDULES = (None, "plateau", "cosine")
 POOLINGS = (None, "last", "max", "mean")
+#: Classifier encoders that are not recurrent (Chollet's "baselines first"), picked with ``--cell`` like a cell:
+#: a bag of embeddings (masked mean, fastText-like), Embedding -> Flatten (the feed-forward net), a 1D convnet.
+ENCODERS = ("bag", "flatten", "conv")
+CLASSIFIER_CELLS = CELLS + ENCODERS
+PADDINGS = ("pre", "post")
+OPTIMIZERS = ("adam", "rmsprop")
+#: Generator targets: the next token at every position of a window, or only after its last (the textbook's
+#: many-to-one next-word model).
+TARGETS = ("all", "last")
+#: The chapter-7 toy tasks (:mod:`hangul_rnn.toys`) and the book's settings for each.
+TOYS = ("next-number", "multiplication")
+TOY_DEFAULTS: dict[str, dict[str, Any]] = {
+    "next-number": dict(cell="rnn", units=10, layers=1, epochs=100, examples=6, test=2, steps=4, batch_size=32),
+    "multiplication": dict(cell="lstm", units=30, layers=2, epochs=100, examples=3000, test=440, steps=100,
+                           batch_size=32),
+}
 
 #: Config fields that define the data and the network; on resume the saved values win.
 ARCH_FIELDS = (
@@ -25,6 +41,8 @@ ARCH_FIELDS = (
     "dropout", "recurrent_dropout", "bidirectional", "conv_filters", "conv_kernel", "pool_size", "pooling",
     "seq_len", "max_len", "max_vocab", "min_count", "validation_fraction", "limit", "init_from",
     "embeddings", "freeze_embeddings",
+    "padding", "truncating", "drop_unknown", "mask_padding", "hash_buckets", "hidden_units", "hidden_dropout",
+    "layer_dropout", "targets",
 )
 
 
@@ -41,6 +59,7 @@ class TrainConfig:
     clean: str | None = None  # None: the corpus's own cleaning rules
     max_vocab: int | None = None
     min_count: int = 1
+    hash_buckets: int = 0  # classifiers: the hashing trick, words hashed into N embedding rows (0: a fitted vocabulary)
     # network
     cell: str = "lstm"
     layers: int = 1
@@ -53,14 +72,24 @@ class TrainConfig:
     conv_kernel: int = 5
     pool_size: int = 2
     pooling: str | None = None  # classifier pooling as models.build_classifier names it; None: its default
+    hidden_units: int = 0  # classifiers: a Dense(relu) layer before the head (0: none)
+    hidden_dropout: float = 0.0  # dropout after that hidden layer
+    layer_dropout: float = 0.0  # a Dropout layer between stacked recurrent layers (the textbook generator's)
+    mask_padding: bool = True  # classifiers: the embedding masks id 0 (False: padding is read as input, as Keras'
+    #                            default Embedding does; non-recurrent flatten/conv never mask)
     # data shape
     seq_len: int = 100  # generator window, in tokens
     stride: int | None = None  # generator window stride; None: windows.generation_datasets' default
     max_len: int = 64  # classifier sequence length, in tokens
+    padding: str = "pre"  # classifiers: where the padding goes ("post": after the text, Keras' textbook choice)
+    truncating: str = "pre"  # classifiers: "pre" keeps the end of a long text, "post" its beginning
+    drop_unknown: bool = False  # classifiers: words outside the vocabulary are dropped (Keras' Tokenizer), not <unk>
+    targets: str = "all"  # generators: the loss on every next token, or only on the token after the window
     # fitting
     batch_size: int = 64
     epochs: int = 10
     learning_rate: float = 1e-3
+    optimizer: str = "adam"
     validation_fraction: float = 0.05
     patience: int = 3  # early-stopping patience on val_loss; 0 turns early stopping off
     clipnorm: float = 5.0  # gradient norm clipping; 0 turns it off
@@ -80,7 +109,7 @@ class TrainConfig:
     # per-epoch sample (generators)
     sample_chars: int = 200  # tokens generated for the sample; 0 turns it off
     sample_prompt: str = ""
-    sample_temperature: float = 0.8
+    sample_temperature: float = 0.8  # 0: greedy (the textbook's argmax)
 
     def validate(self) -> TrainConfig:  # noqa: C901 - one flat check per option, each a line: splitting hides them
         """Raise UsageError (one line, naming the option) for any bad value; returns self."""
@@ -101,7 +130,11 @@ class TrainConfig:
         choice("task", TASKS)
         choice("level", LEVELS)
         choice("stem", STEMS)
-        choice("cell", CELLS)
+        choice("cell", CLASSIFIER_CELLS if self.task == "classifier" else CELLS)
+        choice("padding", PADDINGS)
+        choice("truncating", PADDINGS)
+        choice("optimizer", OPTIMIZERS)
+        choice("targets", TARGETS)
         choice("strategy", STRATEGIES)
         choice("pooling", POOLINGS)
         choice("lr_schedule", LR_SCHEDULES)
@@ -115,9 +148,10 @@ class TrainConfig:
         for name in ("max_vocab", "limit", "stride", "steps_per_epoch"):
             positive(name, allow_none=True)
         positive("max_vocab", allow_none=True, minimum=3)
-        for name in ("conv_filters", "patience", "sample_chars", "seed", "freeze_epochs"):
+        for name in ("conv_filters", "patience", "sample_chars", "seed", "freeze_epochs", "hidden_units",
+                     "hash_buckets"):
             positive(name, minimum=0)
-        for name in ("dropout", "recurrent_dropout"):
+        for name in ("dropout", "recurrent_dropout", "hidden_dropout", "layer_dropout"):
             value = getattr(self, name)
             if not isinstance(value, (int, float)) or not 0.0 <= value < 1.0:
                 raise UsageError(f"--{name.replace('_', '-')} must be in [0, 1), got {value!r}")
@@ -131,8 +165,11 @@ class TrainConfig:
             raise UsageError("--stateful only applies to generators (it carries the state along a text stream)")
         if self.stateful and self.strategy != "default":
             raise UsageError("--stateful trains on one device; use --strategy default")
-        if not self.sample_temperature > 0:
-            raise UsageError(f"sample temperature must be positive, got {self.sample_temperature!r}")
+        if isinstance(self.sample_temperature, bool) or not isinstance(self.sample_temperature, (int, float)) \
+                or not self.sample_temperature >= 0:
+            raise UsageError(f"--sample-temperature must be ≥ 0 (0: greedy), got {self.sample_temperature!r}")
+        if self.targets != "all" and (self.task != "generator" or self.stateful):
+            raise UsageError("--targets last applies to stateless generators (one next token per window)")
         if self.init_from is not None and (not isinstance(self.init_from, str) or not self.init_from.strip()):
             raise UsageError(f"--init-from must name a generator bundle, got {self.init_from!r}")
         if self.init_from is not None and self.task != "classifier":
@@ -145,6 +182,16 @@ class TrainConfig:
             raise UsageError("--freeze-embeddings needs --embeddings (it keeps pretrained vectors fixed)")
         if self.embeddings and self.init_from:
             raise UsageError("--embeddings and --init-from both give the embedding its start; choose one")
+        if self.hash_buckets and (self.task != "classifier" or self.init_from or self.drop_unknown):
+            raise UsageError("--hash-buckets applies to classifiers without --init-from or --drop-unknown (a hashed "
+                             "vocabulary has no unknown words, and a generator must turn ids back into words)")
+        shortest = self.conv_kernel - 1 + self.pool_size * self.conv_kernel  # two convolutions, pooling between
+        if self.cell == "conv" and self.max_len < shortest:
+            raise UsageError(f"the conv encoder needs --max-len ≥ {shortest} with --conv-kernel {self.conv_kernel} "
+                             f"and --pool-size {self.pool_size}, got {self.max_len}")
+        if self.cell in ENCODERS and (self.bidirectional or self.init_from or self.conv_filters):
+            raise UsageError(f"--cell {self.cell} is not recurrent: --bidirectional, --init-from and --conv-filters "
+                             "apply to recurrent cells")
         if self.task == "generator" and self.bidirectional:
             raise UsageError("--bidirectional only applies to classifiers (a generator reads left to right)")
         return self

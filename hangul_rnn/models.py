@@ -29,6 +29,7 @@ from hangul_rnn.errors import UsageError
 __all__ = [
     "CELLS",
     "MaskedGlobalPooling1D",
+    "last_step_view",
     "build_classifier",
     "build_generator",
     "compile_classifier",
@@ -37,7 +38,7 @@ __all__ = [
     "reset_states",
 ]
 
-from hangul_rnn.config import CELLS  # noqa: E402  (the one list of cells)
+from hangul_rnn.config import CELLS, ENCODERS, OPTIMIZERS  # noqa: E402  (the one list of cells)
 from hangul_rnn.config import POOLINGS as _CONFIG_POOLINGS  # noqa: E402
 
 POOLINGS = tuple(p for p in _CONFIG_POOLINGS if p is not None)
@@ -92,6 +93,7 @@ def build_generator(
     dropout: float = 0.0,
     recurrent_dropout: float = 0.0,
     stateful_batch: int | None = None,
+    layer_dropout: float = 0.0,
 ) -> keras.Model:
     """A next-token model: int ids ``[batch, time]`` (time may vary) to logits ``[batch, time, vocab_size]``.
 
@@ -103,6 +105,9 @@ def build_generator(
     rows whose recurrent states carry from one call to the next (reset with :func:`reset_states`). Its weights are
     exactly those of the stateless model (the carried states are not weights), so ``set_weights`` moves them
     between the two: train or score statefully, save and sample with the stateless one.
+
+    ``layer_dropout`` puts a Dropout layer between stacked recurrent layers (the textbook's Emb -> LSTM -> Dropout
+    -> LSTM); unlike ``dropout`` it leaves the first layer's input alone.
     """
     vocab_size, cell, layers, units, embedding_dim, dropout, recurrent_dropout = _common_checks(
         vocab_size, cell, layers, units, embedding_dim, dropout, recurrent_dropout
@@ -125,6 +130,8 @@ def build_generator(
             name=f"rnn_{i}",
         )(x)
         x = outputs[0]
+        if layer_dropout and i < layers - 1:
+            x = keras.layers.Dropout(_rate("layer_dropout", layer_dropout), name=f"dropout_{i}")(x)
     logits = keras.layers.Dense(vocab_size, name="logits")(x)
     return keras.Model(ids, logits, name=f"generator_{cell}")
 
@@ -136,19 +143,39 @@ def reset_states(model: keras.Model) -> None:
             layer.reset_state()
 
 
-def compile_generator(model: keras.Model, learning_rate: float | object = 2e-3, *,
-                      clipnorm: float | None = 5.0) -> keras.Model:
-    """Adam + sparse categorical crossentropy on logits (every position), clipped gradients; returns ``model``.
+def last_step_view(model: keras.Model) -> keras.Model:
+    """Generator ``model`` scoring only the token after each window: the last step's output alone goes through the
+    logits layer (the textbook's many-to-one next-word model, targets ``[batch]``).
 
-    ``learning_rate`` may be a Keras schedule; ``clipnorm`` None or 0 turns clipping off."""
-    return _compile(model, learning_rate, clipnorm, from_logits=True)
+    It shares every weight with ``model``, which stays the sequence model that is saved and sampled; training
+    through the view skips the vocabulary-sized product at every other step, most of the work on a word vocabulary.
+    """
+    logits = model.get_layer("logits")
+    return keras.Model(model.input, logits(logits.input[:, -1]), name=f"{model.name}_last_step")
+
+
+def compile_generator(model: keras.Model, learning_rate: float | object = 2e-3, *,
+                      clipnorm: float | None = 5.0, optimizer: str | keras.optimizers.Optimizer = "adam"
+                      ) -> keras.Model:
+    """Adam (or RMSprop) + sparse categorical crossentropy on logits, clipped gradients; returns ``model``.
+
+    ``learning_rate`` may be a Keras schedule; ``clipnorm`` None or 0 turns clipping off. ``optimizer`` may be an
+    optimizer object already made (a :func:`last_step_view` trains with its generator's)."""
+    return _compile(model, learning_rate, clipnorm, from_logits=True, optimizer=optimizer)
+
+
+def _optimizer(name: str, learning_rate: float | object, clipnorm: float | None) -> keras.optimizers.Optimizer:
+    if name not in OPTIMIZERS:
+        raise UsageError(f"unknown optimizer {name!r}: choose one of {', '.join(OPTIMIZERS)}")
+    cls = keras.optimizers.Adam if name == "adam" else keras.optimizers.RMSprop
+    return cls(learning_rate=learning_rate, clipnorm=clipnorm or None)
 
 
 def _compile(model: keras.Model, learning_rate: float | object, clipnorm: float | None, *,
-             from_logits: bool) -> keras.Model:
+             from_logits: bool, optimizer: str | keras.optimizers.Optimizer = "adam") -> keras.Model:
     """The one training recipe both kinds of model share; they differ only in what the last layer outputs."""
     model.compile(
-        optimizer=keras.optimizers.Adam(learning_rate=learning_rate, clipnorm=clipnorm or None),
+        optimizer=optimizer if not isinstance(optimizer, str) else _optimizer(optimizer, learning_rate, clipnorm),
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=from_logits),
         metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
     )
@@ -195,7 +222,7 @@ class MaskedGlobalPooling1D(keras.layers.Layer):
         return {**super().get_config(), "mode": self.mode}
 
 
-def build_classifier(
+def build_classifier(  # noqa: C901 - one flat branch per optional part of the network
     vocab_size: int,
     *,
     cell: str = "lstm",
@@ -210,27 +237,61 @@ def build_classifier(
     pool_size: int = 4,
     pooling: Literal["last", "max", "mean"] = "last",
     num_classes: int = 2,
+    hidden_units: int = 0,
+    hidden_dropout: float = 0.0,
+    mask_padding: bool = True,
+    max_len: int | None = None,
 ) -> keras.Model:
     """A sentence classifier: int ids ``[batch, time]`` to class probabilities ``[batch, num_classes]`` (softmax).
 
     ``conv_filters > 0`` puts ``Conv1D(conv_filters, conv_kernel, relu) -> MaxPooling1D(pool_size)`` before the
     recurrent layers (no mask then, see the module docstring).  ``pooling`` reduces the last recurrent layer over
     time: its final output ("last"), or the max / mean of its outputs over the (unmasked) steps.  ``dropout`` is
-    both the recurrent layers' input dropout and a Dropout before the output layer.
+    both the recurrent layers' input dropout and a Dropout before the output layer.  ``hidden_units > 0`` adds
+    ``Dense(hidden_units, relu) -> Dropout(hidden_dropout)`` before the head.  ``mask_padding=False`` reads padding
+    as input (Keras' default Embedding, the textbook's models).
+
+    ``cell`` may also name a non-recurrent encoder (:data:`hangul_rnn.config.ENCODERS`), the baselines to beat:
+    "bag" (masked mean of the embeddings), "flatten" (the embeddings of all ``max_len`` positions flattened, a
+    feed-forward net: it needs ``max_len``) and "conv" (``Conv1D(units) -> MaxPooling1D -> Conv1D(units) ->
+    global max pooling``).
     """
+    encoder = cell.lower() if isinstance(cell, str) and cell.lower() in ENCODERS else None
     vocab_size, cell, layers, units, embedding_dim, dropout, recurrent_dropout = _common_checks(
-        vocab_size, cell, layers, units, embedding_dim, dropout, recurrent_dropout
+        vocab_size, "lstm" if encoder else cell, layers, units, embedding_dim, dropout, recurrent_dropout
     )
+    cell = encoder or cell
     conv_filters = _int_at_least("conv_filters", conv_filters, 0)
     conv_kernel = _int_at_least("conv_kernel", conv_kernel, 1)
     pool_size = _int_at_least("pool_size", pool_size, 1)
     num_classes = _int_at_least("num_classes", num_classes, 2)
+    hidden_units = _int_at_least("hidden_units", hidden_units, 0)
+    hidden_dropout = _rate("hidden_dropout", hidden_dropout)
     if pooling not in POOLINGS:
         raise UsageError(f"unknown pooling {pooling!r}: choose one of {', '.join(POOLINGS)}")
-    rnn_class = _LAYER_CLASSES[cell]
 
-    ids = keras.Input(shape=(None,), dtype="int32", name="ids")
-    x = keras.layers.Embedding(vocab_size, embedding_dim, mask_zero=conv_filters == 0, name="embedding")(ids)
+    if encoder:
+        ids, x = _non_recurrent(cell, vocab_size, units, embedding_dim, conv_kernel, pool_size, max_len)
+    else:
+        ids = keras.Input(shape=(None,), dtype="int32", name="ids")
+        x = _recurrent_encoder(ids, cell, vocab_size, layers, units, embedding_dim, dropout, recurrent_dropout,
+                               bidirectional, conv_filters, conv_kernel, pool_size, pooling,
+                               mask_padding and conv_filters == 0)
+    if dropout:
+        x = keras.layers.Dropout(dropout, name="dropout")(x)
+    if hidden_units:
+        x = keras.layers.Dense(hidden_units, activation="relu", name="hidden")(x)
+        if hidden_dropout:
+            x = keras.layers.Dropout(hidden_dropout, name="hidden_dropout")(x)
+    probs = keras.layers.Dense(num_classes, activation="softmax", name="probabilities")(x)
+    return keras.Model(ids, probs, name=f"classifier_{cell}")
+
+
+def _recurrent_encoder(ids, cell, vocab_size, layers, units, embedding_dim, dropout, recurrent_dropout,
+                       bidirectional, conv_filters, conv_kernel, pool_size, pooling, mask):
+    """Embedding -> [Conv1D -> MaxPooling1D] -> recurrent layers -> pooling: one vector per text."""
+    rnn_class = _LAYER_CLASSES[cell]
+    x = keras.layers.Embedding(vocab_size, embedding_dim, mask_zero=mask, name="embedding")(ids)
     if conv_filters:
         x = keras.layers.Conv1D(conv_filters, conv_kernel, activation="relu", name="conv")(x)
         x = keras.layers.MaxPooling1D(pool_size, name="conv_pool")(x)
@@ -248,15 +309,37 @@ def build_classifier(
         x = rnn(x)
     if pooling != "last":
         x = MaskedGlobalPooling1D(pooling, name="pool")(x)
-    if dropout:
-        x = keras.layers.Dropout(dropout, name="dropout")(x)
-    probs = keras.layers.Dense(num_classes, activation="softmax", name="probabilities")(x)
-    return keras.Model(ids, probs, name=f"classifier_{cell}")
+    return x
 
 
-def compile_classifier(model: keras.Model, learning_rate: float = 1e-3, *, clipnorm: float = 5.0) -> keras.Model:
-    """Adam + sparse categorical crossentropy on probabilities, clipped gradients, accuracy; returns ``model``."""
-    return _compile(model, learning_rate, clipnorm, from_logits=False)
+def _non_recurrent(cell: str, vocab_size: int, units: int, embedding_dim: int, conv_kernel: int, pool_size: int,
+                   max_len: int | None):
+    """The input and one vector per text of a non-recurrent encoder (see :func:`build_classifier`)."""
+    if cell == "bag":
+        ids = keras.Input(shape=(None,), dtype="int32", name="ids")
+        x = keras.layers.Embedding(vocab_size, embedding_dim, mask_zero=True, name="embedding")(ids)
+        return ids, MaskedGlobalPooling1D("mean", name="pool")(x)
+    if max_len is None:
+        raise UsageError(f"the {cell} encoder reads a fixed number of tokens: give max_len")
+    max_len = _int_at_least("max_len", max_len, 1)
+    ids = keras.Input(shape=(max_len if cell == "flatten" else None,), dtype="int32", name="ids")
+    x = keras.layers.Embedding(vocab_size, embedding_dim, name="embedding")(ids)
+    if cell == "flatten":
+        return ids, keras.layers.Flatten(name="flatten")(x)
+    shortest = conv_kernel - 1 + pool_size * conv_kernel  # what both convolutions and the pooling between need
+    if max_len < shortest:
+        raise UsageError(f"the conv encoder needs --max-len ≥ {shortest} with --conv-kernel {conv_kernel} and "
+                         f"--pool-size {pool_size}, got {max_len}")
+    x = keras.layers.Conv1D(units, conv_kernel, activation="relu", name="conv")(x)
+    x = keras.layers.MaxPooling1D(pool_size, name="conv_pool")(x)
+    x = keras.layers.Conv1D(units, conv_kernel, activation="relu", name="conv_2")(x)
+    return ids, keras.layers.GlobalMaxPooling1D(name="pool")(x)
+
+
+def compile_classifier(model: keras.Model, learning_rate: float = 1e-3, *, clipnorm: float = 5.0,
+                       optimizer: str = "adam") -> keras.Model:
+    """Adam (or RMSprop) + sparse categorical crossentropy on probabilities, clipped gradients, accuracy."""
+    return _compile(model, learning_rate, clipnorm, from_logits=False, optimizer=optimizer)
 
 
 def count_params(model: keras.Model) -> int:

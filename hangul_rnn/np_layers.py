@@ -90,6 +90,13 @@ class Dense:
         return self.activation(y), mask
 
 
+class _Flatten:
+    """Keras Flatten: ``[B, T, F]`` to ``[B, T * F]`` in row order (the feed-forward classifier's fixed length)."""
+
+    def __call__(self, x, mask):
+        return x.reshape(x.shape[0], -1), None
+
+
 class _Conv1D:
     """Keras Conv1D (channels last): ``valid``, ``same`` or ``causal`` padding, strides, dilation. No mask out."""
 
@@ -314,6 +321,8 @@ class _Bidirectional:
 _IDENTITY_LAYERS = frozenset({"Dropout", "SpatialDropout1D", "GaussianNoise", "GaussianDropout", "AlphaDropout",
                               "ActivityRegularization", "Masking"})
 _RECURRENT_LAYERS = frozenset({"LSTM", "GRU", "SimpleRNN"})
+#: Layers with neither weights nor settings that matter at inference.
+_WEIGHTLESS: dict[str, type] = {**{name: Identity for name in _IDENTITY_LAYERS}, "Flatten": _Flatten}
 
 
 def _one(value: Any) -> int:
@@ -351,8 +360,8 @@ def _recurrent(class_name: str, config: dict, weights: list[np.ndarray], where: 
 
 def make_layer(class_name: str, config: dict, weights: list[np.ndarray], where: str) -> Any:
     """One runtime layer from a Keras layer's class name, config and weights (in ``get_weights`` order)."""
-    if class_name in _IDENTITY_LAYERS:
-        return Identity()
+    if class_name in _WEIGHTLESS:
+        return _WEIGHTLESS[class_name]()
     if class_name == "Activation":
         return Activation(_activation(config.get("activation"), where))
     if class_name == "Embedding":

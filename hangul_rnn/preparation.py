@@ -141,6 +141,9 @@ def _generator_datasets(cfg: TrainConfig, train_ids: Any, val_ids: Any) -> tuple
     else:
         train_ds = generation_windows(train_ids, cfg, shuffle=True)
         val_ds = generation_windows(val_ids, cfg, shuffle=False) if len(val_ids) >= cfg.seq_len + 1 else None
+    if cfg.targets == "last":  # one target per window: the token after it (models.last_step_view)
+        train_ds = train_ds.map(lambda x, y: (x, y[:, -1]))
+        val_ds = val_ds.map(lambda x, y: (x, y[:, -1])) if val_ds is not None else None
     return train_ds, val_ds
 
 
@@ -170,13 +173,23 @@ def prepare_classifier(cfg: TrainConfig, tokenizer, label_names: list[str] | Non
     num_classes = max(2, max(labels) + 1, len(label_names or []))
     if tokenizer is None:
         tokenizer = _make_tokenizer(cfg, corpus)
-        tokenizer.fit(texts, max_size=cfg.max_vocab, min_count=cfg.min_count,
-                      progress=lambda done: report("fitting the tokenizer", done, len(texts)))
+        if cfg.hash_buckets:  # the hashing trick: nothing to fit
+            from hangul_rnn.tokenizers import HashedVocabulary
+
+            tokenizer.vocab = HashedVocabulary(cfg.hash_buckets, tokenizer.specials)
+        else:
+            tokenizer.fit(texts, max_size=cfg.max_vocab, min_count=cfg.min_count,
+                          progress=lambda done: report("fitting the tokenizer", done, len(texts)))
     report("encoding", 0, None)
     sequences = tokenizer.encode_batch(texts)
+    if cfg.drop_unknown:
+        from hangul_rnn.scoring import cut_ids  # the one cut scoring applies too
+
+        sequences = [cut_ids(s, cfg.max_len, cfg.truncating, True) for s in sequences]
     train_ds, val_ds = classification_datasets(
         sequences, labels, max_len=cfg.max_len, batch_size=cfg.batch_size, seed=cfg.seed,
-        validation_fraction=cfg.validation_fraction,
+        validation_fraction=cfg.validation_fraction, padding=cfg.padding,  # type: ignore[arg-type]
+        truncating=cfg.truncating,  # type: ignore[arg-type]
     )
     n_val = int(len(sequences) * cfg.validation_fraction) if val_ds is not None else 0
     return PreparedData(

@@ -24,7 +24,7 @@ import numpy as np
 from hangul_rnn.ensemble import Ensemble, check_classifier, config_value
 from hangul_rnn.errors import UsageError
 
-__all__ = ["Explanation", "Score", "explain", "positive_index", "probabilities", "score", "score_batch",
+__all__ = ["Explanation", "Score", "cut_ids", "explain", "positive_index", "probabilities", "score", "score_batch",
            "warm_analyser"]
 
 _WORD_RE = re.compile(r"\S+")
@@ -91,13 +91,23 @@ def _pad(id_lists: Sequence[Sequence[int]], length: int, padding: str) -> np.nda
     return out
 
 
+def cut_ids(ids: Sequence[int], max_len: int, truncating: str = "pre", drop_unknown: bool = False) -> list[int]:
+    """A text's ids as a classifier reads them, in training and scoring alike: at most ``max_len`` (``"pre"`` keeps
+    the end, ``"post"`` the beginning), then, with ``drop_unknown``, without ``<unk>``: Keras' Tokenizer drops
+    unknown words after the textbook has cut each review to its first 25, so the cut comes first."""
+    from hangul_rnn.tokenizers import UNK_ID
+
+    kept = list(ids[-max_len:] if truncating == "pre" else ids[:max_len]) if len(ids) > max_len else list(ids)
+    return [i for i in kept if i != UNK_ID] if drop_unknown else kept
+
+
 def _probabilities(bundle: Any, id_lists: list[list[int]]) -> np.ndarray:
     """Class probabilities ``[N, C]`` (float64) for already encoded texts, cut and padded like training."""
     max_len = int(config_value(bundle, "max_len", _DEFAULT_MAX_LEN))
     padding = config_value(bundle, "padding", "pre")
     truncating = config_value(bundle, "truncating", "pre")
-    cut = [list(ids[-max_len:] if truncating == "pre" else ids[:max_len]) if len(ids) > max_len else list(ids)
-           for ids in id_lists]
+    drop_unknown = bool(config_value(bundle, "drop_unknown", False))
+    cut = [cut_ids(ids, max_len, truncating, drop_unknown) for ids in id_lists]
     runtime = bundle.runtime
     probs = np.zeros((len(cut), 0))
     if runtime.masked:  # padding is skipped: run each group of similar lengths at its own longest

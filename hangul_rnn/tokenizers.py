@@ -29,7 +29,18 @@ from hangul_rnn import jamo as _jamo
 from hangul_rnn import text as _text
 from hangul_rnn.errors import FormatError, UsageError
 from hangul_rnn.text import NEWLINE_TOKEN
-from hangul_rnn.vocabulary import BOS, EOS, PAD, PAD_ID, SILENT_TOKENS, UNK, UNK_ID, UNK_MARKER, Vocabulary
+from hangul_rnn.vocabulary import (
+    BOS,
+    EOS,
+    PAD,
+    PAD_ID,
+    SILENT_TOKENS,
+    UNK,
+    UNK_ID,
+    UNK_MARKER,
+    HashedVocabulary,
+    Vocabulary,
+)
 
 __all__ = [
     "BOS",
@@ -45,6 +56,7 @@ __all__ = [
     "JamoTokenizer",
     "SyllableTokenizer",
     "Tokenizer",
+    "HashedVocabulary",
     "Vocabulary",
     "WordTokenizer",
     "load_tokenizer",

@@ -58,16 +58,18 @@ def build_model(cfg: TrainConfig, vocab_size: int, num_classes: int = 2, *, tota
     lr = _learning_rate(cfg, total_steps)
     if cfg.task == "generator":
         model = _generator_network(cfg, vocab_size, stateful_batch=cfg.batch_size if cfg.stateful else None)
-        models.compile_generator(model, lr, clipnorm=cfg.clipnorm)
+        models.compile_generator(model, lr, clipnorm=cfg.clipnorm, optimizer=cfg.optimizer)
     else:
         extra: dict[str, Any] = dict(bidirectional=cfg.bidirectional, conv_filters=cfg.conv_filters,
-                                     conv_kernel=cfg.conv_kernel, pool_size=cfg.pool_size, num_classes=num_classes)
+                                     conv_kernel=cfg.conv_kernel, pool_size=cfg.pool_size, num_classes=num_classes,
+                                     hidden_units=cfg.hidden_units, hidden_dropout=cfg.hidden_dropout,
+                                     mask_padding=cfg.mask_padding, max_len=cfg.max_len)
         if cfg.pooling is not None:
             extra["pooling"] = cfg.pooling
         model = models.build_classifier(vocab_size, cell=cfg.cell, layers=cfg.layers, units=cfg.units,
                                         embedding_dim=cfg.embedding_dim, dropout=cfg.dropout,
                                         recurrent_dropout=cfg.recurrent_dropout, **extra)
-        models.compile_classifier(model, lr, clipnorm=cfg.clipnorm)
+        models.compile_classifier(model, lr, clipnorm=cfg.clipnorm, optimizer=cfg.optimizer)
     return model
 
 
@@ -90,7 +92,8 @@ def _generator_network(cfg: TrainConfig, vocab_size: int, *, stateful_batch: int
 
     return models.build_generator(vocab_size, cell=cfg.cell, layers=cfg.layers, units=cfg.units,
                                   embedding_dim=cfg.embedding_dim, dropout=cfg.dropout,
-                                  recurrent_dropout=cfg.recurrent_dropout, stateful_batch=stateful_batch)
+                                  recurrent_dropout=cfg.recurrent_dropout, stateful_batch=stateful_batch,
+                                  layer_dropout=cfg.layer_dropout)
 
 
 def stateful_generator(model, cfg: TrainConfig, vocab_size: int, rows: int):
@@ -134,7 +137,8 @@ def _final_metrics(cfg: TrainConfig, history: dict, data: PreparedData, epochs_d
     values = history.get(monitor) or []
     if not values:
         return metrics
-    best = min(range(len(values)), key=lambda i: values[i])
+    # the epoch whose weights are saved: the best one, unless early stopping is off (then the last, as trained)
+    best = min(range(len(values)), key=lambda i: values[i]) if cfg.patience > 0 else len(values) - 1
     metrics["best_epoch"] = best
     for key, series in history.items():
         if len(series) == len(values):
@@ -265,7 +269,7 @@ def train(
         check_coverage(start.init, cfg.corpus)
     steps = cfg.steps_per_epoch or steps_of(data.train_ds)
     total_steps = (start.initial_epoch + cfg.epochs) * steps if steps else None
-    model = _build(start, data, strategy, name, total_steps=total_steps)
+    model, fit_model = _build(start, data, strategy, name, total_steps=total_steps)
     params = int(model.count_params())
     run = RunState(epoch=start.initial_epoch, steps=steps, history=start.history, epochs_done=start.initial_epoch,
                    saved=start.resumed)
@@ -282,7 +286,7 @@ def train(
         callbacks.insert(0, Unfreeze(cfg.freeze_epochs))
     emit(TrainStarted(cfg, run.steps, data.tokenizer.vocab_size, params, start.initial_epoch, data.train_tokens,
                       data.val_tokens))
-    failure = _fit(model, data, cfg, start.initial_epoch, callbacks, cancel)
+    failure = _fit(fit_model, data, cfg, start.initial_epoch, callbacks, cancel)
     if failure is not None or run.cancelled:
         return _cancelled(run, start.path, failure, make_bundle, emit)
     return _save_finished(model, early, make_bundle, start.path, run, emit)
@@ -417,8 +421,9 @@ def _read_embeddings(start: _Start, tokenizer: Any, report: Callable[[str, int, 
                           start.cfg.freeze_embeddings))
 
 
-def _build(start: _Start, data: PreparedData, strategy: Any, name: str, *, total_steps: int | None) -> Any:
-    """The compiled network, with a resumed run's weights and Adam state."""
+def _build(start: _Start, data: PreparedData, strategy: Any, name: str, *, total_steps: int | None) -> tuple[Any, Any]:
+    """The compiled network, with a resumed run's weights and Adam state, and the model to fit: the network itself,
+    or with ``targets="last"`` its :func:`~hangul_rnn.models.last_step_view` (same weights, same optimizer)."""
     with strategy.scope():
         model = build_model(start.cfg, data.tokenizer.vocab_size, data.num_classes, total_steps=total_steps)
         if start.cfg.freeze_embeddings:  # before a resumed run's optimizer state is matched to the trainable weights
@@ -441,10 +446,15 @@ def _build(start: _Start, data: PreparedData, strategy: Any, name: str, *, total
             from hangul_rnn.transfer import freeze_for_warmup
 
             freeze_for_warmup(model)
+        fit_model = model
+        if start.cfg.targets == "last":
+            from hangul_rnn import models
+
+            fit_model = models.compile_generator(models.last_step_view(model), optimizer=model.optimizer)
     start.old_model = start.init = start.vectors = None
     if start.cfg.strategy == "multiworker":
-        prebuild_for_multiworker(model, strategy, data.train_ds)
-    return model
+        prebuild_for_multiworker(fit_model, strategy, data.train_ds)
+    return model, fit_model
 
 
 def _fit(model: Any, data: PreparedData, cfg: TrainConfig, initial_epoch: int, callbacks: list,

@@ -6,13 +6,14 @@ sampler's banned ids) reads it without the tokenizers' cleaning and stemming mac
 
 from __future__ import annotations
 
+import zlib
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from hangul_rnn.errors import FormatError, UsageError
 
-__all__ = ["BOS", "EOS", "PAD", "PAD_ID", "UNK", "UNK_ID", "UNK_MARKER", "Vocabulary"]
+__all__ = ["BOS", "EOS", "PAD", "PAD_ID", "UNK", "UNK_ID", "UNK_MARKER", "HashedVocabulary", "Vocabulary"]
 
 PAD, UNK, BOS, EOS = "<pad>", "<unk>", "<bos>", "<eos>"
 PAD_ID = 0
@@ -186,6 +187,8 @@ class Vocabulary:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Vocabulary:
         """Inverse of :meth:`to_dict`; malformed data is a :class:`FormatError`."""
+        if isinstance(data, Mapping) and "hash_buckets" in data:
+            return HashedVocabulary.from_dict(data)
         try:
             tokens = data["tokens"]
             counts = data.get("counts") or [0] * len(tokens)
@@ -197,5 +200,78 @@ class Vocabulary:
             if not isinstance(specials, list) or any(s not in tokens[2 : 2 + len(specials)] for s in specials):
                 raise ValueError("'specials' must name the tokens right after <pad> and <unk>")
             return cls(tokens, dict(zip(tokens, counts)), specials=specials)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise FormatError(f"bad vocabulary data: {exc}") from None
+
+
+class HashedVocabulary(Vocabulary):
+    """The hashing trick: every token's id is a hash of it into a fixed number of buckets, after the reserved ids.
+
+    Why: no table to fit or ship, and no word is ever unknown; the price is collisions (two words sharing a row of
+    the embedding), which a bucket count a few times the number of distinct words keeps rare. The hash is CRC-32
+    of the token's UTF-8 bytes, stable across processes and machines (Python's own ``hash`` is salted per run).
+    ``token(i)`` of a bucket is ``"#i"``: a hashed id cannot be turned back into its words, so this vocabulary
+    suits classifiers, not generators.
+    """
+
+    __slots__ = ("buckets",)
+
+    def __init__(self, buckets: int, specials: Sequence[str] = ()) -> None:
+        if isinstance(buckets, bool) or not isinstance(buckets, int) or buckets < 1:
+            raise UsageError(f"the hashing trick needs at least 1 bucket, got {buckets!r}")
+        reserved = [PAD, UNK] + [s for s in specials if s not in (PAD, UNK)]
+        super().__init__(reserved, specials=reserved[2:])
+        self.buckets = buckets
+
+    def __len__(self) -> int:
+        return len(self._tokens) + self.buckets
+
+    def __contains__(self, token: object) -> bool:
+        return isinstance(token, str)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.tokens)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, HashedVocabulary):
+            return NotImplemented
+        return self.buckets == other.buckets and self.specials == other.specials
+
+    def __repr__(self) -> str:
+        return f"HashedVocabulary({self.buckets} buckets, specials={list(self.specials)!r})"
+
+    def id(self, token: str) -> int:
+        reserved = self._ids.get(token)
+        if reserved is not None:
+            return reserved
+        return len(self._tokens) + zlib.crc32(token.encode("utf-8")) % self.buckets
+
+    def token(self, i: int) -> str:
+        if not 0 <= i < len(self):
+            raise IndexError(f"token id {i} is outside the vocabulary (0..{len(self) - 1})")
+        return self._tokens[i] if i < len(self._tokens) else f"#{i}"
+
+    @property
+    def tokens(self) -> list[str]:
+        return list(self._tokens) + [f"#{i}" for i in range(len(self._tokens), len(self))]
+
+    def encode(self, tokens: Iterable[str]) -> list[int]:
+        return [self.id(t) for t in tokens]
+
+    def oov_rate(self, token_lists: Iterable[Iterable[str]]) -> float:
+        return 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"hash_buckets": self.buckets, "specials": list(self.specials)}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> HashedVocabulary:
+        try:
+            buckets, specials = data["hash_buckets"], data.get("specials", [])
+            if not isinstance(buckets, int) or isinstance(buckets, bool) or buckets < 1:
+                raise ValueError(f"'hash_buckets' must be a positive integer, got {buckets!r}")
+            if not isinstance(specials, list) or not all(isinstance(x, str) for x in specials):
+                raise ValueError("'specials' must be a list of strings")
+            return cls(buckets, specials)
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise FormatError(f"bad vocabulary data: {exc}") from None

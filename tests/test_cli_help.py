@@ -60,7 +60,7 @@ def test_task_options_appear_only_under_their_task() -> None:
         assert option in classifier and option not in generator
 
 
-@pytest.mark.parametrize("option, values", [("--cell", config.CELLS), ("--level", config.LEVELS),
+@pytest.mark.parametrize("option, values", [("--cell", config.CLASSIFIER_CELLS), ("--level", config.LEVELS),
                                             ("--strategy", config.STRATEGIES), ("--stem", config.STEMS),
                                             ("--pooling", config.POOLINGS)])
 def test_choices_come_from_config(option: str, values: tuple) -> None:

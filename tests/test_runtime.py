@@ -49,6 +49,13 @@ CLASSIFIERS = [
     dict(cell=cell, pooling=pooling, conv_filters=5, conv_kernel=3, pool_size=2, layers=1 + (i % 2),
          bidirectional=i == 1)
     for i, (cell, pooling) in enumerate(itertools.product(("lstm", "gru", "rnn"), ("last", "max", "mean")))
+] + [  # the non-recurrent baselines, the hidden Dense head and unmasked padding (the textbook's models)
+    dict(cell="bag"),
+    dict(cell="flatten", max_len=12),
+    dict(cell="conv", conv_kernel=3, pool_size=2, max_len=12),
+    dict(cell="bag", hidden_units=7, hidden_dropout=0.3),
+    dict(cell="lstm", hidden_units=4, mask_padding=False),
+    dict(cell="gru", pooling="max", mask_padding=False),
 ]
 
 
@@ -104,6 +111,24 @@ def test_gru_without_reset_after_and_a_dropout_between_layers(tmp_path):
         np.testing.assert_allclose(runtime.forward(ids), want, atol=ATOL)
         logits, state = runtime.read(ids[:, :3])
         for t in range(3, 7):
+            logits, state = runtime.step(ids[:, t], state)
+        np.testing.assert_allclose(logits, want[:, -1], atol=ATOL)
+
+
+def test_generator_with_layer_dropout_steps_like_keras(tmp_path):
+    """The textbook generator's Dropout between its LSTMs is the identity at inference, stepping included."""
+    import keras
+
+    from hangul_rnn.models import build_generator
+
+    keras.utils.set_random_seed(4)
+    model = _sharpen(build_generator(VOCAB, layers=2, units=5, embedding_dim=4, layer_dropout=0.2), 3.0)
+    assert any(layer.name == "dropout_0" for layer in model.layers)
+    ids = np.random.default_rng(3).integers(1, VOCAB, size=(2, 6)).astype("int32")
+    want = np.asarray(model(ids, training=False))
+    for runtime in _both(model, tmp_path):
+        logits, state = runtime.read(ids[:, :2])
+        for t in range(2, 6):
             logits, state = runtime.step(ids[:, t], state)
         np.testing.assert_allclose(logits, want[:, -1], atol=ATOL)
 

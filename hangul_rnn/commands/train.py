@@ -21,11 +21,15 @@ if TYPE_CHECKING:
 from hangul_rnn.commands._console import err_console, out_console
 from hangul_rnn.config import (
     CELLS,
+    CLASSIFIER_CELLS,
     LEVELS,
     LR_SCHEDULES,
+    OPTIMIZERS,
+    PADDINGS,
     POOLINGS,
     STEMS,
     STRATEGIES,
+    TARGETS,
     TASKS,
     TrainConfig,
     default_config,
@@ -70,8 +74,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         p = sub.add_parser(task, help=_TASK_HELP[task], description=f"Train a {_TASK_HELP[task]}.",
                            formatter_class=_HelpFormatter)
         _add_options(p, task, default_config(task))
-        if task == "classifier":
-            _record_explicit(p)
+        _add_recipe_option(p, task)
+        _record_explicit(p)
         p.set_defaults(handler=_train)
 
 
@@ -98,12 +102,27 @@ def _add_options(p: argparse.ArgumentParser, task: str, d: TrainConfig) -> None:
                       help="share of the training data held out for validation")
     if task == "generator":
         data.add_argument("--seq-len", type=int, default=d.seq_len, help="training window, in tokens")
+        data.add_argument("--stride", type=int, default=d.stride,
+                          help="tokens between window starts (default: --seq-len)")
+        data.add_argument("--targets", default=d.targets, choices=TARGETS,
+                          help="learn the next token at every position of a window, or only after its last")
     else:
         data.add_argument("--max-len", type=int, default=d.max_len,
                           help="tokens per document (longer ones are cut, shorter ones padded)")
+        data.add_argument("--padding", default=d.padding, choices=PADDINGS, help="pad before or after the text")
+        data.add_argument("--truncating", default=d.truncating, choices=PADDINGS,
+                          help="cut a long text's beginning (pre: keep its end) or its end (post)")
+        data.add_argument("--hash-buckets", type=int, default=d.hash_buckets, metavar="N",
+                          help="the hashing trick: hash tokens into N embedding rows instead of fitting a vocabulary "
+                               "(--max-vocab and --min-count then do nothing; 0: off)")
+        data.add_argument("--drop-unknown", action=argparse.BooleanOptionalAction, default=d.drop_unknown,
+                          help="drop words outside the vocabulary (as Keras' Tokenizer does) instead of <unk>")
 
     net = p.add_argument_group("network")
-    net.add_argument("--cell", default=d.cell, choices=CELLS, help="recurrent cell")
+    net.add_argument("--cell", default=d.cell, choices=CELLS if task == "generator" else CLASSIFIER_CELLS,
+                     help="recurrent cell" if task == "generator" else
+                     "recurrent cell, or a non-recurrent baseline: bag (mean of embeddings), flatten (feed-forward "
+                     "over --max-len embeddings), conv (two Conv1D, global max pooling; --units filters)")
     net.add_argument("--layers", type=int, default=d.layers, help="stacked recurrent layers")
     net.add_argument("--units", type=int, default=d.units, help="units per recurrent layer")
     net.add_argument("--embedding-dim", type=int, default=d.embedding_dim, help="token embedding size")
@@ -116,10 +135,21 @@ def _add_options(p: argparse.ArgumentParser, task: str, d: TrainConfig) -> None:
                           "start)")
     net.add_argument("--freeze-embeddings", action="store_true",
                      help="keep the --embeddings rows fixed while training (kept on --resume)")
+    net.add_argument("--layer-dropout", type=float, default=d.layer_dropout,
+                     help="a Dropout layer between stacked recurrent layers")
     if task == "classifier":
         net.add_argument("--bidirectional", action="store_true", help="read each document in both directions")
         net.add_argument("--conv-filters", type=int, default=d.conv_filters,
                          help="filters of a Conv1D front before the recurrent layers (0: none)")
+        net.add_argument("--conv-kernel", type=int, default=d.conv_kernel, help="Conv1D window, in tokens")
+        net.add_argument("--pool-size", type=int, default=d.pool_size, help="MaxPooling1D size after a Conv1D")
+        net.add_argument("--hidden-units", type=int, default=d.hidden_units,
+                         help="a Dense(relu) layer of N units before the output layer (0: none)")
+        net.add_argument("--hidden-dropout", type=float, default=d.hidden_dropout,
+                         help="dropout after the hidden Dense layer")
+        net.add_argument("--mask", dest="mask_padding", action=argparse.BooleanOptionalAction,
+                         default=d.mask_padding,
+                         help="skip padding in recurrent layers; --no-mask reads it as input (Keras' default)")
         net.add_argument("--pooling", default=None, choices=_choices(POOLINGS)[1:],
                          help="how the last layer's outputs become one vector: the last real token, or max or "
                               "mean over time (default: last)")
@@ -133,7 +163,8 @@ def _add_options(p: argparse.ArgumentParser, task: str, d: TrainConfig) -> None:
     fit = p.add_argument_group("fitting")
     fit.add_argument("--epochs", type=int, default=d.epochs, help="epochs to run (more epochs with --resume)")
     fit.add_argument("--batch-size", type=int, default=d.batch_size, help="examples per training step")
-    fit.add_argument("--lr", type=float, default=d.learning_rate, help="learning rate (Adam)")
+    fit.add_argument("--lr", type=float, default=d.learning_rate, help="learning rate")
+    fit.add_argument("--optimizer", default=d.optimizer, choices=OPTIMIZERS, help="gradient descent method")
     fit.add_argument("--patience", type=int, default=d.patience,
                      help="stop after N epochs without a better validation loss (0: never stop early)")
     fit.add_argument("--lr-schedule", default=d.lr_schedule or "none", choices=_choices(LR_SCHEDULES),
@@ -152,6 +183,8 @@ def _add_options(p: argparse.ArgumentParser, task: str, d: TrainConfig) -> None:
                          help="tokens sampled after each epoch to show progress (0: off)")
         fit.add_argument("--sample-prompt", default=d.sample_prompt,
                          help="text the per-epoch sample continues (default: a new line)")
+        fit.add_argument("--sample-temperature", type=float, default=d.sample_temperature,
+                         help="temperature of the per-epoch sample (0: greedy, always the likeliest token)")
 
     out = p.add_argument_group("the saved model")
     out.add_argument("--name", default=None, help="model name (default: CORPUS-LEVEL-TASK)")
@@ -159,16 +192,36 @@ def _add_options(p: argparse.ArgumentParser, task: str, d: TrainConfig) -> None:
     out.add_argument("--overwrite", action="store_true", help="replace an existing model NAME")
 
 
+def _add_recipe_option(p: argparse.ArgumentParser, task: str) -> None:
+    """``--recipe NAME``: the task's recipes from hangul_rnn.recipes, each listed with its summary."""
+    from hangul_rnn.recipes import RECIPES, recipe_names
+
+    names = recipe_names(task)
+    if not names:
+        return
+    listed = "; ".join(f"{n}: {RECIPES[n].summary}" for n in names).replace("%", "%%")
+    p.add_argument("--recipe", default=None, choices=names,
+                   help=f"start from a named setup; options given beside it win ({listed}) (default: none)")
+
+
 #: Option names (argparse dests) whose TrainConfig field is named differently.
 _FIELD_OF = {"lr": "learning_rate", "validation": "validation_fraction"}
 #: Options that are not TrainConfig fields.
-_NOT_FIELDS = {"command", "handler", "name", "resume", "overwrite", "before_tensorflow", "explicit_options"}
+_NOT_FIELDS = {"command", "handler", "name", "resume", "overwrite", "before_tensorflow", "explicit_options", "recipe"}
 
 
 def config_from_args(args: argparse.Namespace) -> TrainConfig:
     """The TrainConfig the options describe (validated); an option the task does not have keeps its default."""
     values = {_FIELD_OF.get(k, k): v for k, v in vars(args).items() if k not in _NOT_FIELDS}
-    if values.get("stem") is None:  # not given: the task's default stem, which only a word-level model has
+    stem_decided = False  # by a recipe: its None means no stems, not "the task's default"
+    if getattr(args, "recipe", None):
+        from hangul_rnn.recipes import RECIPES, apply_recipe
+
+        given = {_FIELD_OF.get(k, k) for k in getattr(args, "explicit_options", ())}
+        values = apply_recipe(args.recipe, args.task, values, given)
+        stem_decided = "stem" in RECIPES[args.recipe].overrides
+    if values.get("stem") is None and not stem_decided:
+        # not given: the task's default stem, which only a word-level model has
         values["stem"] = default_stem(args.task, values["level"])
     for option in ("stem", "lr_schedule"):  # "none" on the command line, None in the config
         if values.get(option) in ("none", ""):
@@ -185,16 +238,15 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
 
 
 def _record_explicit(parser: argparse.ArgumentParser) -> None:
-    """Make the options a generator decides (level, cell, units, ...) note on the namespace that they were given.
+    """Make every option note on the namespace that it was given.
 
     Why: with --init-from, an option left at its default is simply taken from the generator, but one the user typed
-    and the generator contradicts must be refused; argparse alone cannot tell the two apart.
+    and the generator contradicts must be refused; with --recipe, a typed option beats the recipe and a default does
+    not. argparse alone cannot tell the two apart.
     """
-    from hangul_rnn.transfer import INHERITED
-
     parser.set_defaults(explicit_options=frozenset())
     for action in parser._actions:  # argparse has no public list of a parser's actions
-        if action.dest in INHERITED:
+        if action.dest not in ("help", "recipe"):
             action.__class__ = _recording(type(action))
 
 
@@ -342,7 +394,7 @@ def _train(args: argparse.Namespace) -> int:
     from hangul_rnn.training import train
 
     config = config_from_args(args)
-    name = check_name(args.name or default_name(args))
+    name = check_name(args.name or getattr(args, "recipe", None) or default_name(args))
     cancel = threading.Event()
     with _Renderer(config.epochs) as render, _stop_on_sigterm(cancel):
         bundle = train(config, name=name, on_event=render, cancel=cancel, resume=args.resume,
