@@ -174,7 +174,7 @@ def prepare_classifier(cfg: TrainConfig, tokenizer, label_names: list[str] | Non
     if tokenizer is None:
         tokenizer = _make_tokenizer(cfg, corpus)
         if cfg.hash_buckets:  # the hashing trick: nothing to fit
-            from hangul_rnn.tokenizers import HashedVocabulary
+            from hangul_rnn.vocabulary import HashedVocabulary
 
             tokenizer.vocab = HashedVocabulary(cfg.hash_buckets, tokenizer.specials)
         else:
