@@ -11,7 +11,8 @@ A bundle folder holds exactly these files::
 
 Writes are atomic: a new bundle is written into a temporary folder beside the target and renamed into place only
 once it is complete; an older bundle of the same name is renamed aside first and deleted only after the new one is
-in place, so an interrupted or failed save never leaves a half-written model under the name. Training uses the
+in place, so an interrupted or failed save never leaves a half-written model under the name; a save killed
+between its renames is put back on the next look-up (:mod:`hangul_rnn.folder_swap`). Training uses the
 same save for its per-epoch checkpoint: the bundle *is* the checkpoint.
 
 Which folder a name means, and listing them, is :mod:`hangul_rnn.catalog`; a saved ensemble (a folder naming its
@@ -22,10 +23,7 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import threading
-import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -34,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 from hangul_rnn import __version__
 from hangul_rnn.catalog import check_name, resolve_bundle_path, shipped_dir
 from hangul_rnn.errors import FormatError, UsageError
+from hangul_rnn.folder_swap import install_folder
 
 if TYPE_CHECKING:  # pragma: no cover - typing only; importing keras here would cost seconds
     import keras
@@ -202,38 +201,6 @@ def save_bundle(bundle: Bundle, path: str | Path) -> Path:
     bundle.config = config
     bundle.path = target
     return target
-
-
-def install_folder(target: Path, write: Callable[[Path], None]) -> None:
-    """Fill a new ``.NAME.tmp-*`` folder beside ``target`` with ``write``, then swap it in.
-
-    Only once every file is written is an existing folder renamed aside (``.NAME.old-*``), the new one renamed in,
-    and the old one deleted. A failure while writing removes the temporary folder and leaves the old one untouched.
-    """
-    parent = target.parent
-    parent.mkdir(parents=True, exist_ok=True)
-    token = uuid.uuid4().hex[:8]
-    tmp = parent / f".{target.name}.tmp-{token}"
-    old = parent / f".{target.name}.old-{token}"
-    tmp.mkdir()
-    try:
-        write(tmp)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    moved_aside = False
-    try:
-        if target.exists():
-            os.replace(target, old)
-            moved_aside = True
-        os.replace(tmp, target)
-    except BaseException:
-        if moved_aside and not target.exists():
-            os.replace(old, target)  # put the old bundle back
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    if moved_aside:
-        shutil.rmtree(old, ignore_errors=True)
 
 
 def record_metrics(bundle: Bundle | Ensemble, updates: dict) -> bool:

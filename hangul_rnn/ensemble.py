@@ -17,7 +17,6 @@ from hangul_rnn.bundle import (
     CONFIG_FILE,
     FORMAT_VERSION,
     METRICS_FILE,
-    install_folder,
     load_bundle,
     now,
     read_config,
@@ -26,6 +25,7 @@ from hangul_rnn.bundle import (
 )
 from hangul_rnn.catalog import check_name, resolve_bundle_path, shipped_dir
 from hangul_rnn.errors import FormatError, HangulRNNError, UsageError
+from hangul_rnn.folder_swap import install_folder
 
 
 class Ensemble:

@@ -333,7 +333,7 @@ def _train(args: argparse.Namespace) -> int:
     from hangul_rnn.training import train
 
     config = config_from_args(args)
-    name = check_name(args.name or default_name(args))
+    name = check_name(default_name(args) if args.name is None else args.name)  # --name '' is an error, not a default
     cancel = threading.Event()
     with _Renderer(config.epochs) as render, _stop_on_sigterm(cancel):
         bundle = train(config, name=name, on_event=render, cancel=cancel, resume=args.resume,
