@@ -90,9 +90,13 @@ def name_lock(target: Path, *, enabled: bool = True) -> Iterator[None]:
 def _acquire(target: Path, path: str) -> int:
     """Open and lock the lock file; retried when the file was deleted by its last holder between our open and our
     lock (then we would hold a lock on a file nobody else can see)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
     while True:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:  # the models folder is checked writable here, before a training run spends an epoch
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise HangulRNNError(f"cannot write to the models folder {target.parent}: "
+                                 f"{exc.strerror or exc} ({exc.filename})") from None
         if not _try_lock(fd):
             os.close(fd)
             raise NameBusyError(f"model {target.name!r} is being written by another run (lock {path}); "

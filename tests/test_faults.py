@@ -1,0 +1,151 @@
+"""Faults and hostile inputs end in one line, never a traceback, a hang or a silent wrong answer (issue 15)."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from hangul_rnn.errors import CorpusError
+
+
+def _raw_server(answer: Callable[[socket.socket], None]) -> Iterator[str]:
+    """A loopback TCP server that reads a request and runs ``answer`` on the connection."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(4)
+    stop = threading.Event()
+
+    def serve() -> None:
+        listener.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                continue
+            with conn:
+                conn.recv(4096)
+                try:
+                    answer(conn)
+                except OSError:
+                    pass
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{listener.getsockname()[1]}/file.txt"
+    stop.set()
+    thread.join(2)
+    listener.close()
+
+
+@pytest.fixture
+def not_http() -> Iterator[str]:
+    yield from _raw_server(lambda conn: conn.sendall(b"SSH-2.0-OpenSSH_9.6\r\n\r\n"))
+
+
+@pytest.fixture
+def trickle() -> Iterator[str]:
+    def answer(conn: socket.socket) -> None:
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n")
+        for _ in range(40):
+            conn.sendall(b"x")
+            time.sleep(0.1)
+
+    yield from _raw_server(answer)
+
+
+def test_a_server_that_does_not_speak_http_is_one_error(not_http: str, tmp_path: Path) -> None:
+    from hangul_rnn.download import download
+
+    with pytest.raises(CorpusError, match="does not answer in HTTP"):
+        download(not_http, tmp_path / "f.txt", sha256=None, size=None, retries=0, backoff=0)
+
+
+def test_a_trickling_download_gives_up(trickle: str, tmp_path: Path) -> None:
+    from hangul_rnn.download import download
+
+    with pytest.raises(CorpusError, match="too slow"):
+        download(trickle, tmp_path / "f.txt", sha256=None, size=None, retries=0, timeout=0.5, backoff=0)
+
+
+def test_an_uncreatable_destination_is_one_error(tmp_path: Path) -> None:
+    from hangul_rnn.download import download
+
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(CorpusError, match="cannot create the download folder"):
+        download("http://127.0.0.1:9/x", blocker / "sub" / "f.txt", sha256=None, size=None, retries=0)
+
+
+def test_generate_refuses_seeds_and_batches_it_cannot_take(capsys: pytest.CaptureFixture[str]) -> None:
+    from hangul_rnn.cli import main
+
+    for argv in (["--seed", "-1"], ["--num-samples", "1000000"], ["--beam", "100000"]):
+        assert main(["generate", "--max-tokens", "2", *argv]) == 2, argv
+        err = capsys.readouterr().err
+        assert err.startswith("hangul-rnn: error: ") and err.count("\n") == 1, err
+
+
+@pytest.mark.parametrize("change", [{"seed": 1099511627776}, {"max_len": 10**9}, {"units": 10**9},
+                                    {"seq_len": 10**9}])
+def test_train_sizes_are_checked_before_anything_is_allocated(change: dict) -> None:
+    from hangul_rnn.config import default_config
+    from hangul_rnn.errors import UsageError
+
+    task = "classifier" if "max_len" in change else "generator"
+    with pytest.raises(UsageError):
+        default_config(task, **change)
+
+
+def test_sample_next_refuses_dead_logits_and_bad_options() -> None:
+    import numpy as np
+
+    from hangul_rnn.errors import UsageError
+    from hangul_rnn.samplers import SamplingOptions, sample_next
+
+    for logits in (np.full(5, np.nan), np.full(5, -np.inf), np.array([0.0, np.nan, np.nan])):
+        with pytest.raises(ValueError, match="no finite value"):
+            sample_next(logits)
+    with pytest.raises(UsageError):
+        sample_next(np.zeros(5), SamplingOptions(temperature=-1.0))
+
+
+def test_an_unwritable_output_is_one_line(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    if not os.path.exists("/dev/full"):
+        pytest.skip("no /dev/full on this system")
+    with open("/dev/full", "w") as full:
+        proc = subprocess.run([sys.executable, "-m", "hangul_rnn.cli", "generate", "--max-tokens", "5"],
+                              stdout=full, stderr=subprocess.PIPE, text=True, timeout=120,
+                              cwd=Path(__file__).resolve().parent.parent)
+    assert proc.returncode == 1
+    assert proc.stderr == "hangul-rnn: error: cannot write the output: No space left on device\n"
+
+
+def test_a_models_folder_that_cannot_be_written_is_found_before_training(tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    from hangul_rnn.config import TrainConfig
+    from hangul_rnn.errors import HangulRNNError
+    from hangul_rnn.training import train
+
+    home = tmp_path / "home-is-a-file"
+    home.write_text("not a folder")
+    monkeypatch.setenv("HANGUL_RNN_HOME", str(home))
+    corpus = tmp_path / "c.txt"
+    corpus.write_text("가나다라마바사\n" * 20, encoding="utf-8")
+    with pytest.raises(HangulRNNError, match="cannot write to the models folder"):
+        train(TrainConfig(corpus=f"text:{corpus}", units=4, epochs=1), name="x")
+
+
+def test_os_errors_read_as_one_line_naming_the_path() -> None:
+    from hangul_rnn.cli import os_error_line
+
+    assert os_error_line(PermissionError(13, "Permission denied", "/x/y")) == "/x/y: Permission denied"
+    assert os_error_line(OSError(28, "No space left on device")) == "cannot write the output: No space left on device"
