@@ -12,8 +12,9 @@ A process killed between 3 and 4 leaves no folder under the name, but a complete
 (loading, resuming, saving). Leftover hidden folders are deleted only once a good folder is in place, and only
 by the holder of the name's lock, so a save in progress in another process is never swept away.
 
-The lock (:func:`name_lock`, a ``.NAME.lock`` file beside the folder, held with ``flock`` and deleted on release) is taken by a training
-run for its whole length and by every save, so two runs training the same name cannot both report "saved".
+The lock (:func:`name_lock`: a ``.NAME.lock`` file beside the folder, held with ``flock``, deleted on release) is
+taken by a training run for its whole length and by every save, so two runs training the same name cannot both
+report "saved".
 """
 
 from __future__ import annotations
