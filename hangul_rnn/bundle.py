@@ -106,7 +106,11 @@ class Bundle:
             if state.get("_runtime") is None:
                 if self.model_file is None:
                     raise UsageError(f"model {self.name!r} has no network to run (no model file, no Keras model)")
-                state["_runtime"] = Runtime.from_archive(self.model_file)
+                runtime = Runtime.from_archive(self.model_file)
+                from hangul_rnn.bundle_schema import check_fits
+
+                check_fits(runtime, self.tokenizer, self.config, self.model_file)
+                state["_runtime"] = runtime
             return state["_runtime"]
 
 
@@ -255,6 +259,10 @@ def read_json(path: Path) -> Any:
             return json.load(fh)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise FormatError(f"{path}: not valid JSON ({exc.__class__.__name__}: {exc}); the bundle is corrupt") from None
+    except OSError as exc:  # unreadable (permissions), a folder where the file belongs, …
+        raise FormatError(f"{path}: cannot read ({exc.strerror or exc}); the bundle is unreadable") from None
+    except RecursionError:
+        raise FormatError(f"{path}: JSON nested too deeply to be a bundle file; the bundle is corrupt") from None
 
 
 def read_config(folder: Path) -> dict:
@@ -275,6 +283,9 @@ def read_config(folder: Path) -> dict:
         raise FormatError(f"{path}: unknown format_version {version}")
     if config.get("task") not in TASKS:
         raise FormatError(f"{path}: unknown task {config.get('task')!r} (expected generator or classifier)")
+    from hangul_rnn.bundle_schema import check_config
+
+    check_config(config, path)
     return config
 
 
@@ -292,12 +303,10 @@ def load_bundle(name_or_path: str | Path) -> Bundle | Ensemble:
         return ensemble.load_ensemble(folder, config)
     tok_path = folder / TOKENIZER_FILE
     tok_data = read_json(tok_path)
-    metrics = read_json(folder / METRICS_FILE)
-    history = read_json(folder / HISTORY_FILE)
-    if not isinstance(metrics, dict):
-        raise FormatError(f"{folder / METRICS_FILE}: expected a JSON object; the bundle is corrupt")
-    if not isinstance(history, dict):
-        raise FormatError(f"{folder / HISTORY_FILE}: expected a JSON object; the bundle is corrupt")
+    from hangul_rnn.bundle_schema import check_history, check_metrics
+
+    metrics = check_metrics(read_json(folder / METRICS_FILE), folder / METRICS_FILE)
+    history = check_history(read_json(folder / HISTORY_FILE), folder / HISTORY_FILE)
 
     from hangul_rnn.tokenizers import load_tokenizer
 

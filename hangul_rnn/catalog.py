@@ -141,8 +141,11 @@ def summarize(folder: Path) -> BundleSummary:
     metrics: dict = {}
     error = None
     try:
-        data = fmt.read_json(folder / fmt.METRICS_FILE)
-        metrics = data if isinstance(data, dict) else {}
+        from hangul_rnn.bundle_schema import check_history, check_metrics
+
+        metrics = check_metrics(fmt.read_json(folder / fmt.METRICS_FILE), folder / fmt.METRICS_FILE)
+        if config.get("kind") != ENSEMBLE_KIND:  # a listing shows a model broken that loading would refuse
+            check_history(fmt.read_json(folder / fmt.HISTORY_FILE), folder / fmt.HISTORY_FILE)
     except FormatError as exc:
         error = str(exc)
     tok = config.get("tokenizer") or {}
