@@ -149,3 +149,50 @@ def test_os_errors_read_as_one_line_naming_the_path() -> None:
 
     assert os_error_line(PermissionError(13, "Permission denied", "/x/y")) == "/x/y: Permission denied"
     assert os_error_line(OSError(28, "No space left on device")) == "cannot write the output: No space left on device"
+
+
+def _tsv(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "c.tsv"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_tsv_labels_are_digits_in_range(tmp_path: Path) -> None:
+    from hangul_rnn.corpora import get_corpus
+
+    with pytest.raises(CorpusError, match="not an integer"):
+        list(get_corpus("tsv:" + str(_tsv(tmp_path, "좋다\t1\n별로\t1_0\n"))).examples("train"))
+    with pytest.raises(CorpusError, match="out of range"):
+        list(get_corpus("tsv:" + str(_tsv(tmp_path, "좋다\t1\n별로\t99999999999\n"))).examples("train"))
+
+
+def test_tsv_column_indices_given_as_text_are_indices(tmp_path: Path) -> None:
+    from hangul_rnn.corpora import get_corpus
+
+    path = _tsv(tmp_path, "1\t좋다\t1\n2\t별로\t0\n")
+    rows = list(get_corpus(f"tsv:{path}", text_column="1", label_column="2").examples("train"))
+    assert rows == [("좋다", 1), ("별로", 0)]  # the first row is data, not a header
+
+
+def test_a_classifier_on_one_label_is_refused(tmp_path: Path) -> None:
+    from hangul_rnn.config import TrainConfig
+    from hangul_rnn.errors import UsageError
+    from hangul_rnn.training import train
+
+    path = _tsv(tmp_path, "".join(f"문장 {i}\t1\n" for i in range(30)))
+    with pytest.raises(UsageError, match="one label only"):
+        train(TrainConfig(task="classifier", corpus=f"tsv:{path}", level="syllable", units=4, epochs=1), name="one")
+
+
+def test_a_folder_or_fifo_given_as_a_corpus_says_what_it_is(tmp_path: Path) -> None:
+    import os
+
+    from hangul_rnn.corpora import get_corpus
+
+    with pytest.raises(CorpusError, match="is a folder"):
+        list(get_corpus(f"text:{tmp_path}").texts("train"))
+    if hasattr(os, "mkfifo"):
+        fifo = tmp_path / "pipe"
+        os.mkfifo(fifo)
+        with pytest.raises(CorpusError, match="named pipe"):
+            list(get_corpus(f"text:{fifo}").texts("train"))
