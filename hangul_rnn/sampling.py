@@ -208,7 +208,12 @@ class StreamingDecoder:
 
     def prompt_ids(self, prompt: str) -> list[int]:
         """The ids the model reads first: the prompt's, or the start token (newline) for an empty prompt."""
+        if not isinstance(prompt, str):
+            raise TypeError(f"a prompt is a str, not {type(prompt).__name__}")
         ids = self.tokenizer.encode(prompt) if prompt else []
+        if not ids and prompt.strip():  # else it would be the empty prompt's continuation, without a word
+            raise UsageError(f"the prompt {prompt[:40]!r} has nothing this model reads once cleaned (its cleaning "
+                             f"'{self.tokenizer.clean}' drops it); give a prompt in the model's script, or none")
         return ids or [self.start_id]
 
     def stream(self, prompt: str = "", *, max_tokens: int = 200, stop_at: str | None = None) -> Iterator[list[str]]:
@@ -221,7 +226,7 @@ class StreamingDecoder:
             raise UsageError(f"max tokens must be at least 1, got {max_tokens!r}")
         if stop_at not in (None, *STOP_AT):
             raise UsageError(f"unknown stop condition {stop_at!r}; choose one of: {', '.join(STOP_AT)}")
-        prompt = prompt or ""
+        prompt = "" if prompt is None else prompt
         ids = self.prompt_ids(prompt)
         self.unknown = self.tokenizer.unknown_tokens(prompt) if prompt.strip() else []
         if self.unknown and self.on_unknown is not None:

@@ -196,3 +196,56 @@ def test_a_folder_or_fifo_given_as_a_corpus_says_what_it_is(tmp_path: Path) -> N
         os.mkfifo(fifo)
         with pytest.raises(CorpusError, match="named pipe"):
             list(get_corpus(f"text:{fifo}").texts("train"))
+
+
+def test_text_that_cleans_to_nothing_is_said_not_scored() -> None:
+    from hangul_rnn.bundle import load_bundle
+    from hangul_rnn.errors import UsageError
+    from hangul_rnn.scoring import explain, score, score_batch
+
+    model = load_bundle("nsmc-classifier")
+    for text in ("😀😀", "\x00", "\x01\x02"):
+        with pytest.raises(UsageError, match="nothing the model reads"):
+            score(model, text)
+    with pytest.raises(UsageError, match="text 2"):
+        score_batch(model, ["좋다", "🎬🎬"])
+    with pytest.raises(UsageError, match="nothing the model reads"):
+        explain(model, "😀 😀")
+    assert explain(model, "좋다 😀 정말").words == ["좋다", "😀", "정말"]  # an emoji word inside a text is fine
+
+
+def test_a_prompt_that_cleans_to_nothing_is_an_error() -> None:
+    from hangul_rnn.bundle import load_bundle
+    from hangul_rnn.errors import UsageError
+    from hangul_rnn.sampling import generate
+
+    with pytest.raises(UsageError, match="prompt"):
+        generate(load_bundle("annals-syllable"), "😀", max_tokens=2)
+
+
+def test_explain_groups_the_words_of_a_long_text_and_says_so() -> None:
+    from hangul_rnn.bundle import load_bundle
+    from hangul_rnn.scoring import MAX_EXPLAIN_STEPS, explain, score
+
+    model = load_bundle("nsmc-classifier")
+    text = " ".join(["재미있었어요", "배우가", "별로"] * 300)
+    result = explain(model, text)
+    assert len(result.words) <= MAX_EXPLAIN_STEPS + 1 and result.note and "words at a time" in result.note
+    assert " ".join(result.words) == text
+    assert result.prefix_scores[-1] == pytest.approx(score(model, text).probabilities[result.target])
+    assert explain(model, "재미있었어요 배우가").note is None
+
+
+def test_binary_data_on_score_stdin_is_one_error(monkeypatch: pytest.MonkeyPatch,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    import io
+    import sys
+
+    from hangul_rnn.cli import main
+
+    for data in (b"\x00\x01\xff\xfe", "좋다\x00\n".encode()):
+        stdin = io.TextIOWrapper(io.BytesIO(data))
+        monkeypatch.setattr(sys, "stdin", stdin)
+        assert main(["score"]) == 2
+        err = capsys.readouterr().err
+        assert "stdin" in err and err.count("\n") == 1
