@@ -79,7 +79,40 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the console script; returns the exit code."""
+    """Entry point of the console script; returns the exit code. Ctrl-C at any moment (parsing, importing, the
+    command itself, the last flush) is exit 130 with one line, never a traceback."""
+    _quiet_interrupts()
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        try:
+            print("hangul-rnn: interrupted", file=sys.stderr)
+        except (OSError, KeyboardInterrupt):
+            pass
+        return 130
+
+
+def _quiet_interrupts() -> None:
+    """A Ctrl-C that lands in a finaliser or a helper thread (a generator closed mid-stream, a half-built
+    ``tf.function``) is reported by Python as "Exception ignored in …" with a traceback; the main thread already
+    says "interrupted", so those reports are dropped. Every other unraisable error keeps its report."""
+    import threading
+
+    default_unraisable, default_thread = sys.unraisablehook, threading.excepthook
+
+    def unraisable(info):  # type: ignore[no-untyped-def]
+        if info.exc_type is not KeyboardInterrupt:
+            default_unraisable(info)
+
+    def thread_hook(info):  # type: ignore[no-untyped-def]
+        if info.exc_type is not KeyboardInterrupt:
+            default_thread(info)
+
+    sys.unraisablehook = unraisable
+    threading.excepthook = thread_hook
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)

@@ -249,3 +249,31 @@ def test_binary_data_on_score_stdin_is_one_error(monkeypatch: pytest.MonkeyPatch
         assert main(["score"]) == 2
         err = capsys.readouterr().err
         assert "stdin" in err and err.count("\n") == 1
+
+
+def test_the_tui_without_a_terminal_refuses_in_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-m", "hangul_rnn.cli", "tui"], stdin=subprocess.DEVNULL,
+                          capture_output=True, text=True, timeout=60, cwd=Path(__file__).resolve().parent.parent)
+    assert proc.returncode == 1
+    assert proc.stderr.startswith("hangul-rnn: error: the TUI needs a terminal") and proc.stderr.count("\n") == 1
+
+
+def test_ctrl_c_while_generate_streams_is_one_line() -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    if not hasattr(signal, "SIGINT") or os.name != "posix":
+        pytest.skip("needs POSIX signals")
+    proc = subprocess.Popen([sys.executable, "-m", "hangul_rnn.cli", "generate", "--max-tokens", "100000"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=Path(__file__).resolve().parent.parent)
+    assert proc.stdout is not None
+    proc.stdout.read(64)  # streaming has begun
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    assert err.decode() == "hangul-rnn: interrupted\n"
