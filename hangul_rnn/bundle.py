@@ -317,6 +317,9 @@ def load_bundle(name_or_path: str | Path) -> Bundle | Ensemble:
     except Exception as exc:  # noqa: BLE001 - any failure here means a bad file, reported as such
         raise FormatError(f"{tok_path}: cannot read tokenizer ({exc.__class__.__name__}: {exc})") from None
 
+    from hangul_rnn.bundle_schema import check_tokenizer_kind
+
+    check_tokenizer_kind(tokenizer, config, tok_path)
     model_path = folder / MODEL_FILE
     if not model_path.is_file():
         raise FormatError(f"{model_path}: missing; the bundle is incomplete (train or save it again)")

@@ -79,10 +79,7 @@ def check_fits(runtime: Any, tokenizer: Any, config: dict, source: Path | str) -
     would be an IndexError at the first score, or a wrong distribution with no error at all."""
     from hangul_rnn.np_layers import Dense, Embedding
 
-    recorded = (config.get("tokenizer") or {}).get("kind")
-    if recorded and recorded != tokenizer.kind:
-        raise FormatError(f"{source}: the config records a {recorded} tokenizer, tokenizer.json holds a "
-                          f"{tokenizer.kind} one; the bundle's files do not belong together")
+    check_tokenizer_kind(tokenizer, config, source)
     size = tokenizer.vocab_size
     first, last = runtime.layers[0], runtime.layers[-1]
     if isinstance(first, Embedding) and size > first.table.shape[0]:
@@ -91,3 +88,11 @@ def check_fits(runtime: Any, tokenizer: Any, config: dict, source: Path | str) -
     if config.get("task") == "generator" and isinstance(last, Dense) and last.kernel.shape[-1] != size:
         raise FormatError(f"{source}: the tokenizer has {size:,} tokens but the model predicts "
                           f"{last.kernel.shape[-1]:,}; the bundle's files do not belong together")
+
+
+def check_tokenizer_kind(tokenizer: Any, config: dict, source: Path | str) -> None:
+    """The tokenizer must be of the kind (jamo, syllable, word) the config records: checked on load, from JSON."""
+    recorded = (config.get("tokenizer") or {}).get("kind")
+    if recorded and recorded != tokenizer.kind:
+        raise FormatError(f"{source}: the config records a {recorded} tokenizer, tokenizer.json holds a "
+                          f"{tokenizer.kind} one; the bundle's files do not belong together")

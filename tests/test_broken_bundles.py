@@ -91,7 +91,7 @@ def test_models_lists_broken_bundles_without_dying(broken: dict[str, str],
 
     summaries = {s.name: s for s in list_bundles()}
     assert set(summaries) == set(broken)
-    json_only = {n for n, (_, _, e) in BROKEN.items() if e in ("tokenizer", "embedding")}  # need the network
+    json_only = {n for n, (_, _, e) in BROKEN.items() if e in ("tokenizer", "embedding")}  # read past listing
     assert {n for n, s in summaries.items() if s.error} == set(broken) - json_only
     assert main(["models"]) == 0
     out = capsys.readouterr().out
@@ -119,3 +119,8 @@ def test_an_ensemble_listing_itself_or_a_cycle_is_one_error(no_shipped_models) -
     for name in ("self", "a"):
         with pytest.raises(FormatError, match="itself an ensemble"):
             load_bundle(name)
+
+
+def test_a_classifier_carrying_a_generators_tokenizer_does_not_load(broken: dict[str, str]) -> None:
+    with pytest.raises(FormatError, match="do not belong together"):
+        load_bundle("wrong-tokenizer")  # refused on load, before any text is scored
