@@ -100,11 +100,11 @@ def _quiet_interrupts() -> None:
 
     default_unraisable, default_thread = sys.unraisablehook, threading.excepthook
 
-    def unraisable(info):  # type: ignore[no-untyped-def]
+    def unraisable(info: sys.UnraisableHookArgs) -> None:
         if info.exc_type is not KeyboardInterrupt:
             default_unraisable(info)
 
-    def thread_hook(info):  # type: ignore[no-untyped-def]
+    def thread_hook(info: threading.ExceptHookArgs) -> None:
         if info.exc_type is not KeyboardInterrupt:
             default_thread(info)
 
