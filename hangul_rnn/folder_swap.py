@@ -29,7 +29,7 @@ from pathlib import Path
 
 from hangul_rnn.errors import HangulRNNError
 
-_HELD: dict[str, tuple[int, int]] = {}  # lock path -> (file descriptor, depth) for locks this process holds
+_HELD: dict[str, tuple[int, int, int]] = {}  # lock path -> (fd, depth, owning thread) for locks this process holds
 _HELD_GUARD = threading.Lock()
 
 
@@ -62,27 +62,32 @@ def _try_lock(fd: int) -> bool:
 
 @contextmanager
 def name_lock(target: Path, *, enabled: bool = True) -> Iterator[None]:
-    """Hold the lock of the model folder ``target`` (re-entrant within this process); NameBusyError if another
-    process holds it. The lock goes with the process: a killed run never leaves a stale lock behind."""
+    """Hold the lock of the model folder ``target`` (re-entrant within one thread: a training run's saves take it
+    again); NameBusyError if another process, or another thread of this one (the TUI's listing while its training
+    thread saves), holds it. The lock goes with the process: a killed run never leaves a stale lock behind."""
     if not enabled:
         yield
         return
     path = str(_lock_path(target))
+    me = threading.get_ident()
     with _HELD_GUARD:
         held = _HELD.get(path)
         if held is not None:
-            _HELD[path] = (held[0], held[1] + 1)
+            if held[2] != me:
+                raise NameBusyError(f"model {target.name!r} is being written by another run in this process; "
+                                    "wait for it to finish or pick another name")
+            _HELD[path] = (held[0], held[1] + 1, me)
     if held is None:
         fd = _acquire(target, path)
         with _HELD_GUARD:
-            _HELD[path] = (fd, 1)
+            _HELD[path] = (fd, 1, me)
     try:
         yield
     finally:
         with _HELD_GUARD:
-            fd, depth = _HELD[path]
+            fd, depth, _ = _HELD[path]
             if depth > 1:
-                _HELD[path] = (fd, depth - 1)
+                _HELD[path] = (fd, depth - 1, me)
             else:
                 del _HELD[path]
                 _release(path, fd)

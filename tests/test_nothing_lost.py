@@ -149,3 +149,34 @@ def test_an_empty_name_is_an_error_not_the_default(tmp_path: Path, capsys: pytes
     assert main(["train", "generator", "--corpus", f"text:{corpus}", "--name", "", "--epochs", "1"]) == 2
     assert "bad model name ''" in capsys.readouterr().err
     assert installed_names() == []
+
+
+def test_another_thread_cannot_take_over_a_save_in_progress(tmp_path: Path) -> None:
+    # The TUI lists models while its training thread saves: the listing must not "recover" the half-swapped folder.
+    import threading
+
+    from hangul_rnn.folder_swap import NameBusyError, install_folder, name_lock, recover
+
+    target = tmp_path / "models" / "shared"
+    target.parent.mkdir()
+    new = target.parent / ".shared.new-00000000"
+    new.mkdir()
+    (new / "config.json").write_text("{}")
+    held, release = threading.Event(), threading.Event()
+
+    def trainer() -> None:
+        with name_lock(target):
+            held.set()
+            release.wait(30)
+
+    thread = threading.Thread(target=trainer)
+    thread.start()
+    try:
+        assert held.wait(30)
+        assert recover(target) is False and new.is_dir() and not target.exists()
+        with pytest.raises(NameBusyError):
+            install_folder(target, lambda tmp: None)
+    finally:
+        release.set()
+        thread.join(30)
+    assert recover(target) is True and (target / "config.json").is_file()
