@@ -56,3 +56,13 @@ def check_train_sizes(cfg: Any) -> None:
         raise UsageError(f"this network needs about {need / 2**30:,.1f} GiB (weights, Adam state, one batch's "
                          f"activations) and the machine has {memory / 2**30:,.1f} GiB; lower --units, --layers, "
                          "--embedding-dim, --batch-size or the sequence length")
+
+
+def check_padded(rows: int, length: int) -> None:
+    """UsageError when ``rows`` sequences padded to ``length`` int32 ids (the array, TensorFlow's copy of it and
+    the shuffle buffer's) would not fit this machine's memory: ``--max-len`` sizes it, not the texts."""
+    memory = physical_memory()
+    need = rows * length * 4 * 3
+    if memory is not None and need > memory:
+        raise UsageError(f"{rows:,} examples padded to --max-len {length:,} need about {need / 2**30:,.1f} GiB and "
+                         f"the machine has {memory / 2**30:,.1f} GiB; lower --max-len (or --limit)")

@@ -172,6 +172,9 @@ def prepare_classifier(cfg: TrainConfig, tokenizer, label_names: list[str] | Non
         raise UsageError(f"corpus {cfg.corpus!r} has one label only ({labels[0]}) in its {len(labels):,} examples"
                          f"{limit}; a classifier needs examples of at least two classes")
     num_classes = max(2, max(labels) + 1, len(label_names or []))
+    from hangul_rnn.limits import check_padded
+
+    check_padded(len(texts), cfg.max_len)  # before fitting and encoding: the padded batch array is the big one
     if tokenizer is None:
         tokenizer = _make_tokenizer(cfg, corpus)
         tokenizer.fit(texts, max_size=cfg.max_vocab, min_count=cfg.min_count,

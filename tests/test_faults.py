@@ -277,3 +277,13 @@ def test_ctrl_c_while_generate_streams_is_one_line() -> None:
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130
     assert err.decode() == "hangul-rnn: interrupted\n"
+
+
+def test_a_padded_array_larger_than_memory_is_refused_before_encoding(monkeypatch: pytest.MonkeyPatch) -> None:
+    from hangul_rnn import limits
+    from hangul_rnn.errors import UsageError
+
+    monkeypatch.setattr(limits, "physical_memory", lambda: 8 << 30)
+    limits.check_padded(150_000, 1000)  # NSMC at --max-len 1000: 1.7 GiB, fits
+    with pytest.raises(UsageError, match="--max-len"):
+        limits.check_padded(150_000, 100_000)  # 168 GiB
