@@ -223,6 +223,8 @@ def _fetch(  # noqa: C901 - every HTTP outcome (resume, restart, short read, dis
         if exc.code in (408, 429) or exc.code >= 500:
             raise _Retry(f"HTTP {exc.code} {exc.reason}") from exc
         raise CorpusError(f"could not download {url}: HTTP {exc.code} {exc.reason}") from exc
+    except http.client.RemoteDisconnected as exc:  # closed before answering: a network hiccup, worth a retry
+        raise _Retry(str(exc) or "server closed the connection") from exc
     except http.client.HTTPException as exc:  # BadStatusLine & co: not an HTTP server, asking again won't help
         raise CorpusError(f"could not download {url}: the server does not answer in HTTP "
                           f"({exc.__class__.__name__})") from None

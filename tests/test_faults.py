@@ -287,3 +287,15 @@ def test_a_padded_array_larger_than_memory_is_refused_before_encoding(monkeypatc
     limits.check_padded(150_000, 1000)  # NSMC at --max-len 1000: 1.7 GiB, fits
     with pytest.raises(UsageError, match="--max-len"):
         limits.check_padded(150_000, 100_000)  # 168 GiB
+
+
+@pytest.fixture
+def hangs_up() -> Iterator[str]:
+    yield from _raw_server(lambda conn: None)  # reads the request, closes without a word
+
+
+def test_a_server_that_hangs_up_is_retried_not_called_non_http(hangs_up: str, tmp_path: Path) -> None:
+    from hangul_rnn.download import download
+
+    with pytest.raises(CorpusError, match="after 2 attempts"):
+        download(hangs_up, tmp_path / "f.txt", sha256=None, size=None, retries=1, backoff=0)
