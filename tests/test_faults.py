@@ -299,3 +299,20 @@ def test_a_server_that_hangs_up_is_retried_not_called_non_http(hangs_up: str, tm
 
     with pytest.raises(CorpusError, match="after 2 attempts"):
         download(hangs_up, tmp_path / "f.txt", sha256=None, size=None, retries=1, backoff=0)
+
+
+def test_a_full_disk_while_saving_is_one_line_naming_the_file(monkeypatch: pytest.MonkeyPatch,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    import hangul_rnn.ensemble
+    from hangul_rnn import paths
+    from hangul_rnn.cli import main
+
+    def full(path: Path, data: object) -> None:
+        raise OSError(28, "No space left on device", str(path))
+
+    monkeypatch.setattr(hangul_rnn.ensemble, "write_json", full)
+    assert main(["ensemble", "both", "nsmc-classifier", "nsmc-classifier"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "config.json: No space left on device" in err, err
+    models = paths.models_dir()
+    assert not models.exists() or [p.name for p in models.iterdir()] == []  # nothing half-written left behind
