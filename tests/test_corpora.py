@@ -199,9 +199,7 @@ def test_verification_is_cached(shared_corpora: Path, monkeypatch: pytest.Monkey
     corpus = get_corpus("nsmc")
     corpus.path("test")
     calls: list[Path] = []
-    import hangul_rnn.corpus_files
-
-    monkeypatch.setattr(hangul_rnn.corpus_files, "sha256_file", lambda p: calls.append(p) or "")
+    monkeypatch.setattr(corpora, "sha256_file", lambda p: calls.append(p) or "")
     corpus.path("test")
     assert calls == []  # second resolution read the (path, size, mtime) cache
 
