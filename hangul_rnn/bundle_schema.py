@@ -43,8 +43,12 @@ def _check_hyperparameters(config: dict, path: Path) -> None:
 
     hp = dict(config["hyperparameters"])
     hp["task"] = config.get("task", hp.get("task"))
+    from hangul_rnn.limits import TooBigForThisMachine
+
     try:
         TrainConfig.from_dict(hp).validate()
+    except TooBigForThisMachine:  # checked last: every value is valid, it was trained on a bigger machine
+        pass
     except (UsageError, TypeError, ValueError) as exc:
         reason = str(exc).replace("--", "").replace("_", "-")
         raise FormatError(f"{path}: bad saved hyper-parameter ({reason}); the bundle was edited or is corrupt") \

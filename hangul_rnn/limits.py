@@ -22,6 +22,11 @@ MAX_SEQUENCE = 100_000
 _GATES = {"lstm": 4, "gru": 3, "rnn": 1}
 
 
+class TooBigForThisMachine(UsageError):
+    """A run that would not fit this machine's memory: a fact about the machine, not about the options, so a
+    bundle trained elsewhere with these options is not broken here (:mod:`hangul_rnn.bundle_schema` lets it pass)."""
+
+
 def physical_memory() -> int | None:
     """Bytes of RAM on this machine, or None where the OS does not say."""
     try:
@@ -53,9 +58,11 @@ def check_train_sizes(cfg: Any) -> None:
     memory = physical_memory()
     need = train_memory_estimate(cfg)
     if memory is not None and need > memory:
-        raise UsageError(f"this network needs about {need / 2**30:,.1f} GiB (weights, Adam state, one batch's "
-                         f"activations) and the machine has {memory / 2**30:,.1f} GiB; lower --units, --layers, "
-                         "--embedding-dim, --batch-size or the sequence length")
+        raise TooBigForThisMachine(
+            f"this network needs about {need / 2**30:,.1f} GiB (weights, Adam state, one batch's activations) and "
+            f"the machine has {memory / 2**30:,.1f} GiB; lower --units, --layers, --embedding-dim, --batch-size or "
+            "the sequence length"
+        )
 
 
 def check_padded(rows: int, length: int) -> None:

@@ -124,3 +124,15 @@ def test_an_ensemble_listing_itself_or_a_cycle_is_one_error(no_shipped_models) -
 def test_a_classifier_carrying_a_generators_tokenizer_does_not_load(broken: dict[str, str]) -> None:
     with pytest.raises(FormatError, match="do not belong together"):
         load_bundle("wrong-tokenizer")  # refused on load, before any text is scored
+
+
+def test_a_bundle_trained_on_a_bigger_machine_is_not_broken_here(monkeypatch: pytest.MonkeyPatch,
+                                                                 no_shipped_models) -> None:
+    from hangul_rnn import limits
+
+    root = paths.models_dir()
+    root.mkdir(parents=True)
+    shutil.copytree(GENERATOR, root / "big")
+    monkeypatch.setattr(limits, "physical_memory", lambda: 1 << 20)  # 1 MiB: training it here would not fit
+    assert load_bundle("big").task == "generator"
+    assert [s.error for s in list_bundles()] == [None]
