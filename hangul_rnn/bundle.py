@@ -11,7 +11,8 @@ A bundle folder holds exactly these files::
 
 Writes are atomic: a new bundle is written into a temporary folder beside the target and renamed into place only
 once it is complete; an older bundle of the same name is renamed aside first and deleted only after the new one is
-in place, so an interrupted or failed save never leaves a half-written model under the name. Training uses the
+in place, so an interrupted or failed save never leaves a half-written model under the name; a save killed
+between its renames is put back on the next look-up (:mod:`hangul_rnn.folder_swap`). Training uses the
 same save for its per-epoch checkpoint: the bundle *is* the checkpoint.
 
 Which folder a name means, and listing them, is :mod:`hangul_rnn.catalog`; a saved ensemble (a folder naming its
@@ -22,10 +23,7 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import threading
-import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -34,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 from hangul_rnn import __version__
 from hangul_rnn.catalog import check_name, resolve_bundle_path, shipped_dir
 from hangul_rnn.errors import FormatError, UsageError
+from hangul_rnn.folder_swap import install_folder
 
 if TYPE_CHECKING:  # pragma: no cover - typing only; importing keras here would cost seconds
     import keras
@@ -107,7 +106,11 @@ class Bundle:
             if state.get("_runtime") is None:
                 if self.model_file is None:
                     raise UsageError(f"model {self.name!r} has no network to run (no model file, no Keras model)")
-                state["_runtime"] = Runtime.from_archive(self.model_file)
+                runtime = Runtime.from_archive(self.model_file)
+                from hangul_rnn.bundle_schema import check_fits
+
+                check_fits(runtime, self.tokenizer, self.config, self.model_file)
+                state["_runtime"] = runtime
             return state["_runtime"]
 
 
@@ -204,38 +207,6 @@ def save_bundle(bundle: Bundle, path: str | Path) -> Path:
     return target
 
 
-def install_folder(target: Path, write: Callable[[Path], None]) -> None:
-    """Fill a new ``.NAME.tmp-*`` folder beside ``target`` with ``write``, then swap it in.
-
-    Only once every file is written is an existing folder renamed aside (``.NAME.old-*``), the new one renamed in,
-    and the old one deleted. A failure while writing removes the temporary folder and leaves the old one untouched.
-    """
-    parent = target.parent
-    parent.mkdir(parents=True, exist_ok=True)
-    token = uuid.uuid4().hex[:8]
-    tmp = parent / f".{target.name}.tmp-{token}"
-    old = parent / f".{target.name}.old-{token}"
-    tmp.mkdir()
-    try:
-        write(tmp)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    moved_aside = False
-    try:
-        if target.exists():
-            os.replace(target, old)
-            moved_aside = True
-        os.replace(tmp, target)
-    except BaseException:
-        if moved_aside and not target.exists():
-            os.replace(old, target)  # put the old bundle back
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    if moved_aside:
-        shutil.rmtree(old, ignore_errors=True)
-
-
 def record_metrics(bundle: Bundle | Ensemble, updates: dict) -> bool:
     """Merge ``updates`` into the bundle's metrics.json on disk (atomically) and into ``bundle.metrics``.
 
@@ -288,6 +259,10 @@ def read_json(path: Path) -> Any:
             return json.load(fh)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise FormatError(f"{path}: not valid JSON ({exc.__class__.__name__}: {exc}); the bundle is corrupt") from None
+    except OSError as exc:  # unreadable (permissions), a folder where the file belongs, …
+        raise FormatError(f"{path}: cannot read ({exc.strerror or exc}); the bundle is unreadable") from None
+    except RecursionError:
+        raise FormatError(f"{path}: JSON nested too deeply to be a bundle file; the bundle is corrupt") from None
 
 
 def read_config(folder: Path) -> dict:
@@ -308,6 +283,9 @@ def read_config(folder: Path) -> dict:
         raise FormatError(f"{path}: unknown format_version {version}")
     if config.get("task") not in TASKS:
         raise FormatError(f"{path}: unknown task {config.get('task')!r} (expected generator or classifier)")
+    from hangul_rnn.bundle_schema import check_config
+
+    check_config(config, path)
     return config
 
 
@@ -325,12 +303,10 @@ def load_bundle(name_or_path: str | Path) -> Bundle | Ensemble:
         return ensemble.load_ensemble(folder, config)
     tok_path = folder / TOKENIZER_FILE
     tok_data = read_json(tok_path)
-    metrics = read_json(folder / METRICS_FILE)
-    history = read_json(folder / HISTORY_FILE)
-    if not isinstance(metrics, dict):
-        raise FormatError(f"{folder / METRICS_FILE}: expected a JSON object; the bundle is corrupt")
-    if not isinstance(history, dict):
-        raise FormatError(f"{folder / HISTORY_FILE}: expected a JSON object; the bundle is corrupt")
+    from hangul_rnn.bundle_schema import check_history, check_metrics
+
+    metrics = check_metrics(read_json(folder / METRICS_FILE), folder / METRICS_FILE)
+    history = check_history(read_json(folder / HISTORY_FILE), folder / HISTORY_FILE)
 
     from hangul_rnn.tokenizers import load_tokenizer
 
@@ -341,6 +317,9 @@ def load_bundle(name_or_path: str | Path) -> Bundle | Ensemble:
     except Exception as exc:  # noqa: BLE001 - any failure here means a bad file, reported as such
         raise FormatError(f"{tok_path}: cannot read tokenizer ({exc.__class__.__name__}: {exc})") from None
 
+    from hangul_rnn.bundle_schema import check_tokenizer_kind
+
+    check_tokenizer_kind(tokenizer, config, tok_path)
     model_path = folder / MODEL_FILE
     if not model_path.is_file():
         raise FormatError(f"{model_path}: missing; the bundle is incomplete (train or save it again)")

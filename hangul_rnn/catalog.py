@@ -14,6 +14,10 @@ from pathlib import Path
 
 from hangul_rnn import paths
 from hangul_rnn.errors import FormatError, UsageError
+from hangul_rnn.folder_swap import recover
+
+#: File systems allow 255 bytes a name; the hidden ``.NAME.tmp-XXXXXXXX`` folder a save writes first needs 15 more.
+MAX_NAME_BYTES = 200
 
 _NAME_RE = re.compile(r"^[A-Za-z0-9가-힣][A-Za-z0-9가-힣._-]*$")
 
@@ -60,10 +64,14 @@ class BundleSummary:
 
 def check_name(name: str) -> str:
     """A model name must be a plain folder name; returns it or raises UsageError."""
-    if not name or not _NAME_RE.match(name) or name in (".", ".."):
+    if not isinstance(name, str):
+        raise TypeError(f"a model name is a str, not {type(name).__name__}")
+    if not name or not _NAME_RE.fullmatch(name) or name in (".", ".."):
         raise UsageError(
             f"bad model name {name!r}: use letters, digits, '.', '_' or '-' (no slashes, not starting with '.')"
         )
+    if len(name.encode("utf-8")) > MAX_NAME_BYTES:
+        raise UsageError(f"model name too long ({len(name.encode('utf-8'))} bytes in UTF-8; at most {MAX_NAME_BYTES})")
     return name
 
 
@@ -77,6 +85,9 @@ def installed_names() -> list[str]:
     root = paths.models_dir()
     if not root.is_dir():
         return []
+    for hidden in {p.name[1:].rsplit(".", 1)[0] for p in root.iterdir() if p.name.startswith(".") and "-" in p.name}:
+        if hidden and _NAME_RE.fullmatch(hidden):
+            recover(root / hidden)  # a bundle a killed save left hidden is listed, not lost
     return sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
 
 
@@ -100,11 +111,14 @@ def resolve_bundle_path(name_or_path: str | Path) -> Path:
     """A folder path, an installed name, or a shipped default name -> the bundle folder; UsageError otherwise."""
     if isinstance(name_or_path, Path) or os.sep in str(name_or_path) or str(name_or_path).startswith("."):
         path = Path(name_or_path).expanduser()
+        recover(path)
         if not path.is_dir():
             raise UsageError(f"no model folder at {path}")
         return path
     name = str(name_or_path)
     candidate = paths.models_dir() / name
+    if name and _NAME_RE.fullmatch(name):
+        recover(candidate)  # a save killed between its two renames left the bundle hidden beside the name
     if name and candidate.is_dir():
         return candidate
     shipped = shipped_dir()
@@ -127,8 +141,11 @@ def summarize(folder: Path) -> BundleSummary:
     metrics: dict = {}
     error = None
     try:
-        data = fmt.read_json(folder / fmt.METRICS_FILE)
-        metrics = data if isinstance(data, dict) else {}
+        from hangul_rnn.bundle_schema import check_history, check_metrics
+
+        metrics = check_metrics(fmt.read_json(folder / fmt.METRICS_FILE), folder / fmt.METRICS_FILE)
+        if config.get("kind") != ENSEMBLE_KIND:  # a listing shows a model broken that loading would refuse
+            check_history(fmt.read_json(folder / fmt.HISTORY_FILE), folder / fmt.HISTORY_FILE)
     except FormatError as exc:
         error = str(exc)
     tok = config.get("tokenizer") or {}

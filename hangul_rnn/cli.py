@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 import warnings
 from collections.abc import Iterator, Sequence
@@ -79,7 +80,40 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the console script; returns the exit code."""
+    """Entry point of the console script; returns the exit code. Ctrl-C at any moment (parsing, importing, the
+    command itself, the last flush) is exit 130 with one line, never a traceback."""
+    _quiet_interrupts()
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        try:
+            print("hangul-rnn: interrupted", file=sys.stderr)
+        except (OSError, KeyboardInterrupt):
+            pass
+        return 130
+
+
+def _quiet_interrupts() -> None:
+    """A Ctrl-C that lands in a finaliser or a helper thread (a generator closed mid-stream, a half-built
+    ``tf.function``) is reported by Python as "Exception ignored in …" with a traceback; the main thread already
+    says "interrupted", so those reports are dropped. Every other unraisable error keeps its report."""
+    import threading
+
+    default_unraisable, default_thread = sys.unraisablehook, threading.excepthook
+
+    def unraisable(info: sys.UnraisableHookArgs) -> None:
+        if info.exc_type is not KeyboardInterrupt:
+            default_unraisable(info)
+
+    def thread_hook(info: threading.ExceptHookArgs) -> None:
+        if info.exc_type is not KeyboardInterrupt:
+            default_thread(info)
+
+    sys.unraisablehook = unraisable
+    threading.excepthook = thread_hook
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -111,6 +145,30 @@ def _run(args: argparse.Namespace) -> int:
         # `hangul-rnn generate | head` closes the pipe early: that is not an error.
         sys.stderr.close()
         return 0
+    except OSError as exc:  # a full disk, a read-only folder, a file where a folder belongs: one line naming it
+        print(f"hangul-rnn: error: {os_error_line(exc)}", file=sys.stderr)
+        _drop_stdout()
+        return 1
+
+
+def os_error_line(exc: OSError) -> str:
+    """An OS error as a person reads it: what failed, on which path (or on the output when no path is named)."""
+    reason = exc.strerror or str(exc) or exc.__class__.__name__
+    if exc.filename is None:
+        return f"cannot write the output: {reason}"
+    target = f"{exc.filename} -> {exc.filename2}" if exc.filename2 else str(exc.filename)
+    return f"{target}: {reason}"
+
+
+def _drop_stdout() -> None:
+    """Point stdout at the null device, so that the interpreter's last flush of an unwritable output (a full disk,
+    ``> /dev/full``) does not print a second, Python-flavoured error after ours."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -194,6 +194,9 @@ class TrainConfig:
                              "apply to recurrent cells")
         if self.task == "generator" and self.bidirectional:
             raise UsageError("--bidirectional only applies to classifiers (a generator reads left to right)")
+        from hangul_rnn.limits import check_train_sizes
+
+        check_train_sizes(self)  # seeds numpy takes, sequence lengths, memory: before anything is allocated
         return self
 
     def to_dict(self) -> dict[str, Any]:

@@ -20,6 +20,7 @@ and the line, never a silent replacement character in the training data. This mo
 
 from __future__ import annotations
 
+import re
 import sys
 import warnings
 from collections import Counter
@@ -28,7 +29,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from hangul_rnn import paths
-from hangul_rnn.corpus_files import cached_sha256, column_index, column_values, decoded_lines, record_hash, unquote
+from hangul_rnn.corpus_files import (
+    cached_sha256,
+    column_index,
+    column_values,
+    decoded_lines,
+    not_a_file,
+    record_hash,
+    unquote,
+)
 from hangul_rnn.corpus_manifests import CorpusFile, CorpusManifest, Exclusion, KnownCopy, list_corpora, manifests
 from hangul_rnn.download import Progress, download
 from hangul_rnn.errors import ChecksumError, CorpusError, HangulRNNWarning, UsageError
@@ -74,6 +83,11 @@ def get_corpus(
     ``id<TAB>document<TAB>label``. ``has_header=None`` guesses: a header is assumed when columns are given by name or
     when the first row's label is not an integer. The column options only apply to ``tsv:`` specs.
     """
+    if not isinstance(spec, str):
+        raise TypeError(f"a corpus spec is a str such as 'nsmc' or 'tsv:PATH', not {type(spec).__name__}")
+    if has_header is not None and not isinstance(has_header, bool):
+        raise TypeError(f"has_header must be True, False or None, not {type(has_header).__name__}")
+    text_column, label_column = _column(text_column, "text_column"), _column(label_column, "label_column")
     spec = spec.strip()
     kind, sep, rest = spec.partition(":")
     column_options = text_column is not None or label_column is not None or has_header is not None
@@ -209,7 +223,7 @@ class Corpus:
     def _resolve(self, file: CorpusFile, *, download: bool, progress: Progress | None) -> Path:
         if file.local_path is not None:
             if not file.local_path.is_file():
-                raise CorpusError(f"corpus file {file.local_path} does not exist")
+                raise CorpusError(not_a_file(file.local_path))
             return file.local_path
 
         local_dir = paths.local_corpora_dir()
@@ -401,6 +415,9 @@ class Corpus:
             if not _is_int(raw_label):
                 raise CorpusError(f"{path}: line {lineno}: label {raw_label!r} is not an integer")
             rows += 1
+            if not 0 <= int(raw_label) <= MAX_LABEL:
+                raise CorpusError(f"{path}: line {lineno}: label {raw_label} is out of range (class indices are "
+                                  f"0 to {MAX_LABEL}); is the label column right?")
             yield lineno, row[text_idx], int(raw_label)
         if rows == 0:
             raise CorpusError(f"{path} has no data rows" + (" (only a header)" if header is not None else ""))
@@ -464,12 +481,25 @@ class Corpus:
 # ----------------------------------------------------------------------------------------------------------- helpers
 
 
+#: Labels are class indices: 0 … MAX_LABEL. A larger one (a text column read as labels, a typo) would size the
+#: classifier's output layer by it.
+MAX_LABEL = 9_999
+
+_INT_RE = re.compile(r"[+-]?[0-9]+")
+
+
 def _is_int(value: str) -> bool:
-    try:
-        int(value)
-    except ValueError:
-        return False
-    return True
+    """A label as written in a file: ASCII digits with an optional sign (``int()`` also takes ``1_0`` as 10)."""
+    return _INT_RE.fullmatch(value) is not None
+
+
+def _column(value: object, option: str) -> str | int | None:
+    """A column option as an index when it is one written as text (``"1"``), so it is not taken for a header name."""
+    if value is None or (isinstance(value, int) and not isinstance(value, bool)):
+        return value
+    if not isinstance(value, str):
+        raise TypeError(f"{option} must be a column name (str) or index (int), not {type(value).__name__}")
+    return int(value.strip()) if _INT_RE.fullmatch(value.strip()) else value
 
 
 def _download_file(file: CorpusFile, dest: Path, *, progress: Progress | None) -> Path:

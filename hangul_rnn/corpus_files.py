@@ -71,7 +71,7 @@ def decoded_lines(path: Path) -> Iterator[tuple[int, str]]:
     first line is dropped. Encoded surrogates are invalid UTF-8 and are reported like any other bad byte.
     """
     if not path.is_file():
-        raise CorpusError(f"corpus file {path} does not exist")
+        raise CorpusError(not_a_file(path))
     lineno = 0
     try:
         opener = gzip.open if is_gzip(path) else open
@@ -132,3 +132,20 @@ def record_hash(path: Path, sha256: str) -> None:
     """Remember a just-verified download so the next :meth:`Corpus.path` does not hash it again."""
     stat = path.stat()
     _store_cache(str(path.resolve()), {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "sha256": sha256})
+
+
+def not_a_file(path: Path) -> str:
+    """Why ``path`` cannot be read as a corpus file, in words: missing, a folder, a FIFO or another special file."""
+    import stat
+
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return f"corpus file {path} does not exist"
+    except OSError as exc:
+        return f"corpus file {path} cannot be read ({exc.strerror or exc})"
+    if stat.S_ISDIR(mode):
+        return f"corpus file {path} is a folder; give a file in it"
+    if stat.S_ISFIFO(mode):
+        return f"corpus file {path} is a named pipe (FIFO); give a regular file (a corpus is read more than once)"
+    return f"corpus file {path} is not a regular file (a device or socket)"

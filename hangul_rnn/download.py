@@ -28,6 +28,10 @@ from hangul_rnn.errors import ChecksumError, CorpusError
 Progress = Callable[[int, "int | None"], None]
 
 _CHUNK = 1 << 16
+
+#: Slowest transfer accepted once an attempt has run ``timeout`` seconds, in bytes a second: a server trickling a
+#: byte every few seconds never trips the socket timeout, and would otherwise hold a download open for ever.
+MIN_RATE = 1024
 _CONTENT_RANGE = re.compile(r"bytes\s+(\d+)-(\d+)/(\d+|\*)")
 
 
@@ -98,6 +102,12 @@ def download(
     return dest
 
 
+def _check_rate(received: int, elapsed: float, timeout: float) -> None:
+    """Give up an attempt that, after ``timeout`` seconds, averages under :data:`MIN_RATE` bytes a second."""
+    if elapsed > timeout and received / elapsed < MIN_RATE:
+        raise _Retry(f"too slow: {received:,} bytes in {elapsed:.0f} s (under {MIN_RATE} bytes/s)")
+
+
 def _make_folder(folder: Path) -> list[Path]:
     """Create ``folder`` and any missing parents; the ones created, deepest first (for :func:`_tidy`)."""
     missing = []
@@ -105,7 +115,10 @@ def _make_folder(folder: Path) -> list[Path]:
         if candidate.exists():
             break
         missing.append(candidate)
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CorpusError(f"cannot create the download folder {folder}: {exc.strerror or exc}") from None
     return missing
 
 
@@ -210,6 +223,11 @@ def _fetch(  # noqa: C901 - every HTTP outcome (resume, restart, short read, dis
         if exc.code in (408, 429) or exc.code >= 500:
             raise _Retry(f"HTTP {exc.code} {exc.reason}") from exc
         raise CorpusError(f"could not download {url}: HTTP {exc.code} {exc.reason}") from exc
+    except http.client.RemoteDisconnected as exc:  # closed before answering: a network hiccup, worth a retry
+        raise _Retry(str(exc) or "server closed the connection") from exc
+    except http.client.HTTPException as exc:  # BadStatusLine & co: not an HTTP server, asking again won't help
+        raise CorpusError(f"could not download {url}: the server does not answer in HTTP "
+                          f"({exc.__class__.__name__})") from None
     except (urllib.error.URLError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
         raise _Retry(str(reason)) from exc
@@ -235,9 +253,12 @@ def _fetch(  # noqa: C901 - every HTTP outcome (resume, restart, short read, dis
             with _open_part(part, append=bool(offset)) as out:
                 if progress is not None:
                     progress(offset, total)
-                while chunk := response.read(_CHUNK):
+                started = time.monotonic()
+                read = getattr(response, "read1", None) or response.read  # read1: what has arrived, not 64 KiB
+                while chunk := read(_CHUNK):
                     _write(out, chunk, part)
                     received += len(chunk)
+                    _check_rate(received, time.monotonic() - started, timeout)
                     if progress is not None:
                         progress(offset + received, total)
         except (TimeoutError, http.client.HTTPException, ConnectionError, OSError) as exc:

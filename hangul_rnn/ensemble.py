@@ -17,7 +17,6 @@ from hangul_rnn.bundle import (
     CONFIG_FILE,
     FORMAT_VERSION,
     METRICS_FILE,
-    install_folder,
     load_bundle,
     now,
     read_config,
@@ -26,6 +25,7 @@ from hangul_rnn.bundle import (
 )
 from hangul_rnn.catalog import check_name, resolve_bundle_path, shipped_dir
 from hangul_rnn.errors import FormatError, HangulRNNError, UsageError
+from hangul_rnn.folder_swap import install_folder
 
 
 class Ensemble:
@@ -168,6 +168,9 @@ def load_ensemble(folder: Path, config: dict) -> Ensemble:
     members = []
     for ref in refs:
         try:
+            # Checked from its config before loading: an ensemble listing itself, or a cycle, would recurse.
+            if read_config(resolve_bundle_path(ref)).get("kind") == ENSEMBLE_KIND:
+                raise FormatError(f"{folder / CONFIG_FILE}: member {ref!r} is itself an ensemble")
             member = load_bundle(ref)
         except HangulRNNError as exc:
             raise type(exc)(f"ensemble {folder.name!r}, member {ref!r}: {exc}") from None

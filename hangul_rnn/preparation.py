@@ -170,7 +170,14 @@ def prepare_classifier(cfg: TrainConfig, tokenizer, label_names: list[str] | Non
     labels = [int(y) for _, y in examples]
     if min(labels) < 0:
         raise UsageError(f"corpus {cfg.corpus!r} has negative labels; labels must be 0, 1, …")
+    if len(set(labels)) < 2:  # it would train and save a model that answers the same for every text
+        limit = f" (in the first {cfg.limit:,}: try a larger --limit)" if cfg.limit else ""
+        raise UsageError(f"corpus {cfg.corpus!r} has one label only ({labels[0]}) in its {len(labels):,} examples"
+                         f"{limit}; a classifier needs examples of at least two classes")
     num_classes = max(2, max(labels) + 1, len(label_names or []))
+    from hangul_rnn.limits import check_padded
+
+    check_padded(len(texts), cfg.max_len)  # before fitting and encoding: the padded batch array is the big one
     if tokenizer is None:
         tokenizer = _make_tokenizer(cfg, corpus)
         if cfg.hash_buckets:  # the hashing trick: nothing to fit

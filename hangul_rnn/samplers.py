@@ -78,6 +78,11 @@ def _masked(logits: np.ndarray, banned: Sequence[int], dtype: type = np.float64)
     nan = np.isnan(x)
     if nan.any():
         x[nan] = -np.inf
+    dead = ~np.isfinite(x.max(axis=1))  # every id NaN/-inf (or +inf): nothing can be drawn honestly
+    if dead.any():
+        row = int(np.flatnonzero(dead)[0])
+        raise ValueError(f"logits row {row} has no finite value outside the banned ids (all NaN/inf): the model "
+                         "produced no usable distribution")
     return x
 
 
@@ -100,7 +105,7 @@ def sample_next(
     logits, then top-p keeps the smallest set of most probable tokens whose mass reaches ``p`` (always at least
     one), and one token is drawn from what is left, renormalised.
     """
-    options = options or SamplingOptions()
+    options = (options or SamplingOptions()).validate()
     one = np.ndim(logits) == 1
     if options.temperature == 0:  # argmax needs no widening: keep the logits' own precision
         out = np.argmax(_masked(logits, banned, _own_float(logits)), axis=1)

@@ -106,6 +106,26 @@ def _is_conjoining_non_lead(ch: str) -> bool:
     return len(ch) == 1 and 0x1160 <= ord(ch) <= 0x11FF
 
 
+#: Memory the decoding loop's per-step arrays may take (rows x vocabulary x float64 x the ~8 arrays a step holds).
+DECODE_MEMORY_BUDGET = 2 << 30
+
+
+def _check_batch(num_samples: int, num_beams: int | None, seed: int | None, vocab_size: int) -> None:
+    """Refuse a seed numpy cannot take and a batch whose step arrays would not fit, before allocating anything."""
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))
+                             or not 0 <= seed < 2**64):
+        raise UsageError(f"the seed must be a whole number from 0 to 2**64-1, got {seed!r}")
+    if num_beams is not None and (isinstance(num_beams, bool) or not isinstance(num_beams, (int, np.integer))
+                                  or num_beams < 0):
+        raise UsageError(f"the number of beams must be a whole number >= 0, got {num_beams!r}")
+    rows = num_samples * max(1, int(num_beams or 1))
+    need = rows * max(1, vocab_size) * 8 * 8
+    if need > DECODE_MEMORY_BUDGET:
+        raise UsageError(f"{rows:,} streams at once over a {vocab_size:,}-token vocabulary need about "
+                         f"{need / 2**30:.1f} GiB per step (at most {DECODE_MEMORY_BUDGET / 2**30:.0f}); "
+                         "ask for fewer samples or beams")
+
+
 class StreamingDecoder:
     """The decoding loop over a generator; :meth:`stream` yields one list of pieces (one per sample) per step.
 
@@ -135,6 +155,7 @@ class StreamingDecoder:
         if isinstance(num_samples, bool) or not isinstance(num_samples, (int, np.integer)) or num_samples < 1:
             raise UsageError(f"the number of samples must be at least 1, got {num_samples!r}")
         self.num_samples = int(num_samples)
+        _check_batch(self.num_samples, num_beams, seed, self.tokenizer.vocab_size)
         if sampler is None:
             sampler = BeamSampler(num_beams) if num_beams else RandomSampler(self.options, seed)
         self.sampler = sampler
@@ -187,7 +208,12 @@ class StreamingDecoder:
 
     def prompt_ids(self, prompt: str) -> list[int]:
         """The ids the model reads first: the prompt's, or the start token (newline) for an empty prompt."""
+        if not isinstance(prompt, str):
+            raise TypeError(f"a prompt is a str, not {type(prompt).__name__}")
         ids = self.tokenizer.encode(prompt) if prompt else []
+        if not ids and prompt.strip():  # else it would be the empty prompt's continuation, without a word
+            raise UsageError(f"the prompt {prompt[:40]!r} has nothing this model reads once cleaned (its cleaning "
+                             f"'{self.tokenizer.clean}' drops it); give a prompt in the model's script, or none")
         return ids or [self.start_id]
 
     def stream(self, prompt: str = "", *, max_tokens: int = 200, stop_at: str | None = None) -> Iterator[list[str]]:
@@ -200,7 +226,7 @@ class StreamingDecoder:
             raise UsageError(f"max tokens must be at least 1, got {max_tokens!r}")
         if stop_at not in (None, *STOP_AT):
             raise UsageError(f"unknown stop condition {stop_at!r}; choose one of: {', '.join(STOP_AT)}")
-        prompt = prompt or ""
+        prompt = "" if prompt is None else prompt
         ids = self.prompt_ids(prompt)
         self.unknown = self.tokenizer.unknown_tokens(prompt) if prompt.strip() else []
         if self.unknown and self.on_unknown is not None:

@@ -32,6 +32,10 @@ _POSITIVE_NAMES = ("positive", "pos", "긍정", "1")
 _DEFAULT_MAX_LEN = 64
 _BATCH = 256
 
+#: Prefixes ``explain`` scores at most; a longer text is explained a few words at a step, so the work stays
+#: proportional to the text (every prefix is tokenized on its own: one per word would be quadratic).
+MAX_EXPLAIN_STEPS = 200
+
 
 @dataclass(frozen=True)
 class Score:
@@ -61,6 +65,7 @@ class Explanation:
     final: Score
     target: str
     baseline: float
+    note: str | None = None  # set when words are grouped: a long text is explained in MAX_EXPLAIN_STEPS steps
 
 
 def _label_names(bundle: Any, num_classes: int) -> list[str]:
@@ -128,16 +133,25 @@ def _probabilities(bundle: Any, id_lists: list[list[int]]) -> np.ndarray:
     return probs / probs.sum(axis=1, keepdims=True)
 
 
-def probabilities(source: Any, texts: Sequence[str]) -> np.ndarray:
+def probabilities(source: Any, texts: Sequence[str], *, must_read: Sequence[int] = ()) -> np.ndarray:
     """Class probabilities ``[N, C]`` of raw texts (an empty text scores as empty input, it is not an error here)
-    from a bundle, or the mean over an :class:`Ensemble`'s members."""
+    from a bundle, or the mean over an :class:`Ensemble`'s members.
+
+    The texts at the indices ``must_read`` are the user's own: one the tokenizer's cleaning reduces to nothing
+    (emoji only, control characters, another script) is a UsageError instead of the empty input's confident label.
+    """
     texts = list(texts)
     if isinstance(source, Ensemble):
-        return np.mean([probabilities(m, texts) for m in source.members], axis=0)
+        return np.mean([probabilities(m, texts, must_read=must_read) for m in source.members], axis=0)
     todo = [i for i, t in enumerate(texts) if t]
     ids: list[list[int]] = [[] for _ in texts]
     for i, encoded in zip(todo, source.tokenizer.encode_batch([texts[i] for i in todo])):
         ids[i] = encoded
+    for i in must_read:
+        if not ids[i]:
+            where = "" if len(must_read) == 1 else f"text {i + 1} ({texts[i][:30]!r}) "
+            raise UsageError(f"nothing to score: {where or repr(texts[i][:30]) + ' '}has nothing the model reads once "
+                             f"cleaned (cleaning '{source.tokenizer.clean}' drops it)")
     return _probabilities(source, ids)
 
 
@@ -216,7 +230,7 @@ def score_batch(bundle: Any, texts: Sequence[str]) -> list[Score]:
     if not texts:
         return []
     _check_texts(texts)
-    probs = probabilities(bundle, texts)
+    probs = probabilities(bundle, texts, must_read=range(len(texts)))
     names = _label_names(bundle, probs.shape[1])
     return [_score_row(row, names) for row in probs]
 
@@ -230,16 +244,20 @@ def explain(bundle: Any, text: str) -> Explanation:
     check_classifier(bundle)
     if not isinstance(text, str) or not text.strip():
         raise UsageError("nothing to score: the text is empty")
-    matches = list(_WORD_RE.finditer(text))
-    words = [m.group() for m in matches]
-    prefixes = [text[: m.end()] for m in matches[:-1]] + [text]
-    probs = probabilities(bundle, ["", *prefixes])
+    ends = [m.end() for m in _WORD_RE.finditer(text)]
+    step = -(-len(ends) // MAX_EXPLAIN_STEPS)  # words per step: 1 up to MAX_EXPLAIN_STEPS words
+    ends = ends[step - 1 :: step] + ([ends[-1]] if len(ends) % step else [])
+    starts = [0, *ends[:-1]]
+    words = [text[a:b].strip() for a, b in zip(starts, ends)]
+    prefixes = [text[:end] for end in ends[:-1]] + [text]
+    probs = probabilities(bundle, ["", *prefixes], must_read=[len(prefixes)])
     names = _label_names(bundle, probs.shape[1])
     target = positive_index(names)
     curve = probs[:, target]
     prefix_scores = [float(p) for p in curve[1:]]
     deltas = [float(d) for d in np.diff(curve)]
     return Explanation(
+        note=(f"a long text: explained {step} words at a time ({len(words)} steps)" if step > 1 else None),
         words=words,
         prefix_scores=prefix_scores,
         deltas=deltas,

@@ -27,6 +27,7 @@ from typing import Any, ClassVar, TypeVar
 from hangul_rnn import atomic
 from hangul_rnn import jamo as _jamo
 from hangul_rnn import text as _text
+from hangul_rnn.arg_types import require_ids, require_text, require_texts
 from hangul_rnn.errors import FormatError, UsageError
 from hangul_rnn.text import NEWLINE_TOKEN
 from hangul_rnn.vocabulary import (
@@ -136,6 +137,7 @@ class Tokenizer:
     def clean_text(self, text: str) -> str:
         """``text`` after this tokenizer's cleaning rule: the characters a model built on it predicts (and so the
         denominator of its bits per character)."""
+        require_text(text)
         if self.clean is None:
             return text
         return _text.clean(text, rules=self.clean)
@@ -146,11 +148,11 @@ class Tokenizer:
         A text of nothing but whitespace has no tokens at every level: a blank review or a blank prompt is empty,
         not a run of spaces (so exact round trips hold for every text except whitespace-only ones).
         """
-        return self.tokenize_batch([text])[0]
+        return self.tokenize_batch([require_text(text)])[0]
 
     def tokenize_batch(self, texts: Iterable[str]) -> list[list[str]]:
         """:meth:`tokenize` for many texts at once (one Kiwi call for morpheme stems)."""
-        cleaned = [self.clean_text(t) for t in texts]
+        cleaned = [self.clean_text(t) for t in require_texts(texts)]
         keep = [i for i, t in enumerate(cleaned) if t and not t.isspace()]
         out: list[list[str]] = [[] for _ in cleaned]
         for i, tokens in zip(keep, self._split_batch([cleaned[i] for i in keep])):
@@ -185,7 +187,7 @@ class Tokenizer:
         """
         counter: Counter[str] = Counter()
         done = 0
-        it = iter(texts)
+        it = require_texts(texts)
         while chunk := list(islice(it, _FIT_CHUNK)):
             for tokens in self.tokenize_batch(chunk):
                 counter.update(tokens)
@@ -255,6 +257,7 @@ class Tokenizer:
         line-local rules only once for both. ``fit_progress`` gets the number of lines done, ``progress`` what
         :meth:`encode_array` reports.
         """
+        require_text(text)
         self.fit(_text.iter_lines(text), max_size=max_size, min_count=min_count, progress=fit_progress)
         return self.encode_array(text, dtype=dtype, progress=progress)
 
@@ -267,8 +270,8 @@ class Tokenizer:
         """Text of ``ids``: ``<pad>``, ``<bos>`` and ``<eos>`` are dropped, ``<unk>`` shows as :data:`UNK_MARKER`."""
         vocab = self._fitted()
         tokens: list[str] = []
-        for i in ids:
-            t = vocab.token(int(i))
+        for i in require_ids(ids):
+            t = vocab.token(i)
             if t in SILENT_TOKENS:
                 continue
             tokens.append(UNK_MARKER if t == UNK else t)
@@ -333,7 +336,7 @@ class _CharTokenizer(Tokenizer):
 
         counter: Counter[str] = Counter()
         done = 0
-        it = iter(texts)
+        it = require_texts(texts)
         while chunk := list(islice(it, _FIT_CHUNK)):
             cleaned = (self.clean_text(t) for t in chunk)
             kept = "".join(t for t in cleaned if t and not t.isspace())  # tokenize() skips blank texts
@@ -347,6 +350,7 @@ class _CharTokenizer(Tokenizer):
     def _clean_pieces(self, text: str, progress: Callable[[int, int], None] | None = None) -> Iterator[str]:
         """The cleaned text as consecutive pieces (see :func:`hangul_rnn.text.clean_pieces`), minus a blank text
         (:meth:`tokenize` gives no tokens for one; pieces of a line-local rule set are never blank)."""
+        require_text(text)
         if self.clean is None:
             pieces: Iterable[str] = [text]
             if progress is not None:
@@ -385,6 +389,7 @@ class _CharTokenizer(Tokenizer):
         tokens of the cleaned text minus its line breaks, so one pass of cleaning serves both the counts and the
         ids; ``fit_progress`` then gets the lines cleaned so far and ``progress`` the characters encoded.
         """
+        require_text(text)
         if self.clean not in _text.LINE_LOCAL_RULES:
             return super().fit_encode_array(text, max_size=max_size, min_count=min_count, dtype=dtype,
                                             fit_progress=fit_progress, progress=progress)

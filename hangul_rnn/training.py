@@ -40,6 +40,7 @@ from hangul_rnn.events import (
     TrainFinished,
     TrainStarted,
 )
+from hangul_rnn.folder_swap import name_lock, recover
 from hangul_rnn.preparation import PreparedData, absolute_spec, prepare_classifier, prepare_generator, steps_of
 
 if TYPE_CHECKING:
@@ -245,6 +246,16 @@ def train(
     # The strategy comes first: MultiWorkerMirroredStrategy configures collective ops, which TF refuses once the
     # process has run anything (loading a bundle to resume, seeding, building the data tensors).
     strategy = make_strategy(config.strategy)
+    # One run per name: a second run training the same name is refused now, not after both report "saved".
+    with name_lock(root / name, enabled=is_chief(strategy)):
+        return _train(config, name, root, strategy, emit, on_event, cancel, resume=resume, overwrite=overwrite)
+
+
+def _train(config: TrainConfig, name: str, root: Path, strategy, emit: Callable[[Event], None],
+           on_event: Callable[[Event], None] | None, cancel: threading.Event | None, *, resume: bool,
+           overwrite: bool) -> Bundle:
+    """:func:`train` once the name's lock is held."""
+    recover(root / name)
     start = _resolve(config, name, root / name, resume=resume, overwrite=overwrite)
     if start.cfg.init_from and not start.resumed:
         _start_from_generator(start)

@@ -45,11 +45,32 @@ def _read_texts(args: argparse.Namespace) -> list[str]:
         return texts
     if sys.stdin is None or sys.stdin.isatty():
         raise UsageError("nothing to score: give sentences as arguments or pipe them in, one per line")
-    texts = [line.strip() for line in sys.stdin]
+    texts = [line.strip() for line in _stdin_text().splitlines()]
     texts = [t for t in texts if t]
     if not texts:
         raise UsageError("nothing to score: stdin had no non-blank lines")
     return texts
+
+
+def _stdin_text() -> str:
+    """All of stdin as text; binary data (bad UTF-8, NUL bytes) is a usage error, as a corpus's bad UTF-8 is, instead
+    of garbage lines each given a label."""
+    from hangul_rnn.errors import UsageError
+
+    buffer = getattr(sys.stdin, "buffer", None)
+    if buffer is None:  # a text stream (tests, embedding)
+        text = sys.stdin.read()
+    else:
+        data = buffer.read()
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = data[: exc.start].count(b"\n") + 1
+            raise UsageError(f"stdin is not UTF-8 text (line {line}, byte {exc.start}); score reads sentences, "
+                             "one a line") from None
+    if "\x00" in text:
+        raise UsageError("stdin holds NUL bytes: binary data, not sentences one a line")
+    return text
 
 
 def _score(args: argparse.Namespace) -> int:
@@ -69,6 +90,8 @@ def _score(args: argparse.Namespace) -> int:
 
         for i, text in enumerate(texts):
             explanation = explain(bundle, text)
+            if explanation.note:
+                print(f"note: {explanation.note}", file=sys.stderr)
             if styled:
                 _explain_table(explanation, text)
             else:

@@ -394,7 +394,8 @@ def _train(args: argparse.Namespace) -> int:
     from hangul_rnn.training import train
 
     config = config_from_args(args)
-    name = check_name(args.name or getattr(args, "recipe", None) or default_name(args))
+    # --name '' is an error, not a default; without --name a recipe's run is named after the recipe
+    name = check_name(args.name if args.name is not None else getattr(args, "recipe", None) or default_name(args))
     cancel = threading.Event()
     with _Renderer(config.epochs) as render, _stop_on_sigterm(cancel):
         bundle = train(config, name=name, on_event=render, cancel=cancel, resume=args.resume,

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
-from hangul_rnn.errors import UsageError
+from hangul_rnn.errors import HangulRNNError, UsageError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -13,6 +14,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
+    if not _on_a_terminal():  # Textual would otherwise run for ever, writing escape codes into a pipe or file
+        raise HangulRNNError("the TUI needs a terminal (stdin and stdout are not both one); in scripts use "
+                             "'hangul-rnn generate', 'score' or 'train'")
     try:
         from hangul_rnn_tui.app import run
     except ModuleNotFoundError as exc:
@@ -21,3 +25,10 @@ def _run(args: argparse.Namespace) -> int:
         raise
     run()
     return 0
+
+
+def _on_a_terminal() -> bool:
+    try:
+        return bool(sys.stdin and sys.stdin.isatty() and sys.stdout and sys.stdout.isatty())
+    except (ValueError, OSError):  # a closed stream
+        return False
