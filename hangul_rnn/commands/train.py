@@ -190,6 +190,8 @@ def _add_options(p: argparse.ArgumentParser, task: str, d: TrainConfig) -> None:
     out.add_argument("--name", default=None, help="model name (default: CORPUS-LEVEL-TASK)")
     out.add_argument("--resume", action="store_true", help="continue the model NAME from its last epoch")
     out.add_argument("--overwrite", action="store_true", help="replace an existing model NAME")
+    out.add_argument("--force", action="store_true",
+                     help="allow NAME to be a shipped model's name (the new model then hides the shipped one)")
 
 
 def _add_recipe_option(p: argparse.ArgumentParser, task: str) -> None:
@@ -207,7 +209,8 @@ def _add_recipe_option(p: argparse.ArgumentParser, task: str) -> None:
 #: Option names (argparse dests) whose TrainConfig field is named differently.
 _FIELD_OF = {"lr": "learning_rate", "validation": "validation_fraction"}
 #: Options that are not TrainConfig fields.
-_NOT_FIELDS = {"command", "handler", "name", "resume", "overwrite", "before_tensorflow", "explicit_options", "recipe"}
+_NOT_FIELDS = {"command", "handler", "name", "resume", "overwrite", "force", "before_tensorflow", "explicit_options",
+               "recipe"}
 
 
 def config_from_args(args: argparse.Namespace) -> TrainConfig:
@@ -396,6 +399,9 @@ def _train(args: argparse.Namespace) -> int:
     config = config_from_args(args)
     # --name '' is an error, not a default; without --name a recipe's run is named after the recipe
     name = check_name(args.name if args.name is not None else getattr(args, "recipe", None) or default_name(args))
+    from hangul_rnn.shadowing import check_not_shadowing
+
+    check_not_shadowing(name, force=args.force)
     cancel = threading.Event()
     with _Renderer(config.epochs) as render, _stop_on_sigterm(cancel):
         bundle = train(config, name=name, on_event=render, cancel=cancel, resume=args.resume,
