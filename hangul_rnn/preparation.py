@@ -38,9 +38,22 @@ class PreparedData:
 
 
 def load_corpus(spec: str):
+    """The corpus a spec names, with one correction: ``text:FILE.tsv`` is read as ``tsv:FILE.tsv`` (its text column).
+
+    Why: read line by line, a TSV file gives a generator its ids, tabs and labels as text to learn (issue 16);
+    a labeled file's documents are its text column, whatever the spec's prefix said.
+    """
     from hangul_rnn.corpora import get_corpus
 
-    return get_corpus(spec)
+    return get_corpus(tsv_aware_spec(spec))
+
+
+def tsv_aware_spec(spec: str) -> str:
+    """``text:PATH`` -> ``tsv:PATH`` when PATH names a ``.tsv`` (or ``.tsv.gz``) file; any other spec unchanged."""
+    kind, sep, rest = spec.strip().partition(":")
+    if sep and kind.lower() == "text" and rest.lower().removesuffix(".gz").endswith(".tsv"):
+        return "tsv:" + rest
+    return spec
 
 
 def _fetch_corpus(corpus, split: str, report: Callable[[str, int, int | None], None]) -> None:
