@@ -16,7 +16,7 @@ from typing import Any
 
 import keras
 
-from hangul_rnn.events import BatchEnded, CheckpointSaved, EpochEnded, Event, SampleWritten
+from hangul_rnn.events import BatchEnded, CheckpointSaved, EpochEnded, Event, SampleWritten, ValidationProgress
 from hangul_rnn.models import reset_states
 
 
@@ -31,6 +31,8 @@ class RunState:
     saved: bool  # a bundle of this run (or the resumed one) is on disk
     step: int = 0
     cancelled: bool = False
+    val_steps: int | None = None  # batches per validation pass; None until the first pass has counted them
+    val_step: int = 0
     epoch_t0: float = field(default_factory=time.perf_counter)
     batch_t0: float = field(default_factory=time.perf_counter)
 
@@ -62,6 +64,19 @@ class Checkpointer(keras.callbacks.Callback):
         if self.cancel is not None and self.cancel.is_set():
             self.run.cancelled = True
             self.model.stop_training = True
+
+    def on_test_batch_end(self, batch: int, logs: dict | None = None) -> None:
+        """Keras validates after a cancelled epoch's last batch too; stopping here keeps a cancel within a batch."""
+        self.run.val_step = batch + 1
+        self.emit(ValidationProgress(self.run.epoch, batch + 1, self.run.val_steps))
+        if self.cancel is not None and self.cancel.is_set():
+            self.run.cancelled = True
+            self.model.stop_training = True
+            self.model.stop_evaluating = True
+
+    def on_test_end(self, logs: dict | None = None) -> None:
+        if self.run.val_steps is None and not self.run.cancelled:
+            self.run.val_steps = self.run.val_step
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         if self.run.cancelled:

@@ -40,6 +40,16 @@ class BatchEnded:
 
 
 @dataclass(frozen=True)
+class ValidationProgress:
+    """A batch of the validation pass at an epoch's end: on a whole corpus that pass takes minutes, which would
+    otherwise look like a frozen run. A cancel stops it at the next batch."""
+
+    epoch: int  # 0-based
+    step: int  # 1-based
+    steps: int | None  # None until the first pass has counted them
+
+
+@dataclass(frozen=True)
 class EpochEnded:
     epoch: int  # 0-based
     logs: dict  # loss, val_loss, (val_)accuracy, …
@@ -80,5 +90,5 @@ class TrainFinished:
     cancelled: bool
 
 
-Event = (DataProgress | TrainStarted | BatchEnded | EpochEnded | SampleWritten | CheckpointSaved | TrainFinished
-         | EmbeddingsLoaded)
+Event = (DataProgress | TrainStarted | BatchEnded | ValidationProgress | EpochEnded | SampleWritten | CheckpointSaved
+         | TrainFinished | EmbeddingsLoaded)

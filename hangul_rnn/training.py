@@ -283,7 +283,7 @@ def _train(config: TrainConfig, name: str, root: Path, strategy, emit: Callable[
     model, fit_model = _build(start, data, strategy, name, total_steps=total_steps)
     params = int(model.count_params())
     run = RunState(epoch=start.initial_epoch, steps=steps, history=start.history, epochs_done=start.initial_epoch,
-                   saved=start.resumed)
+                   saved=start.resumed, val_steps=steps_of(data.val_ds) if data.val_ds is not None else None)
     make_bundle = _bundle_maker(start, data, model, run, name, params)
     sample = None
     if cfg.task == "generator" and cfg.sample_chars:
