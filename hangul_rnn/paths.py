@@ -40,6 +40,16 @@ def cache_dir() -> Path:
     return home() / "cache"
 
 
+def config_dir() -> Path:
+    """Settings the front ends remember between sessions (the TUI's picked models, form values, theme):
+    ``home()/config`` when ``$HANGUL_RNN_HOME`` is set (so tests never touch the user's), else the platform's user
+    config dir, where people look for settings rather than data."""
+    override = os.environ.get("HANGUL_RNN_HOME")
+    if override:
+        return Path(override).expanduser() / "config"
+    return Path(platformdirs.user_config_dir(APP_NAME))
+
+
 def local_corpora_dir() -> Path | None:
     """``$HANGUL_RNN_CORPORA``: a folder of local corpus copies used instead of downloading, or None."""
     override = os.environ.get("HANGUL_RNN_CORPORA")

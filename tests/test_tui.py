@@ -189,7 +189,8 @@ async def test_stream_and_change_temperature_mid_stream(installed: Path) -> None
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("f2")
         pane = app.query_one(GeneratePane)
-        assert str(app.query_one("#gen-model", Select).value).endswith("tiny-gen")
+        assert str(app.query_one("#gen-model", Select).value).endswith("annals-syllable")  # the CLI's default
+        app.query_one("#gen-model", Select).value = str(installed / "tiny-gen")
         app.query_one("#gen-max", Input).value = "4000"
         app.query_one("#gen-prompt", Input).value = "임금이"
         app.query_one("#gen-start", Button).press()
@@ -209,7 +210,10 @@ async def test_live_score_updates_as_you_type(installed: Path) -> None:
     app = HangulRNNApp()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("f3")
-        assert [str(m) for m in app.query_one("#score-models", SelectionList).selected][0].endswith("tiny-clf")
+        models = app.query_one("#score-models", SelectionList)
+        assert [str(m) for m in models.selected][0].endswith("nsmc-classifier")  # the CLI's default
+        models.deselect_all()
+        models.select(str(installed / "tiny-clf"))
         app.query_one("#score-input", Input).focus()
         await pilot.press(*"재미있을 줄")
         await wait_for(pilot, lambda: "%" in text_of(app, "#score-result"))

@@ -42,27 +42,46 @@ def bundle_options(task: str) -> list[tuple[str, str]]:
     return options
 
 
-def fill_model_select(select: Any, task: str) -> None:
-    """Re-read the bundles of one task into a model picker, keeping the user's pick when it still exists."""
+def _pick(values: list[str], *wanted: object) -> str | None:
+    """The first of ``wanted`` that is among ``values`` (a path, or a model's name matched to its folder)."""
+    from pathlib import Path
+
+    for want in wanted:
+        if not want:
+            continue
+        if want in values:
+            return str(want)
+        named = [v for v in values if Path(v).name == want]
+        if named:
+            return named[-1]  # the shipped one comes last in list_bundles(), after an installed copy of its name
+    return None
+
+
+def fill_model_select(select: Any, task: str, *, default: str | None = None, remembered: str | None = None) -> None:
+    """Re-read the bundles of one task into a model picker: the user's pick if it still exists, else the one
+    remembered from the last session, else the CLI's default model (the shipped one), else the first."""
     from textual.widgets import Select
 
-    previous = select.value
+    previous = select.value if select.value is not Select.NULL else None
     options = bundle_options(task)
     select.set_options(options)
     values = [value for _, value in options]
-    if previous in values:
-        select.value = previous
-    elif values:
-        select.value = values[0]
-    else:
-        select.value = Select.NULL
+    chosen = _pick(values, previous, remembered, default) or (values[0] if values else None)
+    select.value = chosen if chosen is not None else Select.NULL
 
 
-def fill_model_list(selection_list: Any, task: str) -> None:
-    """Re-read the bundles of one task into a tick list, keeping the ticks that still exist (else the first)."""
-    previous = set(selection_list.selected)
+def fill_model_list(selection_list: Any, task: str, *, default: str | None = None,
+                    remembered: list[str] | None = None, keep: bool = True) -> None:
+    """Re-read the bundles of one task into a tick list, keeping the ticks that still exist (else the remembered
+    ones, else the CLI's default model, else the first)."""
+    previous = set(selection_list.selected) if keep else set()
     options = bundle_options(task)
     values = [value for _, value in options]
-    kept = previous.intersection(values) or set(values[:1])
+    kept = previous.intersection(values)
+    if not kept:
+        kept = {v for v in (_pick(values, r) for r in remembered or []) if v}
+    if not kept:
+        first = _pick(values, default) or (values[0] if values else None)
+        kept = {first} if first else set()
     selection_list.clear_options()
     selection_list.add_options([(label, value, value in kept) for label, value in options])

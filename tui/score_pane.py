@@ -12,7 +12,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.color import Color
-from textual.containers import Vertical
+from textual.containers import Vertical, VerticalScroll
 from textual.timer import Timer
 from textual.widgets import Input, SelectionList, Static
 from textual.worker import get_current_worker
@@ -50,11 +50,21 @@ def tinted_words(words: list[str], deltas: list[float], background: str = DARK_B
     return text
 
 
-def probability_bar(label: str, probability: float, width: int = 40, *, high: str = "green",
-                    low: str = "red") -> Text:
+def label_colour(index: int, labels: list[str], *, positive: str = "green", negative: str = "red",
+                 other: str = "cyan") -> str:
+    """The colour of a label's bar: by what the label means, not by how large its share is (a 98.7% negative
+    review is drawn red). Of two labels the positive one is the scoring library's (named so, or class 1)."""
+    from hangul_rnn.scoring import positive_index
+
+    if len(labels) == 2:
+        return positive if index == positive_index(labels) else negative
+    return other
+
+
+def probability_bar(label: str, probability: float, width: int = 40, *, colour: str = "green") -> Text:
     filled = round(probability * width)
     text = Text(f"{label:>10} ")
-    text.append("█" * filled, style=high if probability >= 0.5 else low)
+    text.append("█" * filled, style=colour)
     text.append("░" * (width - filled), style="dim")
     text.append(f" {probability:6.1%}")
     return text
@@ -74,14 +84,34 @@ class ScorePane(Vertical):
         yield models
         yield Input(placeholder="type a review, e.g. 재미있을 줄 알았는데 완전 실망했다", id="score-input")
         yield Static("", id="score-error", classes="error")
-        yield Static("", id="score-result")
-        yield Static("", id="score-words")
+        with VerticalScroll(id="score-scroll"):  # a long review's words run past the screen: they scroll
+            yield Static("", id="score-result")
+            yield Static("", id="score-words")
 
     def on_mount(self) -> None:
         self.watch(self.app, "theme", lambda _theme: self._redraw(), init=False)
 
     def refresh_models(self) -> None:
-        fill_model_list(self.query_one("#score-models", SelectionList), "classifier")
+        from hangul_rnn.commands.score import DEFAULT_MODEL
+
+        fill_model_list(self.query_one("#score-models", SelectionList), "classifier", default=DEFAULT_MODEL,
+                        remembered=self.app.settings.get("score", {}).get("models"))
+
+    def use_model(self, path: str) -> None:
+        """Score with this model alone (the Models tab's "use")."""
+        models = self.query_one("#score-models", SelectionList)
+        models.deselect_all()
+        models.select(path)
+
+    def _clear_result(self) -> None:
+        self._explanation = None
+        self.query_one("#score-result", Static).update("")
+        self.query_one("#score-words", Static).update("")
+
+    def _fail(self, message: str) -> None:
+        """An error replaces the result: a stale score under a message would read as the answer."""
+        self.query_one("#score-error", Static).update(message)
+        self._clear_result()
 
     def on_show(self) -> None:
         """Start Kiwi (and its first analysis) in the background once this tab is shown, if a ticked model stems
@@ -90,7 +120,10 @@ class ScorePane(Vertical):
 
     @on(SelectionList.SelectedChanged, "#score-models")
     def _ticked(self) -> None:
-        self._warm([str(m) for m in self.query_one("#score-models", SelectionList).selected])
+        ticked = [str(m) for m in self.query_one("#score-models", SelectionList).selected]
+        if ticked:
+            self.app.settings.set("score", {**self.app.settings.get("score", {}), "models": ticked})
+        self._warm(ticked)
 
     def _warm(self, models: list[str]) -> None:
         """Kiwi's start holds the interpreter for seconds, so it waits until this tab is really on screen (the
@@ -117,12 +150,10 @@ class ScorePane(Vertical):
         error = self.query_one("#score-error", Static)
         if not text.strip():
             error.update("")
-            self.query_one("#score-result", Static).update("")
-            self.query_one("#score-words", Static).update("")
-            self._explanation = None
+            self._clear_result()
             return
         if not models:
-            error.update("tick a classifier model first (train one in the Train tab)")
+            self._fail("tick a classifier model first (train one in the Train tab)")
             return
         error.update("")
         self._score(models, text)
@@ -137,10 +168,10 @@ class ScorePane(Vertical):
             bundles = [self.app.bundles.get(m) for m in models]
             explanation = explain(bundles[0] if len(bundles) == 1 else Ensemble(bundles), text)
         except HangulRNNError as exc:
-            self.app.call_from_thread(self.query_one("#score-error", Static).update, str(exc))
+            self.app.call_from_thread(self._fail, str(exc))
             return
         except Exception as exc:  # noqa: BLE001 - reported inline, never a crash
-            self.app.call_from_thread(self.query_one("#score-error", Static).update, f"{type(exc).__name__}: {exc}")
+            self.app.call_from_thread(self._fail, f"{type(exc).__name__}: {exc}")
             return
         if not get_current_worker().is_cancelled:  # a newer text is being scored: this result is stale
             averaged = sum(len(b.members) if isinstance(b, Ensemble) else 1 for b in bundles)  # a saved one counts
@@ -162,11 +193,13 @@ class ScorePane(Vertical):
         result = Text()
         if self._members > 1:
             result.append(f"average of {self._members} models\n", style="dim")
+        labels = list(final.probabilities)
         for i, (label, probability) in enumerate(final.probabilities.items()):
             if i:
                 result.append("\n")
-            result.append_text(probability_bar(label, probability, high=colours.get("success", "green"),
-                                               low=colours.get("error", "red")))
+            colour = label_colour(i, labels, positive=colours.get("success", "green"),
+                                  negative=colours.get("error", "red"), other=colours.get("accent", "cyan"))
+            result.append_text(probability_bar(label, probability, colour=colour))
         self.query_one("#score-result", Static).update(result)
         self.query_one("#score-words", Static).update(
             tinted_words(explanation.words, explanation.deltas, colours.get("background", DARK_BACKGROUND)))

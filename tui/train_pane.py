@@ -16,6 +16,7 @@ from pathlib import Path
 
 from textual import on, work
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import Button, Input, Label, ProgressBar, RichLog, Select, Static
@@ -30,10 +31,12 @@ from hangul_rnn.events import (
     SampleWritten,
     TrainFinished,
     TrainStarted,
+    ValidationProgress,
 )
 
 from .forms import FormError, int_field
 from .loss_chart import LossChart
+from .run_log import RunLog
 
 #: How the option values read in the form; the values themselves come from hangul_rnn.config.
 _STEM_LABELS = {"truncate": "truncate to 5", "morph": "content morphemes", "morph-all": "all morphemes", None: "none"}
@@ -51,15 +54,20 @@ def corpus_options() -> list[tuple[str, str]]:
 class EventRelay:
     """Passes a run's events on, merging floods of batch events: a fast run ends hundreds of batches a second, more
     than a screen can show, so a batch event within ``interval`` seconds of the last one passed is held, and only
-    the latest held one is passed on, just before the next event of any other kind (the epoch's end, say)."""
+    the latest held one is passed on, just before the next event of any other kind (the epoch's end, say).
+    ``also`` names further event kinds merged the same way (the validation pass's batches)."""
 
-    def __init__(self, post: Callable[[Event], None], interval: float = 0.1) -> None:
+    def __init__(self, post: Callable[[Event], None], interval: float = 0.1, *, also: tuple[type, ...] = ()) -> None:
         self._post, self.interval = post, interval
+        self._floods: tuple[type, ...] = (BatchEnded, *also)
         self._last = float("-inf")
-        self._held: BatchEnded | None = None
+        self._held: Event | None = None
 
     def __call__(self, event: Event) -> None:
-        if isinstance(event, BatchEnded):
+        if isinstance(event, self._floods):
+            if self._held is not None and type(self._held) is not type(event):
+                self._post(self._held)  # the last step of one flood before the first of the next
+                self._held = None
             now = time.monotonic()
             if now - self._last < self.interval:
                 self._held = event
@@ -75,8 +83,53 @@ def _stem_value(stem: str | None) -> str:
     return "none" if stem is None else stem
 
 
+def file_spec(path: str, task: str) -> str:
+    """The corpus spec of a file of one's own: a ``.tsv`` file (or any file for a classifier) is read by its columns,
+    so a generator learns its text column, not ids, tabs and labels."""
+    full = str(Path(path).expanduser())
+    is_tsv = full.lower().removesuffix(".gz").endswith(".tsv")
+    return ("tsv:" if task == "classifier" or is_tsv else "text:") + full
+
+
+def duration(seconds: float) -> str:
+    """A rough, readable duration for an estimate ("40s", "12 min", "3.5 h")."""
+    if seconds < 90:
+        return f"{seconds:.0f}s"
+    if seconds < 90 * 60:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+class Progress:
+    """Where a run stands as a whole: steps done of all its epochs' steps, and the time left at the rate so far
+    (validation and samples included, since they are part of the elapsed time once an epoch has ended)."""
+
+    def __init__(self, epochs: int) -> None:
+        self.epochs, self.steps, self.first_epoch = max(1, epochs), 1, 0
+        self.done = 0
+        self.t0 = time.monotonic()
+
+    def start(self, steps: int | None, first_epoch: int) -> None:
+        self.steps, self.first_epoch, self.done, self.t0 = max(1, steps or 1), first_epoch, 0, time.monotonic()
+
+    @property
+    def total(self) -> int:
+        return self.epochs * self.steps
+
+    def at(self, epoch: int, step: int) -> None:
+        self.done = min(self.total, (epoch - self.first_epoch) * self.steps + step)
+
+    def line(self) -> str:
+        fraction = self.done / self.total
+        elapsed = time.monotonic() - self.t0
+        left = f" · about {duration(elapsed / fraction * (1 - fraction))} left" if 0.02 <= fraction < 1 else ""
+        return f"overall {fraction:.0%} · {duration(elapsed)} so far{left}"
+
+
 class TrainPane(Vertical):
     """Form on the left, live run on the right."""
+
+    BINDINGS = [Binding("ctrl+r", "start", "Start"), Binding("escape", "cancel", "Cancel run")]
 
     class Finished(Message):
         """Posted when a run ends (done, cancelled or failed) so the model list can refresh."""
@@ -97,6 +150,9 @@ class TrainPane(Vertical):
         self._cancel: threading.Event | None = None
         self._steps = 1
         self._epochs = 1
+        self._form_task = "generator"  # the task whose defaults the form shows
+        self._progress = Progress(1)
+        self._finished: TrainFinished | None = None
 
     def compose(self) -> ComposeResult:
         def field(label: str, widget) -> Horizontal:
@@ -127,28 +183,61 @@ class TrainPane(Vertical):
                 yield field("from", Input(placeholder="generator to start from", compact=True, id="train-init",
                                           tooltip="classifiers: start from this generator's tokenizer and "
                                                   "recurrent layers (its level, cell, units and layers apply)"))
-                yield Static("", id="train-error", classes="error")
                 with Horizontal(classes="row buttons"):
                     yield Button("Start", id="train-start", variant="primary", compact=True)
                     yield Button("Cancel", id="train-cancel", variant="error", disabled=True, compact=True)
+                yield Static("", id="train-error", classes="error")  # under the buttons: they never move
             with Vertical(id="train-run"):
                 yield Static("idle", id="train-status")
-                yield ProgressBar(total=1, id="train-progress", show_eta=True)
+                with Horizontal(classes="row"):
+                    yield ProgressBar(total=1, id="train-progress", show_eta=False)
+                    yield Static("", id="train-overall")
                 yield LossChart(id="train-chart")
-                yield RichLog(id="train-log", wrap=True, markup=True, max_lines=500, min_width=20)
+                yield RunLog(id="train-log", wrap=True, markup=True, max_lines=500, min_width=20)
 
     def on_mount(self) -> None:
         log = self.query_one("#train-log", RichLog)
         log.border_title = "epochs and samples"
-        log.write("[dim]losses and a text sample after each epoch[/]")
+        log.write("[dim]losses and a text sample after each epoch · new here? press ? for keys and help[/]")
+        self._restore_form()
+
+    # -- remembering the form -------------------------------------------------------------------------------
+    _REMEMBERED = ("train-task", "train-corpus", "train-file", "train-level", "train-stem", "train-cell",
+                   "train-units", "train-layers", "train-epochs", "train-limit", "train-name", "train-init")
+
+    def _form_values(self) -> dict[str, str]:
+        values = {}
+        for wid in self._REMEMBERED:
+            widget = self.query_one(f"#{wid}")
+            value = widget.value
+            if value is not Select.NULL:
+                values[wid] = str(value)
+        return values
+
+    def _restore_form(self) -> None:
+        """The form as it was at the last run's start (a task's defaults otherwise)."""
+        saved = self.app.settings.get("train", {})
+        if not isinstance(saved, dict):
+            return
+        for wid in self._REMEMBERED:
+            if wid not in saved:
+                continue
+            widget = self.query_one(f"#{wid}")
+            if isinstance(widget, Select):
+                if any(value == saved[wid] for _, value in widget._options):
+                    widget.value = saved[wid]
+            else:
+                widget.value = str(saved[wid])
+        self._form_task = str(self.query_one("#train-task", Select).value)
 
     # -- form ---------------------------------------------------------------------------------------------
     @on(Select.Changed, "#train-task")
     def _task_changed(self, event: Select.Changed) -> None:
         """A new task brings its own defaults (hangul_rnn.config.TASK_DEFAULTS), as `hangul-rnn train TASK` does."""
         defaults = TASK_DEFAULTS.get(str(event.value))
-        if defaults is None:
+        if defaults is None or str(event.value) == self._form_task:  # not a change (the form opening, or restored)
             return
+        self._form_task = str(event.value)
         self.query_one("#train-corpus", Select).value = defaults["corpus"]
         self.query_one("#train-level", Select).value = defaults["level"]
         self.query_one("#train-stem", Select).value = _stem_value(defaults["stem"])
@@ -169,7 +258,7 @@ class TrainPane(Vertical):
                 raise FormError("type the path of a text or TSV file")
             if not Path(path).expanduser().is_file():
                 raise FormError(f"no such file: {path}")
-            corpus = ("tsv:" if task == "classifier" else "text:") + str(Path(path).expanduser())
+            corpus = file_spec(path, str(task))
         elif task == "classifier" and corpus == "annals":
             raise FormError("the Annals have no labels: train a classifier on NSMC or a TSV file")
         units = int_field(self.query_one("#train-units", Input), "units", maximum=4096)
@@ -220,8 +309,32 @@ class TrainPane(Vertical):
             error.update(str(exc))
             return
         error.update("")
+        from hangul_rnn.shadowing import shadows_shipped
+
+        if shadows_shipped(name):
+            from .dialogs import ConfirmScreen
+
+            question = (f"[b]{name}[/] is the name of a shipped model. A model trained under it hides the shipped "
+                        "one in Models, Generate and Score (until you delete or rename it). Train anyway?")
+            self.app.push_screen(ConfirmScreen(question, yes="Train anyway", no="Keep the shipped one"),
+                                 lambda yes: self._launch(config, name) if yes else None)
+            return
+        self._launch(config, name)
+
+    def action_start(self) -> None:
+        self.start()
+
+    def action_cancel(self) -> None:
+        self.cancel()
+
+    def _launch(self, config, name: str) -> None:
+        self.app.settings.set("train", self._form_values())
         self._cancel = threading.Event()
         self._epochs = config.epochs
+        self._progress = Progress(config.epochs)
+        self._finished = None
+        self.query_one("#train-progress", ProgressBar).update(total=1, progress=0)
+        self.query_one("#train-overall", Static).update("")
         self.query_one("#train-chart", LossChart).reset(config.epochs)
         self.query_one("#train-log", RichLog).clear()
         self.query_one("#train-start", Button).disabled = True
@@ -253,7 +366,7 @@ class TrainPane(Vertical):
                     quiet()
             from hangul_rnn.training import train
 
-            relay = EventRelay(lambda ev: self.post_message(self.TrainEvent(ev)))
+            relay = EventRelay(lambda ev: self.post_message(self.TrainEvent(ev)), also=(ValidationProgress,))
             bundle = train(config, name=name, on_event=relay, cancel=cancel)
             bundle_path = bundle.path
         except TrainingCancelled:
@@ -263,47 +376,57 @@ class TrainPane(Vertical):
         except Exception as exc:  # noqa: BLE001 - a crash in a run must not take the whole app down
             self.app.call_from_thread(self._failed, f"{type(exc).__name__}: {exc}")
         finally:
-            self.app.call_from_thread(self._done, bundle_path)
+            self.post_message(self.RunEnded(bundle_path))  # after the run's last TrainEvent: same queue
+
+    class RunEnded(Message):
+        """Posted by the worker as its last message, whatever happened."""
+
+        def __init__(self, bundle_path: Path | None) -> None:
+            super().__init__()
+            self.bundle_path = bundle_path
 
     @on(TrainEvent)
     def _train_event(self, message: TrainEvent) -> None:
         self.on_train_event(message.event)
 
+    @on(RunEnded)
+    def _run_ended(self, message: RunEnded) -> None:
+        self._done(message.bundle_path)
+
     def on_train_event(self, event: Event) -> None:
         """Render one training event (runs on the UI thread)."""
         status = self.query_one("#train-status", Static)
-        bar = self.query_one("#train-progress", ProgressBar)
-        chart = self.query_one("#train-chart", LossChart)
         log = self.query_one("#train-log", RichLog)
         if isinstance(event, DataProgress):
             total = f"/{event.total:,}" if event.total else ""
             status.update(f"{event.stage} … {event.done:,}{total}" if event.done else f"{event.stage} …")
             if event.total:
-                bar.update(total=event.total, progress=event.done)
+                self.query_one("#train-progress", ProgressBar).update(total=event.total, progress=event.done)
         elif isinstance(event, TrainStarted):
             self._steps = max(1, event.steps_per_epoch or 1)
+            self._final_epoch = event.initial_epoch + event.config.epochs
+            self._progress.start(event.steps_per_epoch, event.initial_epoch)
             log.write(f"[b]training[/] vocab {event.vocab_size:,} · {event.params:,} parameters · "
                       f"{self._steps} steps/epoch")
-            bar.update(total=self._steps, progress=0)
+            self._show_progress()
         elif isinstance(event, BatchEnded):
-            epoch, step = event.epoch, event.step
-            bar.update(total=max(self._steps, event.steps or self._steps), progress=step)
-            chart.add_train(epoch + step / self._steps, event.loss)
-            status.update(f"epoch {epoch + 1}/{self._epochs} · step {step}/{self._steps} · loss {event.loss:.4f} · "
-                          f"{event.tokens_per_s:,.0f} tokens/s")
+            self._batch_ended(event)
+        elif isinstance(event, ValidationProgress):
+            steps = f"/{event.steps}" if event.steps else ""
+            status.update(f"epoch {event.epoch + 1}/{self._final_epoch} · validating · batch {event.step}{steps}")
         elif isinstance(event, EpochEnded):
             logs = dict(event.logs)
-            epoch = event.epoch
             if "val_loss" in logs:
-                chart.add_val(epoch + 1, float(logs["val_loss"]))
+                self.query_one("#train-chart", LossChart).add_val(event.epoch + 1, float(logs["val_loss"]))
             shown = " · ".join(f"{k} {v:.4f}" for k, v in logs.items() if isinstance(v, (int, float)))
-            log.write(f"[b]epoch {epoch + 1}[/] {shown} ({event.seconds:.1f}s)")
-            bar.update(progress=0)
+            log.write(f"[b]epoch {event.epoch + 1}[/] {shown} ({event.seconds:.1f}s)")
+            status.update(f"epoch {event.epoch + 1}/{self._final_epoch} done · saving …")
         elif isinstance(event, SampleWritten):
-            log.write(f"[i]sample:[/] {event.text}")
+            log.write(f"[i]sample:[/] {event.text}" if not event.error else f"[yellow]sample failed:[/] {event.error}")
         elif isinstance(event, CheckpointSaved):
             log.write(f"[dim]saved {event.path}[/]")
         elif isinstance(event, TrainFinished):
+            self._finished = event
             if event.cancelled and event.bundle_path is None:
                 log.write("[b]cancelled[/] before the first epoch ended; nothing saved")
             else:
@@ -311,13 +434,44 @@ class TrainPane(Vertical):
                     "stopped early" if event.stopped_early else "finished")
                 log.write(f"[b]{how}[/] after {event.epochs_done} epochs: {event.bundle_path}")
 
+    _final_epoch = 1
+
+    def _batch_ended(self, event: BatchEnded) -> None:
+        epoch, step = event.epoch, event.step
+        if event.steps and event.steps != self._steps:  # counted during the first epoch
+            self._steps = event.steps
+            self._progress.steps = event.steps
+        self._progress.at(epoch, step)
+        self._show_progress()
+        self.query_one("#train-chart", LossChart).add_train(epoch + step / self._steps, event.loss)
+        self.query_one("#train-status", Static).update(
+            f"epoch {epoch + 1}/{self._final_epoch} · step {step}/{self._steps} · loss {event.loss:.4f} · "
+            f"{event.tokens_per_s:,.0f} tokens/s")
+
+    def _show_progress(self) -> None:
+        self.query_one("#train-progress", ProgressBar).update(total=self._progress.total, progress=self._progress.done)
+        self.query_one("#train-overall", Static).update(self._progress.line())
+
     def _failed(self, message: str) -> None:
         self.query_one("#train-error", Static).update(message)
         self.query_one("#train-log", RichLog).write(f"[red]error:[/] {message}")
 
     def _done(self, bundle_path: Path | None) -> None:
+        """The run is over: the buttons come back and the status and bar say how it ended."""
         self._cancel = None
         self.query_one("#train-start", Button).disabled = False
         self.query_one("#train-cancel", Button).disabled = True
-        self.query_one("#train-status", Static).update("idle" if bundle_path is None else f"saved {bundle_path}")
+        finished, status = self._finished, self.query_one("#train-status", Static)
+        overall = self.query_one("#train-overall", Static)
+        if finished is not None and finished.cancelled:
+            kept = f"epoch {finished.epochs_done} kept: {bundle_path}" if bundle_path else "nothing saved"
+            status.update(f"cancelled · {kept}")
+            overall.update(f"cancelled at {self._progress.done / self._progress.total:.0%}")
+        elif bundle_path is not None:
+            self.query_one("#train-progress", ProgressBar).update(total=1, progress=1)
+            self._progress.done = self._progress.total
+            status.update(f"saved {bundle_path}" + (" (stopped early)" if finished and finished.stopped_early else ""))
+            overall.update(self._progress.line())
+        else:
+            status.update("idle")
         self.post_message(self.Finished(bundle_path))
