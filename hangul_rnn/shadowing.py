@@ -1,6 +1,6 @@
 """Refusing to train a model under a shipped model's name unless the user says so.
 
-An installed bundle takes precedence over a shipped one of the same name (see :func:`hangul_rnn.bundle.list_bundles`),
+An installed bundle takes precedence over a shipped one of the same name (see :func:`hangul_rnn.catalog.list_bundles`),
 so a quick toy run called ``nsmc-classifier`` silently replaced the shipped classifier everywhere it is used by
 name. The CLI (``train --force``) and the TUI (a confirm dialog) both ask through this one check.
 """
@@ -14,7 +14,7 @@ __all__ = ["check_not_shadowing", "shadows_shipped"]
 
 def shadows_shipped(name: str) -> bool:
     """Whether a model saved as ``name`` would hide the shipped model of that name."""
-    from hangul_rnn.bundle import shipped_names
+    from hangul_rnn.catalog import shipped_names
 
     return name in shipped_names()
 

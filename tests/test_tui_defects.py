@@ -321,7 +321,7 @@ async def test_8_layout_at_80x24_and_60x20() -> None:
 async def test_9_the_shipped_models_are_the_defaults_and_picks_are_remembered(tmp_path: Path) -> None:
     import shutil
 
-    from hangul_rnn.bundle import shipped_dir
+    from hangul_rnn.catalog import shipped_dir
 
     target = paths.models_dir()
     target.mkdir(parents=True, exist_ok=True)
