@@ -198,7 +198,7 @@ async def test_stream_and_change_temperature_mid_stream(installed: Path) -> None
         app.query_one("#gen-temperature", Input).value = "0.2"
         await pilot.pause()
         assert pane.options.temperature == pytest.approx(0.2)  # the streaming worker reads this object
-        await wait_for(pilot, lambda: "temperature 0.2" in text_of(app, "#gen-stats"))
+        await wait_for(pilot, lambda: "temp 0.2" in text_of(app, "#gen-stats"))
         app.query_one("#gen-stop", Button).press()
         await wait_for(pilot, lambda: app.query_one("#gen-stop", Button).disabled)
         output = app.query_one("#gen-output", TextArea).text

@@ -1,4 +1,5 @@
-"""Snapshot tests of the terminal UI's main screens at 80x24 (pytest-textual-snapshot), and its form messages.
+"""Snapshot tests of every tab and the help screen at 80x24 and 120x40 (and 60x20 for the two forms) with
+pytest-textual-snapshot, and the Generate form's messages.
 
 Update the pictures after a deliberate change with ``python -m pytest tests/test_tui_snapshots.py
 --snapshot-update`` and look at them (the report on failure shows old and new side by side). Only the shipped
@@ -43,14 +44,31 @@ async def type_and_wait_for_the_score(pilot) -> None:
                    and SENTENCE.split()[-1] in text_of(app, "#score-words"))
 
 
+def steady(pilot) -> None:
+    """No blinking cursor: the picture must not depend on the moment it is taken."""
+    for field in pilot.app.query(Input):
+        field.cursor_blink = False
+
+
+def showing(*keys: str):
+    """A run_before that presses ``keys`` (a tab's F-key, ?) and stills the cursors."""
+
+    async def run_before(pilot) -> None:
+        await pilot.press(*keys)
+        steady(pilot)
+        await pilot.pause()
+
+    return run_before
+
+
 def test_train_tab(snap_compare) -> None:
     """The Train form and the empty run panel fit in 80x24."""
-    assert snap_compare(HangulRNNApp(), terminal_size=SIZE)
+    assert snap_compare(HangulRNNApp(), terminal_size=SIZE, run_before=showing())
 
 
 def test_generate_tab(snap_compare) -> None:
-    """Generate: the shipped generator is picked, the options row fits on one line."""
-    assert snap_compare(HangulRNNApp(), press=["f2"], terminal_size=SIZE)
+    """Generate: the shipped generator is picked, the options fit on two rows, the prompt has the focus."""
+    assert snap_compare(HangulRNNApp(), terminal_size=SIZE, run_before=showing("f2"))
 
 
 def test_score_tab_after_typing(snap_compare) -> None:
@@ -69,25 +87,45 @@ def test_score_tab_light_theme(snap_compare) -> None:
 
 
 def test_models_tab(snap_compare) -> None:
-    """Models: the shipped bundles with their headline metric, the highlighted one in full below."""
-    assert snap_compare(HangulRNNApp(), press=["f4"], terminal_size=SIZE)
+    """Models: the shipped bundles with their headline metric, the highlighted one in full, its curves below."""
+    assert snap_compare(HangulRNNApp(), terminal_size=SIZE, run_before=showing("f4"))
 
 
 def test_corpora_tab_after_stats(snap_compare, sample_corpora) -> None:
-    """Corpora: word-level stats of the sample with its length histogram and the 95% mark."""
+    """Corpora: word-level stats of the sample with its length histogram, the 95% mark and the label balance."""
+    assert snap_compare(HangulRNNApp(), terminal_size=SIZE, run_before=corpus_stats)
 
-    async def run_before(pilot) -> None:
-        await pilot.press("f5")
-        pilot.app.query_one("#corpus-stats", Button).press()
-        await wait_for(pilot, lambda: text_of(pilot.app, "#corpus-histogram") != "")
 
-    assert snap_compare(HangulRNNApp(), terminal_size=SIZE, run_before=run_before)
+async def corpus_stats(pilot) -> None:
+    await pilot.press("f5")
+    steady(pilot)
+    pilot.app.query_one("#corpus-stats", Button).press()
+    await wait_for(pilot, lambda: text_of(pilot.app, "#corpus-histogram") != "")
+
+
+def test_help_screen(snap_compare) -> None:
+    """The help screen (?) over the Train tab."""
+    assert snap_compare(HangulRNNApp(), terminal_size=SIZE, run_before=showing("question_mark"))
+
+
+@pytest.mark.parametrize("tab", ["f1", "f2", "f4", "question_mark"])
+def test_large_terminal(snap_compare, tab: str) -> None:
+    """At 120x40 every screen uses the room (wider form, taller chart and text) without gaps."""
+    assert snap_compare(HangulRNNApp(), terminal_size=(120, 40), run_before=showing(tab))
+
+
+def test_large_terminal_score(snap_compare) -> None:
+    assert snap_compare(HangulRNNApp(), terminal_size=(120, 40), run_before=type_and_wait_for_the_score)
+
+
+def test_large_terminal_corpora(snap_compare, sample_corpora) -> None:
+    assert snap_compare(HangulRNNApp(), terminal_size=(120, 40), run_before=corpus_stats)
 
 
 @pytest.mark.parametrize("tab", ["f1", "f2"])
-def test_large_terminal(snap_compare, tab: str) -> None:
-    """At 120x40 the Train and Generate screens use the room (wider form, taller chart and text) without gaps."""
-    assert snap_compare(HangulRNNApp(), press=[tab], terminal_size=(120, 40))
+def test_small_terminal(snap_compare, tab: str) -> None:
+    """At 60x20 the compact layout: the chart keeps 30 columns, every generate option is on screen."""
+    assert snap_compare(HangulRNNApp(), terminal_size=(60, 20), run_before=showing(tab))
 
 
 async def test_generate_form_messages(no_shipped_models) -> None:

@@ -72,6 +72,7 @@ class HangulRNNApp(App):
             self.theme = theme
         self.refresh_models()
         self._fit_layout(self.size.width)
+        self.query_one(FIRST_FOCUS["train"]).focus()  # the Train tab's keys work from the first moment
 
     def on_resize(self, event) -> None:
         self._fit_layout(event.size.width)

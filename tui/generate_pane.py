@@ -280,7 +280,7 @@ class GeneratePane(Vertical):
 
     def _rate(self, note: str, count: int, seconds: float, *, done: bool = False) -> str:
         rate = count / max(1e-6, seconds)
-        return (f"{note}{count} tokens · {rate:.0f}/s · temperature {self.options.temperature:.1f} · "
+        return (f"{note}{count} tokens · {rate:.0f}/s · temp {self.options.temperature:.1f} · "
                 f"seed {self.run_info.get('seed')}{' · done' if done else ''}")
 
     def _append(self, piece: str, status: str | None = None) -> None:

@@ -1,4 +1,6 @@
-"""The Models and Corpora tabs: installed bundles with their metrics; corpus info and a length histogram."""
+"""The Models and Corpora tabs: installed bundles with their metrics, training curves and actions (use, rename,
+delete: :mod:`hangul_rnn.model_files`); corpus size, label balance and a length histogram (:mod:`hangul_rnn.stats`),
+for the built-in corpora and the user's own files alike."""
 
 from __future__ import annotations
 
@@ -7,10 +9,14 @@ from pathlib import Path
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, DataTable, Select, Static
+from textual.message import Message
+from textual.widgets import Button, DataTable, Input, ProgressBar, Select, Static
 
 from hangul_rnn.formatting import percent, short_count
+
+from .loss_chart import LossChart
 
 
 def _metric(metrics: dict, *keys: str) -> str:
@@ -65,7 +71,20 @@ def describe(summary) -> str:
 
 
 class ModelsPane(Vertical):
-    """Every installed and shipped bundle, one row each; the highlighted one in full underneath."""
+    """Every installed and shipped bundle, one row each; the highlighted one in full underneath, with its training
+    curves and the actions on it."""
+
+    BINDINGS = [Binding("g", "use", "Use"), Binding("r", "rename", "Rename"), Binding("d", "delete", "Delete")]
+
+    class Changed(Message):
+        """An installed model was renamed or deleted: pickers and caches re-read the bundles."""
+
+    class Use(Message):
+        """Pick this model in the tab of its task."""
+
+        def __init__(self, path: str, task: str) -> None:
+            super().__init__()
+            self.path, self.task = path, task
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -75,6 +94,13 @@ class ModelsPane(Vertical):
         yield DataTable(id="models-table", cursor_type="row", zebra_stripes=True)
         yield Static("", id="models-empty")
         yield Static("", id="models-detail")
+        with Horizontal(classes="row", id="models-actions"):
+            yield Button("Use (g)", id="models-use", variant="primary", compact=True)
+            yield Button("Rename (r)", id="models-rename", compact=True)
+            yield Button("Delete (d)", id="models-delete", variant="error", compact=True)
+        with Horizontal(id="models-curves"):
+            yield LossChart(id="models-loss", title="loss by epoch", empty="no training history in this model")
+            yield LossChart(id="models-accuracy", title="accuracy", empty="")
 
     def on_mount(self) -> None:
         table = self.query_one("#models-table", DataTable)
@@ -95,51 +121,207 @@ class ModelsPane(Vertical):
         empty = self.query_one("#models-empty", Static)
         empty.update("no models yet: train one in the Train tab or with `hangul-rnn train`")
         empty.display = not summaries
-        self.query_one("#models-detail", Static).update(describe(summaries[0]) if summaries else "")
+        self.query_one("#models-actions").display = bool(summaries)
+        self._show(summaries[0] if summaries else None)
+
+    def _show(self, summary) -> None:
+        self.query_one("#models-detail", Static).update(describe(summary) if summary is not None else "")
+        history = _history(summary.path) if summary is not None else {}
+        self.query_one("#models-loss", LossChart).show_history(history.get("loss", []), history.get("val_loss", []))
+        accuracy = self.query_one("#models-accuracy", LossChart)
+        accuracy.show_history(history.get("accuracy", []), history.get("val_accuracy", []))
+        accuracy.display = bool(history.get("accuracy") or history.get("val_accuracy"))
+        shipped = summary is None or _is_shipped(summary.path)
+        self.query_one("#models-rename", Button).disabled = shipped
+        self.query_one("#models-delete", Button).disabled = shipped
 
     @on(DataTable.RowHighlighted, "#models-table")
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
         summary = self._summaries.get(str(event.row_key.value))
         if summary is not None:
-            self.query_one("#models-detail", Static).update(describe(summary))
+            self._show(summary)
+
+    def _current(self):
+        table = self.query_one("#models-table", DataTable)
+        if not table.row_count:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
+        return self._summaries.get(str(key.value))
+
+    # -- actions ------------------------------------------------------------------------------------------------
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        actions = {"models-use": self.action_use, "models-rename": self.action_rename,
+                   "models-delete": self.action_delete}
+        if event.button.id in actions:
+            actions[event.button.id]()
+
+    def action_use(self) -> None:
+        summary = self._current()
+        if summary is None:
+            return
+        if summary.task not in ("generator", "classifier"):
+            self.app.notify(f"{summary.name} cannot be read ({summary.error})", severity="error")
+            return
+        self.post_message(self.Use(str(summary.path), summary.task))
+
+    def _installed_current(self, doing: str):
+        summary = self._current()
+        if summary is not None and _is_shipped(summary.path):
+            self.app.notify(f"{summary.name} is shipped with the package: it cannot be {doing}", severity="warning")
+            return None
+        return summary
+
+    def action_delete(self) -> None:
+        from .dialogs import ConfirmScreen
+
+        summary = self._installed_current("deleted")
+        if summary is None:
+            return
+        question = f"Delete the model [b]{summary.name}[/] and all its files? This cannot be undone."
+        self.app.push_screen(ConfirmScreen(question, yes="Delete", no="Keep it"),
+                             lambda yes: self._delete(summary.name) if yes else None)
+
+    def _delete(self, name: str) -> None:
+        from hangul_rnn.errors import HangulRNNError
+        from hangul_rnn.model_files import delete_model
+
+        try:
+            delete_model(name)
+        except HangulRNNError as exc:
+            self.app.notify(str(exc), severity="error")
+            return
+        self.app.notify(f"deleted {name}")
+        self.post_message(self.Changed())
+
+    def action_rename(self) -> None:
+        from .dialogs import AskScreen
+
+        summary = self._installed_current("renamed")
+        if summary is None:
+            return
+
+        def problem(new: str) -> str | None:
+            from hangul_rnn.errors import HangulRNNError
+            from hangul_rnn.model_files import rename_model
+
+            try:
+                rename_model(summary.name, new)
+            except HangulRNNError as exc:
+                return str(exc)
+            return None
+
+        self.app.push_screen(AskScreen(f"New name for [b]{summary.name}[/]:", summary.name, ok="Rename",
+                                       input_id="rename-value", validate=problem), self._renamed)
+
+    def _renamed(self, new: str | None) -> None:
+        if new:
+            self.app.notify(f"renamed to {new}")
+            self.post_message(self.Changed())
+
+
+def _is_shipped(path: Path) -> bool:
+    from hangul_rnn.catalog import shipped_dir
+
+    shipped = shipped_dir()
+    return shipped is not None and Path(path).parent == shipped
+
+
+def _history(folder: Path) -> dict[str, list[float]]:
+    """A bundle's per-epoch history (history.json), or {} when it has none or it cannot be read."""
+    import json
+
+    try:
+        data = json.loads((Path(folder) / "history.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {k: [float(x) for x in v if isinstance(x, (int, float))] for k, v in data.items() if isinstance(v, list)}
 
 
 class CorporaPane(Vertical):
+    """Size, label balance and the length histogram of a corpus: a built-in one or a file of one's own."""
+
     def compose(self) -> ComposeResult:
+        from hangul_rnn.stats import STAT_LEVELS
+
+        from .train_pane import corpus_options
+
         with Horizontal(classes="row"):
-            yield Select([("nsmc", "nsmc"), ("annals", "annals")], value="nsmc", allow_blank=False,
-                         compact=True, id="corpus-name")
-            yield Select([(level, level) for level in ("word", "morph", "morph-all", "syllable", "jamo")], value="word",
-                         allow_blank=False, compact=True, id="corpus-level")
+            yield Select(corpus_options(), value="nsmc", allow_blank=False, compact=True, id="corpus-name")
+            yield Select([(level, level) for level in STAT_LEVELS], value="word", allow_blank=False, compact=True,
+                         id="corpus-level")
             yield Button("Stats", id="corpus-stats", variant="primary", compact=True)
+        with Horizontal(classes="row"):
+            yield Input(placeholder="your file: .txt (a document a line) or .tsv (text and label)", compact=True,
+                        id="corpus-file")
+            yield Input("20000", compact=True, classes="num", id="corpus-limit",
+                        tooltip="documents to read (0 = all)")
+        yield ProgressBar(total=None, id="corpus-progress", show_eta=False)
         yield Static("", id="corpus-info")
         yield Static("", id="corpus-histogram")
 
+    def on_mount(self) -> None:
+        self.query_one("#corpus-progress").display = False
+
     @on(Button.Pressed, "#corpus-stats")
     def _stats_pressed(self) -> None:
+        from .forms import FormError, int_field
+        from .train_pane import file_spec
+
+        info = self.query_one("#corpus-info", Static)
         name = str(self.query_one("#corpus-name", Select).value)
+        if name == "file":
+            path = self.query_one("#corpus-file", Input).value.strip()
+            if not path or not Path(path).expanduser().is_file():
+                info.update(f"[red]{'no such file: ' + path if path else 'type the path of your file'}[/]")
+                return
+            name = file_spec(path, "generator")
+        try:
+            limit = int_field(self.query_one("#corpus-limit", Input), "documents", minimum=0)
+        except FormError as exc:
+            info.update(f"[red]{exc}[/]")
+            return
         level = str(self.query_one("#corpus-level", Select).value)
-        self.query_one("#corpus-info", Static).update(f"reading {name} …")
-        self._compute(name, level)
+        info.update(f"reading {short_corpus(name)} …")
+        self.query_one("#corpus-histogram", Static).update("")
+        bar = self.query_one("#corpus-progress", ProgressBar)
+        bar.update(total=limit or None, progress=0)
+        bar.display = True
+        self._compute(name, level, limit or None)
 
     @work(thread=True, exclusive=True, group="corpus")
-    def _compute(self, name: str, level: str) -> None:
+    def _compute(self, name: str, level: str, limit: int | None) -> None:
+        from hangul_rnn.corpora import get_corpus
         from hangul_rnn.errors import HangulRNNError
         from hangul_rnn.stats import corpus_stats
 
+        bar = self.query_one("#corpus-progress", ProgressBar)
         try:
-            stats = corpus_stats(name, level=level, limit=20_000)
+            stats = corpus_stats(name, level=level, limit=limit,
+                                 progress=lambda done: self.app.call_from_thread(bar.update, progress=done))
+            corpus = get_corpus(name)
+            labels = _label_balance(corpus) if corpus.kind == "labeled" else None
         except HangulRNNError as exc:
-            self.app.call_from_thread(self.query_one("#corpus-info", Static).update, f"[red]{exc}[/]")
+            self.app.call_from_thread(self._failed, str(exc))
             return
-        self.app.call_from_thread(self._show, stats)
+        self.app.call_from_thread(self._show, stats, labels, limit)
 
-    def _show(self, stats) -> None:
+    def _failed(self, message: str) -> None:
+        self.query_one("#corpus-progress").display = False
+        self.query_one("#corpus-info", Static).update(f"[red]{message}[/]")
+
+    def _show(self, stats, labels: str | None, limit: int | None) -> None:
+        self.query_one("#corpus-progress").display = False
         p95 = stats.percentile_length(95)
-        self.query_one("#corpus-info", Static).update(
-            f"[b]{stats.corpus}[/] ({stats.split}, first {stats.documents:,} documents, level {stats.level}): "
-            f"{stats.tokens:,} tokens · vocabulary {stats.vocabulary:,} · mean length {stats.mean_length:.1f} · "
-            f"95% ≤ [b]{p95}[/]")
+        which = f"first {stats.documents:,} documents" if limit and stats.documents >= limit else \
+            f"all {stats.documents:,} documents"
+        info = (f"[b]{short_corpus(stats.corpus)}[/] ({stats.split}, {which}, level {stats.level}): "
+                f"{stats.tokens:,} tokens · vocabulary {stats.vocabulary:,} · mean length {stats.mean_length:.1f} · "
+                f"95% ≤ [b]{p95}[/]")
+        if labels:
+            info += f"\nlabels (whole split): {labels}"
+        self.query_one("#corpus-info", Static).update(info)
         rows = stats.histogram(bins=12)
         peak = max((c for _, _, c in rows), default=1) or 1
         text = Text()
@@ -152,3 +334,12 @@ class CorporaPane(Vertical):
                 text.append("  ◀ 95%", style="bold")
             text.append("\n")
         self.query_one("#corpus-histogram", Static).update(text)
+
+
+def _label_balance(corpus) -> str:
+    """``negative 49.9% · positive 50.1%``: the label counts of the training split (its whole file)."""
+    counts = corpus.info("train").label_counts
+    total = sum(counts.values()) or 1
+    names = list(corpus.label_names or [])
+    return " · ".join(f"{names[k] if k < len(names) else k} {percent(v / total)} ({short_count(v)})"
+                      for k, v in sorted(counts.items()))

@@ -23,9 +23,11 @@ class LossChart(Widget):
 
     revision: reactive[int] = reactive(0)
 
-    def __init__(self, *, id: str | None = None) -> None:
+    def __init__(self, *, id: str | None = None, title: str = "loss",
+                 empty: str = "no training yet — start a run to see its loss here") -> None:
         super().__init__(id=id)
-        self.border_title = f"loss  [b]{TRAIN_MARK}[/] train  [b]{VAL_MARK}[/] validation"
+        self.border_title = f"{title}  [b]{TRAIN_MARK}[/] train  [b]{VAL_MARK}[/] validation"
+        self.empty = empty
         self.train: list[tuple[float, float]] = []  # (epoch progress, loss)
         self.val: list[tuple[float, float]] = []
         self.total_epochs = 1
@@ -44,9 +46,16 @@ class LossChart(Widget):
         self.val.append((x, loss))
         self.revision += 1
 
+    def show_history(self, train: list[float], val: list[float]) -> None:
+        """A finished run's curves, one point per epoch (from a bundle's history)."""
+        self.reset(max(len(train), len(val), 1))
+        self.train.extend((i + 1, float(v)) for i, v in enumerate(train))
+        self.val.extend((i + 1, float(v)) for i, v in enumerate(val))
+        self.revision += 1
+
     def render(self) -> Text:
         if not self.train and not self.val:
-            return Text("no training yet — start a run to see its loss here", style="dim")
+            return Text(self.empty, style="dim")
         x_max = max(self.total_epochs, max(p[0] for p in self.train + self.val))
         series = (Series("train", self.train, TRAIN_MARK, "cyan"), Series("validation", self.val, VAL_MARK,
                                                                           "bold magenta"))

@@ -177,7 +177,7 @@ class TrainPane(Vertical):
                 yield field("units", Input(str(start["units"]), compact=True, id="train-units", classes="num"))
                 yield field("layers", Input("1", compact=True, id="train-layers", classes="num"))
                 yield field("epochs", Input(str(start["epochs"]), compact=True, id="train-epochs", classes="num"))
-                yield field("documents", Input("0", compact=True, tooltip="documents to read (0 = all)",
+                yield field("docs", Input("0", compact=True, tooltip="documents to read (0 = all)",
                                                id="train-limit", classes="num"))
                 yield field("name", Input("my-model", compact=True, id="train-name"))
                 yield field("from", Input(placeholder="generator to start from", compact=True, id="train-init",
@@ -235,8 +235,9 @@ class TrainPane(Vertical):
     def _task_changed(self, event: Select.Changed) -> None:
         """A new task brings its own defaults (hangul_rnn.config.TASK_DEFAULTS), as `hangul-rnn train TASK` does."""
         defaults = TASK_DEFAULTS.get(str(event.value))
-        if defaults is None or str(event.value) == self._form_task:  # not a change (the form opening, or restored)
-            return
+        current = self.query_one("#train-task", Select).value
+        if defaults is None or event.value != current or str(event.value) == self._form_task:
+            return  # not a change: the form opening, a restored form, or an event older than the value shown
         self._form_task = str(event.value)
         self.query_one("#train-corpus", Select).value = defaults["corpus"]
         self.query_one("#train-level", Select).value = defaults["level"]

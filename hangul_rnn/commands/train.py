@@ -45,6 +45,7 @@ from hangul_rnn.events import (
     SampleWritten,
     TrainFinished,
     TrainStarted,
+    ValidationProgress,
 )
 
 _TASK_HELP = {"generator": "next-token text generator", "classifier": "text classifier (sentiment)"}
@@ -344,6 +345,10 @@ class _Renderer:
             self.progress.update(self.task_id, completed=event.step, total=event.steps,
                                  description=f"epoch {event.epoch + 1}/{self.final_epoch}",
                                  info=f"loss {event.loss:.4f} · {event.tokens_per_s:,.0f} tok/s")
+        elif isinstance(event, ValidationProgress):  # the bar says so instead of standing still at its end
+            if self.task_id is not None:
+                self.progress.update(self.task_id, completed=event.step, total=event.steps,
+                                     description=f"epoch {event.epoch + 1}/{self.final_epoch} validating", info="")
         elif isinstance(event, EpochEnded):
             if self.task_id is not None:
                 self.progress.remove_task(self.task_id)
