@@ -24,6 +24,7 @@ from hangul_rnn.events import (
     SampleWritten,
     TrainFinished,
     TrainStarted,
+    ValidationProgress,
 )
 from hangul_rnn.preparation import split_tail
 from hangul_rnn.training import train
@@ -82,9 +83,10 @@ def test_events_in_order(trained) -> None:
     assert not any(isinstance(e, DataProgress) for e in events)
     kinds = [type(e).__name__ for e in events]
     assert kinds[0] == "TrainStarted" and kinds[-1] == "TrainFinished"
-    # collapse runs of batch events: started, (batches, epoch, sample, checkpoint) x 2, finished
-    collapsed = [k for i, k in enumerate(kinds) if k != "BatchEnded" or kinds[i - 1] != "BatchEnded"]
-    per_epoch = ["BatchEnded", "EpochEnded", "SampleWritten", "CheckpointSaved"]
+    # collapse runs of batch events: started, (batches, validation batches, epoch, sample, checkpoint) x 2, finished
+    runs = ("BatchEnded", "ValidationProgress")
+    collapsed = [k for i, k in enumerate(kinds) if k not in runs or kinds[i - 1] != k]
+    per_epoch = ["BatchEnded", "ValidationProgress", "EpochEnded", "SampleWritten", "CheckpointSaved"]
     assert collapsed == ["TrainStarted", *per_epoch, *per_epoch, "TrainFinished"]
     started: TrainStarted = events[0]
     batches = [e for e in events if isinstance(e, BatchEnded)]
@@ -92,6 +94,10 @@ def test_events_in_order(trained) -> None:
     assert [b.step for b in batches if b.epoch == 0] == list(range(1, started.steps_per_epoch + 1))
     assert all(b.tokens_per_s > 0 for b in batches)
     assert [e.epoch for e in events if isinstance(e, EpochEnded)] == [0, 1]
+    validation = [(e.epoch, e.step, e.steps) for e in events if isinstance(e, ValidationProgress)]
+    val_steps = validation[0][2]  # known from the first pass on (the validation set's batches)
+    every = [(epoch, step, val_steps) for epoch in (0, 1) for step in range(1, (val_steps or 0) + 1)]
+    assert val_steps and validation == every
     assert all("val_loss" in e.logs for e in events if isinstance(e, EpochEnded))
     samples = [e for e in events if isinstance(e, SampleWritten)]
     assert all(s.error is None and s.text for s in samples), samples
