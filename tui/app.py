@@ -86,10 +86,11 @@ class HangulRNNApp(App):
         self.settings.set("theme", theme)
 
     def refresh_models(self) -> None:
-        """Re-read the installed bundles into every model picker (after a run finishes, for instance)."""
-        self.query_one(GeneratePane).refresh_models()
-        self.query_one(ScorePane).refresh_models()
-        self.query_one(ModelsPane).refresh_models()
+        """Re-read the installed bundles into every model picker (after a run finishes, for instance).
+
+        Queried, not looked up one by one: a run that ends while the app closes finds no panes, and that is fine."""
+        for pane in self.query("GeneratePane, ScorePane, ModelsPane"):
+            pane.refresh_models()  # type: ignore[attr-defined]
 
     def on_train_pane_finished(self, message: TrainPane.Finished) -> None:
         if message.bundle_path is not None:

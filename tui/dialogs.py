@@ -135,8 +135,9 @@ Tick several classifiers (space) to average them.
 
 ## Models (F4)
 
-Every installed and shipped model. **d** delete, **r** rename, **g** use in Generate / Score, Enter shows the
-training curves of the highlighted model. Shipped models cannot be deleted or renamed.
+Every installed and shipped model; the highlighted one in full, with its loss and accuracy by epoch. **g** uses
+it in Generate or Score, **r** renames it, **d** deletes it (after asking). Shipped models cannot be deleted or
+renamed; a model a saved ensemble lists cannot either, until the ensemble is deleted.
 
 ## Corpora (F5)
 
