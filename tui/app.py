@@ -72,7 +72,14 @@ class HangulRNNApp(App):
             self.theme = theme
         self.refresh_models()
         self._fit_layout(self.size.width)
-        self.query_one(FIRST_FOCUS["train"]).focus()  # the Train tab's keys work from the first moment
+        self.call_after_refresh(self._initial_focus)
+
+    def _initial_focus(self) -> None:
+        """The shown tab's keys work from the first moment. Whatever tab that is: a key pressed while the app
+        started may have switched already, and focusing the Train tab's field would switch back."""
+        tab = self.query_one("#tabs", TabbedContent).active
+        if tab in FIRST_FOCUS and not self._focus_is_in(tab):
+            self.query_one(FIRST_FOCUS[tab]).focus()
 
     def on_resize(self, event) -> None:
         self._fit_layout(event.size.width)

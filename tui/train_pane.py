@@ -190,7 +190,7 @@ class TrainPane(Vertical):
             with Vertical(id="train-run"):
                 yield Static("idle", id="train-status")
                 with Horizontal(classes="row"):
-                    yield ProgressBar(total=1, id="train-progress", show_eta=False)
+                    yield ProgressBar(total=1, id="train-progress", show_eta=False, show_percentage=False)
                     yield Static("", id="train-overall")
                 yield LossChart(id="train-chart")
                 yield RunLog(id="train-log", wrap=True, markup=True, max_lines=500, min_width=20)
