@@ -103,6 +103,7 @@ async def test_train_keys_start_and_cancel(tmp_path: Path) -> None:
     app = HangulRNNApp()
     async with app.run_test(size=(80, 24)) as pilot:
         app.query_one("#train-epochs", Input).value = "x"
+        await wait_for(pilot, lambda: app.focused is app.query_one("#train-task"))  # the first frame focuses it
         await pilot.press("ctrl+r")  # Start: the form's error says why nothing started
         await pilot.pause()
         assert "epochs must be a whole number" in text_of(app, "#train-error")
