@@ -18,3 +18,12 @@ def short_count(n: int | float) -> str:
 def percent(share: float) -> str:
     """0.86556 -> "86.6%": accuracies, one decimal (the second is noise at NSMC's 50K test reviews)."""
     return f"{share:.1%}"
+
+
+def duration(seconds: float) -> str:
+    """A rough, readable duration for an estimate ("40s", "12 min", "3.5 h")."""
+    if seconds < 90:
+        return f"{seconds:.0f}s"
+    if seconds < 90 * 60:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"

@@ -36,6 +36,9 @@ class HangulRNNApp(App):
 
     TITLE = "hangul-rnn"
     SUB_TITLE = "Korean text with recurrent networks"
+    # The first focus is ours (_initial_focus): Textual's automatic one can land after a key already switched tabs
+    # (seen on a loaded machine) and then TabbedContent switches back to the tab that holds it.
+    AUTO_FOCUS = None
     CSS_PATH = "app.tcss"
     BINDINGS = [
         # priority: a focused widget (an open picker, a text field) must not swallow the way out of its tab

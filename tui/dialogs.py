@@ -49,6 +49,7 @@ class ConfirmScreen(ModalScreen[bool]):
 class AskScreen(ModalScreen["str | None"]):
     """A one-line answer (a path, a name), checked by ``validate`` (returns an error message or None)."""
 
+    AUTO_FOCUS = "*"  # the answer's field (the app itself turns automatic focus off for its main screen)
     DEFAULT_CSS = DIALOG_CSS
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
@@ -147,6 +148,8 @@ Size, vocabulary and length histogram of a built-in corpus or of your own file, 
 
 class HelpScreen(ModalScreen[None]):
     """The keys and what each tab does; any F-key or Escape closes it."""
+
+    AUTO_FOCUS = "*"  # the scrolling body, so arrow keys read on (the app turns automatic focus off)
 
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }

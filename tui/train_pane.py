@@ -33,6 +33,7 @@ from hangul_rnn.events import (
     TrainStarted,
     ValidationProgress,
 )
+from hangul_rnn.formatting import duration
 
 from .forms import FormError, int_field
 from .loss_chart import LossChart
@@ -89,15 +90,6 @@ def file_spec(path: str, task: str) -> str:
     full = str(Path(path).expanduser())
     is_tsv = full.lower().removesuffix(".gz").endswith(".tsv")
     return ("tsv:" if task == "classifier" or is_tsv else "text:") + full
-
-
-def duration(seconds: float) -> str:
-    """A rough, readable duration for an estimate ("40s", "12 min", "3.5 h")."""
-    if seconds < 90:
-        return f"{seconds:.0f}s"
-    if seconds < 90 * 60:
-        return f"{seconds / 60:.0f} min"
-    return f"{seconds / 3600:.1f} h"
 
 
 class Progress:

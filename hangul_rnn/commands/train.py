@@ -47,6 +47,7 @@ from hangul_rnn.events import (
     TrainStarted,
     ValidationProgress,
 )
+from hangul_rnn.formatting import duration
 
 _TASK_HELP = {"generator": "next-token text generator", "classifier": "text classifier (sentiment)"}
 
@@ -361,7 +362,7 @@ class _Renderer:
             self.epoch_seconds.append(event.seconds)
             left = self.final_epoch - (event.epoch + 1)
             typical = self.epoch_seconds[1:] or self.epoch_seconds  # the first epoch also builds the graph
-            eta = f"; about {_duration(left * sum(typical) / len(typical))} left" if left else ""
+            eta = f"; about {duration(left * sum(typical) / len(typical))} left" if left else ""
             out_console.print(f"epoch {event.epoch + 1}/{self.final_epoch}: {' · '.join(parts)} "
                               f"({event.seconds:.1f}s{eta})", highlight=False)
         elif isinstance(event, SampleWritten):
@@ -446,10 +447,3 @@ def _embeddings_line(event: EmbeddingsLoaded) -> str:
     return line
 
 
-def _duration(seconds: float) -> str:
-    """A rough, readable duration for an estimate ("40s", "12 min", "3.5 h")."""
-    if seconds < 90:
-        return f"{seconds:.0f}s"
-    if seconds < 90 * 60:
-        return f"{seconds / 60:.0f} min"
-    return f"{seconds / 3600:.1f} h"
