@@ -122,6 +122,8 @@ def test_hangul_rnn_warnings_are_one_clean_line(capsys: pytest.CaptureFixture, t
     assert "UserWarning" not in err and "warnings.warn" not in err and "corpora.py" not in err
 
 
+@pytest.mark.slow  # a subprocess or a real training run: in CI's bounded slow subset
+@pytest.mark.ci
 def test_training_from_the_library_prints_no_tensorflow_native_line(tmp_path: Path) -> None:
     result = _run(
         "from hangul_rnn.config import TrainConfig\n"

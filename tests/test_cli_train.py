@@ -176,6 +176,8 @@ def test_evaluate_refuses_a_generator_in_an_ensemble_before_fetching_anything(mo
     assert main(["evaluate", "nsmc-classifier", "annals-syllable"]) == 2
 
 
+@pytest.mark.slow  # a subprocess or a real training run: in CI's bounded slow subset
+@pytest.mark.ci
 def test_kill_stops_a_background_run_like_ctrl_c(text_file: Path, tmp_path: Path) -> None:
     """SIGTERM (a plain ``kill``, the way to stop a run started with ``nohup … &``, which ignores Ctrl-C) stops at the
     next batch and keeps the last complete epoch's bundle, exit 130."""

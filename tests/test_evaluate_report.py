@@ -26,6 +26,8 @@ def _train(name: str, *extra: str) -> None:
     assert main(["train", "classifier", "--corpus", corpus, "--name", name, *TINY, *extra]) == 0
 
 
+@pytest.mark.slow  # a subprocess or a real training run: in CI's bounded slow subset
+@pytest.mark.ci
 def test_report_and_against(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
     _train("lstm-one")
     _train("gru-one", "--cell", "gru", "--lr", "0.01")

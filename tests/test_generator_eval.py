@@ -135,6 +135,8 @@ def test_evaluate_a_generator_on_any_text_file(generator, tmp_path: Path) -> Non
     assert result["corpus"] == f"text:{other}" and result["split"] == "train"
 
 
+@pytest.mark.slow  # a subprocess or a real training run: in CI's bounded slow subset
+@pytest.mark.ci
 def test_bad_corpus_for_evaluate_is_one_line_exit_2(generator, tmp_path: Path) -> None:
     tsv = tmp_path / "reviews.tsv"
     tsv.write_text("좋아요\t1\n별로\t0\n", encoding="utf-8")

@@ -165,6 +165,8 @@ async def test_cancel_while_the_data_are_prepared(text_file: Path, monkeypatch: 
         assert not (paths.models_dir() / "cancelled-early").exists()
 
 
+@pytest.mark.slow  # a subprocess or a real training run: in CI's bounded slow subset
+@pytest.mark.ci
 async def test_cancel_a_run_keeps_nothing_half_written(text_file: Path) -> None:
     app = HangulRNNApp()
     async with app.run_test(size=SIZE) as pilot:
