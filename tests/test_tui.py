@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import shutil
-import time
 from pathlib import Path
 
 import pytest
-from textual.widgets import Button, Input, RichLog, Select, SelectionList, Static, TabbedContent, TextArea  # noqa: E402
+from textual.widgets import Button, Input, RichLog, Select, SelectionList, TabbedContent, TextArea  # noqa: E402
+from tui_pilot import text_of, wait_for  # noqa: E402
 
 from hangul_rnn import paths  # noqa: E402
 from hangul_rnn.config import TrainConfig  # noqa: E402
@@ -55,19 +55,6 @@ def installed(tiny_models: Path) -> Path:
     for bundle in tiny_models.iterdir():
         shutil.copytree(bundle, target / bundle.name)
     return target
-
-
-async def wait_for(pilot, condition, timeout: float = 60.0) -> None:
-    """Let the app run until ``condition()`` holds (workers run in threads)."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached in time")
-        await pilot.pause(0.05)
-
-
-def text_of(app, selector: str) -> str:
-    return str(app.query_one(selector, Static).render())
 
 
 async def test_tabs_switch_with_keys_and_fit_80x24() -> None:

@@ -6,29 +6,17 @@ on a few hundred characters.
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
 from textual.widgets import Button, Footer, Input, ProgressBar, RichLog, Select, Static, TabbedContent, TextArea
+from tui_pilot import text_of, wait_for  # noqa: E402
 
 from hangul_rnn import paths
 from hangul_rnn_tui.app import HangulRNNApp
 
 SAMPLES = Path(__file__).resolve().parent.parent / "corpora" / "samples"
 SENTENCE_NEGATIVE = "최악의 영화. 시간 아깝다 정말 지루하고 실망했다"
-
-
-async def wait_for(pilot, condition, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached in time")
-        await pilot.pause(0.05)
-
-
-def text_of(app, selector: str) -> str:
-    return str(app.query_one(selector, Static).render())
 
 
 # ---------------------------------------------------------------------------------------------- 1. stuck tabs

@@ -4,29 +4,17 @@ options, actions on models, the user's own corpora. Shipped bundles and sample f
 from __future__ import annotations
 
 import shutil
-import time
 from pathlib import Path
 
 import pytest
 from textual.widgets import Button, DataTable, Input, Select, SelectionList, Static, TabbedContent
+from tui_pilot import text_of, wait_for  # noqa: E402
 
 from hangul_rnn import paths
 from hangul_rnn.errors import UsageError
 from hangul_rnn_tui.app import HangulRNNApp
 
 SAMPLES = Path(__file__).resolve().parent.parent / "corpora" / "samples"
-
-
-async def wait_for(pilot, condition, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached in time")
-        await pilot.pause(0.05)
-
-
-def text_of(app, selector: str) -> str:
-    return str(app.query_one(selector, Static).render())
 
 
 @pytest.fixture

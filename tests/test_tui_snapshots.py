@@ -9,28 +9,15 @@ on every run and every machine.
 
 from __future__ import annotations
 
-import time
-
 import pytest
-from textual.widgets import Button, Input, Select, Static  # noqa: E402
+from textual.widgets import Button, Input, Select  # noqa: E402
+from tui_pilot import text_of  # noqa: E402
+from tui_pilot import wait_for as _wait_for  # noqa: E402
 
 from hangul_rnn_tui.app import HangulRNNApp  # noqa: E402
 
 SIZE = (80, 24)
 SENTENCE = "재미있을 줄 알았는데 완전 실망했다"
-
-
-def text_of(app, selector: str) -> str:
-    return str(app.query_one(selector, Static).render())
-
-
-async def wait_for(pilot, condition, timeout: float = 60.0) -> None:
-    """Let the app run until ``condition()`` holds (the workers run in threads); bounded."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached in time")
-        await pilot.pause(0.1)
 
 
 async def type_and_wait_for_the_score(pilot) -> None:
@@ -170,3 +157,8 @@ async def test_generate_bad_options_and_the_empty_prompt() -> None:
         pane = app.query_one("#generate-pane")
         await wait_for(pilot, lambda: app.query_one("#gen-stop", Button).disabled and pane.text)
         assert text_of(app, "#gen-error") == ""
+
+
+async def wait_for(pilot, condition, timeout: float = 60.0) -> None:
+    """The shared wait, polling at the pace these snapshots were drawn with."""
+    await _wait_for(pilot, condition, timeout, step=0.1)
