@@ -18,3 +18,26 @@ def test_tfidf_baseline_learns_and_picks_c_on_validation() -> None:
     model, vectorizer, c, val_acc, grid = tfidf_logreg(train, val, [0.1, 10.0], 3)
     assert set(grid) == {0.1, 10.0} and grid[c] == val_acc == max(grid.values())
     assert list(model.predict(vectorizer.transform(["재미있다", "별로다"]))) == [1, 0]
+
+
+def test_long_reviews_are_labelled_by_nsmc_rules_and_leave_out_test_ids(tmp_path: Path, monkeypatch) -> None:
+    import gzip
+
+    from bench_nsmc_baselines import long_reviews
+
+    long_text = "이 영화는 " * 30  # 180 characters
+    rows = [("1", "m", "10", long_text + "좋다"), ("2", "m", "1", long_text + "싫다"), ("3", "m", "7", long_text),
+            ("4", "m", "9", "짧은 리뷰"), ("5", "m", "10", long_text + "테스트")]
+    root = tmp_path / "corpora"
+    (root / "nsmc-raw").mkdir(parents=True)
+    with gzip.open(root / "nsmc-raw" / "reviews.tsv.gz", "wt", encoding="utf-8") as f:
+        f.write("review_id\tmovie_id\trating\treview\n" + "".join("\t".join(r) + "\n" for r in rows))
+    (root / "nsmc").mkdir()
+    (root / "nsmc" / "ratings_test.txt").write_text("id\tdocument\tlabel\n5\t테스트\t1\n", encoding="utf-8")
+    monkeypatch.setenv("HANGUL_RNN_CORPORA", str(root))
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # the tiny files are not the canonical copies
+        got = long_reviews()
+    assert got == [(long_text + "좋다", 1), (long_text + "싫다", 0)]
