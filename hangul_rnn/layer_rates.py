@@ -13,11 +13,12 @@ train at factor 1 (the head).
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import keras
 
-__all__ = ["LayerRateAdam", "LayerRateRMSprop", "layer_rate_optimizer"]
+__all__ = ["LayerRateAdam", "LayerRateRMSprop", "archived_optimizer_state", "layer_rate_optimizer", "same_slots"]
 
 
 class _LayerRates:
@@ -72,3 +73,31 @@ def layer_rate_optimizer(name: str, learning_rate: Any, clipnorm: float | None,
     """Adam (``name`` "adam") or RMSprop whose layers named in ``layer_factors`` learn at that share of the rate."""
     cls = LayerRateAdam if name == "adam" else LayerRateRMSprop
     return cls(learning_rate=learning_rate, clipnorm=clipnorm or None, layer_factors=layer_factors)
+
+
+def same_slots(old: keras.optimizers.Optimizer, new: keras.optimizers.Optimizer) -> bool:
+    """Whether two optimizers keep the same state: the same class, or Adam and Adam with per-layer rates (and
+    RMSprop alike), whose moments are the same (a resume may switch the rates on or off)."""
+    if type(old) is type(new):
+        return True
+    return any(isinstance(old, base) and isinstance(new, base)
+               for base in (keras.optimizers.Adam, keras.optimizers.RMSprop))
+
+
+def archived_optimizer_state(archive: Path) -> list[Any]:
+    """The optimizer variables a ``.keras`` archive holds, in order ([] when it has none: a slim bundle).
+
+    Why read them here: Keras reloads a model saved with frozen layers (a fine-tuning warm-up) with an optimizer
+    built for its trainable weights only and skips the saved state, which holds every weight's moments.
+    """
+    import io
+    import zipfile
+
+    import h5py
+
+    try:
+        with zipfile.ZipFile(archive) as zf, h5py.File(io.BytesIO(zf.read("model.weights.h5")), "r") as h5:
+            group = h5.get("optimizer/vars")
+            return [group[str(i)][()] for i in range(len(group))] if group is not None else []
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile):
+        return []

@@ -189,16 +189,18 @@ def _carry_optimizer_state(old_model, model, archive: Path | None = None) -> boo
     warm-up): Keras reloads its optimizer built for the trainable weights only and skips the saved state, which the
     archive still holds for every weight, in the order a new optimizer built for all of them has.
     """
+    from hangul_rnn.layer_rates import archived_optimizer_state, same_slots
+
     old_opt = getattr(old_model, "optimizer", None)
     new_opt = getattr(model, "optimizer", None)
-    if old_opt is None or new_opt is None or not _same_slots(old_opt, new_opt):
+    if old_opt is None or new_opt is None or not same_slots(old_opt, new_opt):
         return False
     if not new_opt.built:
         new_opt.build(model.trainable_variables)
     values: list[Any] = [o.value for o in old_opt.variables]
     names_match = all(o.name == n.name for o, n in zip(old_opt.variables, new_opt.variables))
     if (len(values) != len(new_opt.variables) or not names_match) and archive is not None:
-        values, names_match = _archived_optimizer_state(archive), True
+        values, names_match = archived_optimizer_state(archive), True
     if not values or len(values) != len(new_opt.variables) or not names_match or any(
             tuple(v.shape) != tuple(n.shape) for v, n in zip(values, new_opt.variables)):
         return False
@@ -207,31 +209,6 @@ def _carry_optimizer_state(old_model, model, archive: Path | None = None) -> boo
             n.assign(v)
     return True
 
-
-def _archived_optimizer_state(archive: Path) -> list[Any]:
-    """The optimizer variables a ``.keras`` archive holds, in order ([] when it has none: a slim bundle)."""
-    import io
-    import zipfile
-
-    import h5py
-
-    try:
-        with zipfile.ZipFile(archive) as zf, h5py.File(io.BytesIO(zf.read("model.weights.h5")), "r") as h5:
-            group = h5.get("optimizer/vars")
-            return [group[str(i)][()] for i in range(len(group))] if group is not None else []
-    except (OSError, KeyError, ValueError, zipfile.BadZipFile):
-        return []
-
-
-def _same_slots(old_opt, new_opt) -> bool:
-    """Whether two optimizers keep the same state: the same class, or Adam and Adam with per-layer rates (and
-    RMSprop alike), whose moments are the same (a resume may switch ``--lr-decay-per-layer`` on or off)."""
-    import keras
-
-    if type(old_opt) is type(new_opt):
-        return True
-    return any(isinstance(old_opt, base) and isinstance(new_opt, base)
-               for base in (keras.optimizers.Adam, keras.optimizers.RMSprop))
 
 
 class _PreparationCancelled(Exception):
