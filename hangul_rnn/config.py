@@ -17,7 +17,10 @@ STEMS = (None, "truncate", "morph", "morph-all")
 CELLS = ("lstm", "gru", "rnn")
 STRATEGIES = ("default", "mirrored", "multiworker")
 LR_SCHEDULES = (None, "plateau", "cosine")
-POOLINGS = (None, "last", "max", "mean")
+POOLINGS = (None, "last", "max", "mean", "concat")  # concat: last, max and mean side by side (ULMFiT's)
+#: How a classifier started from a generator (``--init-from``) unfreezes it after ``freeze_epochs``: every
+#: transferred layer at once, or one per epoch from the top (ULMFiT's gradual unfreezing, embedding last).
+UNFREEZE_MODES = ("all", "gradual")
 #: Classifier encoders that are not recurrent (Chollet's "baselines first"), picked with ``--cell`` like a cell:
 #: a bag of embeddings (masked mean, fastText-like), Embedding -> Flatten (the feed-forward net), a 1D convnet.
 ENCODERS = ("bag", "flatten", "conv")
@@ -35,7 +38,7 @@ TOY_DEFAULTS: dict[str, dict[str, Any]] = {
                            batch_size=32),
 }
 
-#: Config fields that define the data and the network; on resume the saved values win.
+#: Config fields that define the data and the network (and the fine-tuning schedule); on resume the saved values win.
 ARCH_FIELDS = (
     "task", "corpus", "level", "stem", "truncate_to", "clean", "cell", "layers", "units", "embedding_dim",
     "dropout", "recurrent_dropout", "bidirectional", "conv_filters", "conv_kernel", "pool_size", "pooling",
@@ -43,6 +46,7 @@ ARCH_FIELDS = (
     "embeddings", "freeze_embeddings",
     "padding", "truncating", "drop_unknown", "mask_padding", "hash_buckets", "hidden_units", "hidden_dropout",
     "layer_dropout", "targets",
+    "freeze_epochs", "unfreeze", "lr_decay_per_layer",  # a fine-tuning schedule resumes as it began (by epoch)
 )
 
 
@@ -102,6 +106,8 @@ class TrainConfig:
     # transfer (classifiers): start from a generator bundle's tokenizer, embedding and recurrent layers
     init_from: str | None = None  # a generator's name or bundle folder; see hangul_rnn.transfer
     freeze_epochs: int = 0  # with init_from: epochs that train the new head alone (encoder frozen) before all
+    unfreeze: str = "all"  # with init_from: after freeze_epochs unfreeze every layer, or one per epoch from the top
+    lr_decay_per_layer: float = 1.0  # with init_from: each transferred layer down from the head learns F times slower
     # pretrained word vectors (hangul_rnn.embeddings): the file starts the rows of the tokens it has; its dimension
     # becomes embedding_dim; frozen rows stay as the file has them (both kept on resume, as the network is)
     embeddings: str | None = None
@@ -138,6 +144,7 @@ class TrainConfig:
         choice("strategy", STRATEGIES)
         choice("pooling", POOLINGS)
         choice("lr_schedule", LR_SCHEDULES)
+        choice("unfreeze", UNFREEZE_MODES)
         if self.stem is not None and self.level != "word":
             raise UsageError(f"--stem {self.stem} only applies to --level word, not {self.level}")
         if not self.corpus or not isinstance(self.corpus, str):
@@ -176,6 +183,14 @@ class TrainConfig:
             raise UsageError("--init-from applies to classifiers (a generator starts from scratch or --resume)")
         if self.freeze_epochs and self.init_from is None:
             raise UsageError("--freeze-epochs needs --init-from (only transferred layers are frozen)")
+        if self.unfreeze != "all" and self.init_from is None:
+            raise UsageError(f"--unfreeze {self.unfreeze} needs --init-from (only transferred layers are frozen)")
+        if isinstance(self.lr_decay_per_layer, bool) or not isinstance(self.lr_decay_per_layer, (int, float)) \
+                or not 1.0 <= self.lr_decay_per_layer <= 100.0:
+            raise UsageError(f"--lr-decay-per-layer must be a number in [1, 100] (1: off), got "
+                             f"{self.lr_decay_per_layer!r}")
+        if self.lr_decay_per_layer != 1.0 and self.init_from is None:
+            raise UsageError("--lr-decay-per-layer needs --init-from (it slows the transferred layers, lowest most)")
         if self.embeddings is not None and (not isinstance(self.embeddings, str) or not self.embeddings.strip()):
             raise UsageError(f"--embeddings must name a word-vector file, got {self.embeddings!r}")
         if self.freeze_embeddings and not self.embeddings:

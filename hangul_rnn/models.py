@@ -40,6 +40,7 @@ __all__ = [
 
 from hangul_rnn.config import CELLS, ENCODERS, OPTIMIZERS  # noqa: E402  (the one list of cells)
 from hangul_rnn.config import POOLINGS as _CONFIG_POOLINGS  # noqa: E402
+from hangul_rnn.layer_rates import layer_rate_optimizer  # noqa: E402  (also registers its optimizers for loading)
 
 POOLINGS = tuple(p for p in _CONFIG_POOLINGS if p is not None)
 _LAYER_CLASSES = {"lstm": keras.layers.LSTM, "gru": keras.layers.GRU, "rnn": keras.layers.SimpleRNN}
@@ -164,18 +165,24 @@ def compile_generator(model: keras.Model, learning_rate: float | object = 2e-3, 
     return _compile(model, learning_rate, clipnorm, from_logits=True, optimizer=optimizer)
 
 
-def _optimizer(name: str, learning_rate: float | object, clipnorm: float | None) -> keras.optimizers.Optimizer:
+def _optimizer(name: str, learning_rate: float | object, clipnorm: float | None,
+               layer_factors: dict[str, float] | None = None) -> keras.optimizers.Optimizer:
     if name not in OPTIMIZERS:
         raise UsageError(f"unknown optimizer {name!r}: choose one of {', '.join(OPTIMIZERS)}")
+    if layer_factors:
+        return layer_rate_optimizer(name, learning_rate, clipnorm, layer_factors)
     cls = keras.optimizers.Adam if name == "adam" else keras.optimizers.RMSprop
     return cls(learning_rate=learning_rate, clipnorm=clipnorm or None)
 
 
 def _compile(model: keras.Model, learning_rate: float | object, clipnorm: float | None, *,
-             from_logits: bool, optimizer: str | keras.optimizers.Optimizer = "adam") -> keras.Model:
+             from_logits: bool, optimizer: str | keras.optimizers.Optimizer = "adam",
+             layer_factors: dict[str, float] | None = None) -> keras.Model:
     """The one training recipe both kinds of model share; they differ only in what the last layer outputs."""
+    if isinstance(optimizer, str):
+        optimizer = _optimizer(optimizer, learning_rate, clipnorm, layer_factors)
     model.compile(
-        optimizer=optimizer if not isinstance(optimizer, str) else _optimizer(optimizer, learning_rate, clipnorm),
+        optimizer=optimizer,
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=from_logits),
         metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
     )
@@ -191,32 +198,55 @@ class MaskedGlobalPooling1D(keras.layers.Layer):
 
     Keras' GlobalMaxPooling1D ignores the mask (padded steps would enter the max), and its masked mean divides
     0 by 0 for an all-padding row; both would feed NaN or padding into the output layer.
+
+    "concat" (ULMFiT's concat pooling) is ``[last, max, mean]`` side by side, three times the features: "last" is
+    the output at the last unmasked step, which is where pre- or post-padded text ends, so it does not depend on
+    what the recurrent layer writes at masked steps.
     """
 
     def __init__(self, mode: str = "max", **kwargs):
         super().__init__(**kwargs)
-        if mode not in ("max", "mean"):
-            raise UsageError(f"unknown pooling mode {mode!r}: choose max or mean")
+        if mode not in ("max", "mean", "concat"):
+            raise UsageError(f"unknown pooling mode {mode!r}: choose max, mean or concat")
         self.mode = mode
         self.supports_masking = True
 
     def call(self, inputs, mask=None):
+        if self.mode == "concat":
+            return keras.ops.concatenate([self._last(inputs, mask), self._pool(inputs, mask, "max"),
+                                          self._pool(inputs, mask, "mean")], axis=-1)
+        return self._pool(inputs, mask, self.mode)
+
+    @staticmethod
+    def _pool(inputs, mask, mode: str):
         ops = keras.ops
         if mask is None:
-            return ops.max(inputs, axis=1) if self.mode == "max" else ops.mean(inputs, axis=1)
+            return ops.max(inputs, axis=1) if mode == "max" else ops.mean(inputs, axis=1)
         keep = ops.expand_dims(ops.cast(mask, "bool"), -1)
         count = ops.sum(ops.cast(keep, inputs.dtype), axis=1)
-        if self.mode == "max":
+        if mode == "max":
             pooled = ops.max(ops.where(keep, inputs, ops.full_like(inputs, -np.inf)), axis=1)
         else:
             pooled = ops.sum(ops.where(keep, inputs, ops.zeros_like(inputs)), axis=1) / ops.maximum(count, 1.0)
         return ops.where(count > 0, pooled, ops.zeros_like(pooled))
 
+    @staticmethod
+    def _last(inputs, mask):
+        """The output at the last unmasked step (zeros for an all-masked row), a one-hot selection over time."""
+        ops = keras.ops
+        if mask is None:
+            return inputs[:, -1]
+        steps = ops.shape(inputs)[1]
+        positions = ops.where(ops.cast(mask, "bool"), ops.arange(steps, dtype="int32"), -1)
+        pick = ops.one_hot(ops.max(positions, axis=1), steps, dtype=inputs.dtype)  # index -1: a zero row
+        return ops.sum(inputs * ops.expand_dims(pick, -1), axis=1)
+
     def compute_mask(self, inputs, mask=None):
         return None
 
     def compute_output_shape(self, input_shape):
-        return (input_shape[0], input_shape[2])
+        features = input_shape[2] * 3 if self.mode == "concat" and input_shape[2] is not None else input_shape[2]
+        return (input_shape[0], features)
 
     def get_config(self):
         return {**super().get_config(), "mode": self.mode}
@@ -235,7 +265,7 @@ def build_classifier(  # noqa: C901 - one flat branch per optional part of the n
     conv_filters: int = 0,
     conv_kernel: int = 5,
     pool_size: int = 4,
-    pooling: Literal["last", "max", "mean"] = "last",
+    pooling: Literal["last", "max", "mean", "concat"] = "last",
     num_classes: int = 2,
     hidden_units: int = 0,
     hidden_dropout: float = 0.0,
@@ -246,7 +276,8 @@ def build_classifier(  # noqa: C901 - one flat branch per optional part of the n
 
     ``conv_filters > 0`` puts ``Conv1D(conv_filters, conv_kernel, relu) -> MaxPooling1D(pool_size)`` before the
     recurrent layers (no mask then, see the module docstring).  ``pooling`` reduces the last recurrent layer over
-    time: its final output ("last"), or the max / mean of its outputs over the (unmasked) steps.  ``dropout`` is
+    time: its final output ("last"), or the max / mean of its outputs over the (unmasked) steps, or all three side by
+    side ("concat").  ``dropout`` is
     both the recurrent layers' input dropout and a Dropout before the output layer.  ``hidden_units > 0`` adds
     ``Dense(hidden_units, relu) -> Dropout(hidden_dropout)`` before the head.  ``mask_padding=False`` reads padding
     as input (Keras' default Embedding, the textbook's models).
@@ -336,10 +367,14 @@ def _non_recurrent(cell: str, vocab_size: int, units: int, embedding_dim: int, c
     return ids, keras.layers.GlobalMaxPooling1D(name="pool")(x)
 
 
-def compile_classifier(model: keras.Model, learning_rate: float = 1e-3, *, clipnorm: float = 5.0,
-                       optimizer: str = "adam") -> keras.Model:
-    """Adam (or RMSprop) + sparse categorical crossentropy on probabilities, clipped gradients, accuracy."""
-    return _compile(model, learning_rate, clipnorm, from_logits=False, optimizer=optimizer)
+def compile_classifier(model: keras.Model, learning_rate: float | object = 1e-3, *, clipnorm: float = 5.0,
+                       optimizer: str = "adam", layer_factors: dict[str, float] | None = None) -> keras.Model:
+    """Adam (or RMSprop) + sparse categorical crossentropy on probabilities, clipped gradients, accuracy.
+
+    ``layer_factors`` (layer name -> factor) scales the learning rate of those layers' weights
+    (:mod:`hangul_rnn.layer_rates`, the discriminative rates of fine-tuning)."""
+    return _compile(model, learning_rate, clipnorm, from_logits=False, optimizer=optimizer,
+                    layer_factors=layer_factors)
 
 
 def count_params(model: keras.Model) -> int:

@@ -143,23 +143,40 @@ class _Pool1D:
 
 class _GlobalPool:
     """Max or mean over time; ``masked``: over unmasked steps only, an all-masked row giving zeros (the project's
-    MaskedGlobalPooling1D); Keras' own GlobalMaxPooling1D ignores the mask, GlobalAveragePooling1D honours it."""
+    MaskedGlobalPooling1D); Keras' own GlobalMaxPooling1D ignores the mask, GlobalAveragePooling1D honours it.
+    "concat" is ``[last, max, mean]`` side by side, "last" being the output at the last unmasked step."""
 
     def __init__(self, mode: str, masked: bool) -> None:
         self.mode, self.masked = mode, masked
 
     def __call__(self, x, mask):
+        if self.mode == "concat":
+            return np.concatenate([self._last(x, mask), self._pool(x, mask, "max"), self._pool(x, mask, "mean")],
+                                  axis=-1), None
+        return self._pool(x, mask, self.mode), None
+
+    def _pool(self, x, mask, mode: str) -> np.ndarray:
         if x.shape[1] == 0:  # an empty text: nothing to pool
-            return np.zeros((x.shape[0], x.shape[2]), _F), None
+            return np.zeros((x.shape[0], x.shape[2]), _F)
         if mask is None or not self.masked:
-            return (x.max(axis=1) if self.mode == "max" else x.mean(axis=1)), None
+            return x.max(axis=1) if mode == "max" else x.mean(axis=1)
         keep = mask[:, :, None]
         count = keep.sum(axis=1).astype(_F)
-        if self.mode == "max":
+        if mode == "max":
             pooled = np.where(keep, x, -np.inf).max(axis=1)
         else:
             pooled = np.where(keep, x, _F(0.0)).sum(axis=1) / np.maximum(count, _F(1.0))
-        return np.where(count > 0, pooled, _F(0.0)).astype(_F), None
+        return np.where(count > 0, pooled, _F(0.0)).astype(_F)
+
+    @staticmethod
+    def _last(x, mask) -> np.ndarray:
+        if x.shape[1] == 0:
+            return np.zeros((x.shape[0], x.shape[2]), _F)
+        if mask is None:
+            return x[:, -1]
+        positions = np.where(mask, np.arange(x.shape[1]), -1).max(axis=1)
+        last = x[np.arange(x.shape[0]), np.maximum(positions, 0)]
+        return np.where((positions >= 0)[:, None], last, _F(0.0)).astype(_F)
 
 
 # --------------------------------------------------------------------------------------------------- cells

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from hangul_rnn.bundle import Bundle, load_model_bundle, save_bundle
+from hangul_rnn.bundle import MODEL_FILE, Bundle, load_model_bundle, save_bundle
 from hangul_rnn.catalog import check_name
 from hangul_rnn.config import ARCH_FIELDS, TrainConfig
 from hangul_rnn.distribute import is_chief, make_strategy, peer_failure, prebuild_for_multiworker
@@ -70,7 +70,12 @@ def build_model(cfg: TrainConfig, vocab_size: int, num_classes: int = 2, *, tota
         model = models.build_classifier(vocab_size, cell=cfg.cell, layers=cfg.layers, units=cfg.units,
                                         embedding_dim=cfg.embedding_dim, dropout=cfg.dropout,
                                         recurrent_dropout=cfg.recurrent_dropout, **extra)
-        models.compile_classifier(model, lr, clipnorm=cfg.clipnorm, optimizer=cfg.optimizer)
+        factors = None
+        if cfg.init_from and cfg.lr_decay_per_layer != 1.0:  # discriminative fine-tuning rates
+            from hangul_rnn.transfer import layer_rate_factors
+
+            factors = layer_rate_factors(model, cfg.lr_decay_per_layer)
+        models.compile_classifier(model, lr, clipnorm=cfg.clipnorm, optimizer=cfg.optimizer, layer_factors=factors)
     return model
 
 
@@ -172,27 +177,38 @@ def _callbacks(cfg: TrainConfig, data: PreparedData, checkpointer: Any) -> tuple
     return callbacks, early
 
 
-def _carry_optimizer_state(old_model, model) -> bool:
+def _carry_optimizer_state(old_model, model, archive: Path | None = None) -> bool:
     """Copy Adam's step count and moment estimates from a checkpoint so a resumed run continues where it stopped.
 
     A fresh optimizer would restart its bias correction and moments, which shows as a loss bump in the first
     resumed epoch. The learning rate is not copied: a ``--lr`` given on resume applies. Returns False (and the
     optimizer simply restarts) when the checkpoint has no optimizer state, e.g. a slim or shipped bundle, or when
     its variables do not line up with the new optimizer's.
+
+    ``archive`` (the checkpoint's ``model.keras``) serves a checkpoint saved with frozen layers (a fine-tuning
+    warm-up): Keras reloads its optimizer built for the trainable weights only and skips the saved state, which the
+    archive still holds for every weight, in the order a new optimizer built for all of them has.
     """
+    from hangul_rnn.layer_rates import archived_optimizer_state, same_slots
+
     old_opt = getattr(old_model, "optimizer", None)
     new_opt = getattr(model, "optimizer", None)
-    if old_opt is None or new_opt is None or type(old_opt) is not type(new_opt) or not old_opt.variables:
+    if old_opt is None or new_opt is None or not same_slots(old_opt, new_opt):
         return False
     if not new_opt.built:
         new_opt.build(model.trainable_variables)
-    pairs = [(o, n) for o, n in zip(old_opt.variables, new_opt.variables) if n.name != "learning_rate"]
-    if len(old_opt.variables) != len(new_opt.variables) or any(
-            o.name != n.name or tuple(o.shape) != tuple(n.shape) for o, n in pairs):
+    values: list[Any] = [o.value for o in old_opt.variables]
+    names_match = all(o.name == n.name for o, n in zip(old_opt.variables, new_opt.variables))
+    if (len(values) != len(new_opt.variables) or not names_match) and archive is not None:
+        values, names_match = archived_optimizer_state(archive), True
+    if not values or len(values) != len(new_opt.variables) or not names_match or any(
+            tuple(v.shape) != tuple(n.shape) for v, n in zip(values, new_opt.variables)):
         return False
-    for o, n in pairs:
-        n.assign(o.value)
+    for v, n in zip(values, new_opt.variables):
+        if n.name != "learning_rate":
+            n.assign(v)
     return True
+
 
 
 class _PreparationCancelled(Exception):
@@ -294,7 +310,7 @@ def _train(config: TrainConfig, name: str, root: Path, strategy, emit: Callable[
     if _warming_up(start):
         from hangul_rnn.transfer import Unfreeze
 
-        callbacks.insert(0, Unfreeze(cfg.freeze_epochs))
+        callbacks.insert(0, Unfreeze(cfg.freeze_epochs, cfg.unfreeze))
     emit(TrainStarted(cfg, run.steps, data.tokenizer.vocab_size, params, start.initial_epoch, data.train_tokens,
                       data.val_tokens))
     failure = _fit(fit_model, data, cfg, start.initial_epoch, callbacks, cancel)
@@ -345,7 +361,11 @@ def _resolve(config: TrainConfig, name: str, path: Path, *, resume: bool, overwr
         return _Start(cfg=config, path=path)
     if not path.is_dir():
         raise UsageError(f"nothing to resume: no model named {name!r} in {path.parent}")
-    old = load_model_bundle(path)
+    import warnings
+
+    with warnings.catch_warnings():  # a checkpoint with frozen layers: its optimizer state is read from the archive
+        warnings.filterwarnings("ignore", message="Skipping variable loading for optimizer")
+        old = load_model_bundle(path)
     if not isinstance(old, Bundle):  # a saved ensemble has no network of its own to continue
         raise UsageError(f"model {name!r} is an ensemble; resume its members one by one")
     if old.task != config.task:
@@ -372,8 +392,17 @@ def _start_from_generator(start: _Start) -> None:
 
 
 def _warming_up(start: _Start) -> bool:
-    """Whether the run begins with the head-only warm-up of a classifier started from a generator."""
-    return bool(start.cfg.init_from and start.cfg.freeze_epochs > start.initial_epoch)
+    """Whether a classifier started from a generator begins this run with some transferred layers frozen (the
+    head-only warm-up, or gradual unfreezing not yet done)."""
+    return bool(start.cfg.init_from) and _trainable_at_start(start) < start.cfg.layers + 1
+
+
+def _trainable_at_start(start: _Start) -> int:
+    """How many transferred layers (the embedding and ``cfg.layers`` recurrent ones) train in the run's first epoch."""
+    from hangul_rnn.transfer import trainable_count
+
+    cfg = start.cfg
+    return trainable_count(start.initial_epoch, cfg.freeze_epochs, cfg.unfreeze, cfg.layers + 1)
 
 
 def _worker_path(name: str) -> Path:
@@ -448,7 +477,7 @@ def _build(start: _Start, data: PreparedData, strategy: Any, name: str, *, total
                 model.set_weights(start.old_model.get_weights())
             except ValueError as exc:
                 raise UsageError(f"cannot resume {name!r}: its saved weights do not fit the network ({exc})") from None
-            _carry_optimizer_state(start.old_model, model)
+            _carry_optimizer_state(start.old_model, model, archive=start.path / MODEL_FILE)
         if start.init is not None:
             from hangul_rnn.transfer import copy_encoder
 
@@ -456,7 +485,7 @@ def _build(start: _Start, data: PreparedData, strategy: Any, name: str, *, total
         if _warming_up(start):
             from hangul_rnn.transfer import freeze_for_warmup
 
-            freeze_for_warmup(model)
+            freeze_for_warmup(model, _trainable_at_start(start))
         fit_model = model
         if start.cfg.targets == "last":
             from hangul_rnn import models

@@ -12,9 +12,14 @@ What is taken, and how contradictions are handled (one rule for the CLI, the TUI
 - **Network**: cell, layers, units and embedding size are the generator's (the weights only fit that shape), with
   the same rule for contradictions. A bidirectional encoder or a Conv1D front is refused: the generator's recurrent
   layers read the embedding left to right and nothing else.
-- **Fine-tuning**: ``freeze_epochs`` N trains the head alone for N epochs (encoder frozen), then everything.
-  Freezing is done inside one Keras ``fit`` (:class:`Unfreeze` callback), so early stopping, checkpoints and the
-  history span both phases; Adam is built for every weight first, so unfreezing needs no new optimizer.
+- **Fine-tuning** (ULMFiT's recipe, each part an option so that each can be measured): ``freeze_epochs`` N trains
+  the head alone for N epochs (encoder frozen), then everything (``unfreeze="all"``) or one more transferred layer
+  per epoch from the top, the embedding last (``unfreeze="gradual"``). Freezing is done inside one Keras ``fit``
+  (:class:`Unfreeze` callback), so early stopping, checkpoints and the history span every phase; Adam is built for
+  every weight first, so unfreezing needs no new optimizer. ``lr_decay_per_layer`` F gives the top recurrent layer
+  the rate lr/F, the next lower lr/F², …, the embedding the lowest (:func:`layer_rate_factors`,
+  :mod:`hangul_rnn.layer_rates`). The schedule is a function of the epoch number and is kept in the bundle's
+  hyperparameters (saved values win on resume), so ``--resume`` takes it up where it stopped.
 """
 
 from __future__ import annotations
@@ -34,7 +39,7 @@ INHERITED = INHERITED_TOKENIZER + INHERITED_NETWORK
 _CELL_OF_CLASS = {"LSTM": "lstm", "GRU": "gru", "SimpleRNN": "rnn"}
 
 __all__ = ["INHERITED", "InitSource", "Unfreeze", "check_coverage", "copy_encoder", "encoder_layers", "inherit",
-           "load_generator", "set_encoder_trainable"]
+           "layer_rate_factors", "load_generator", "set_encoder_trainable", "trainable_count"]
 
 
 @dataclass
@@ -192,46 +197,70 @@ def copy_encoder(generator: Any, classifier: Any) -> int:
     return copied
 
 
-def set_encoder_trainable(model: Any, trainable: bool) -> None:
-    """Freeze or unfreeze the transferred layers (the head always trains)."""
-    for layer in encoder_layers(model):
-        layer.trainable = trainable
+def set_encoder_trainable(model: Any, trainable: bool | int) -> None:
+    """Freeze or unfreeze the transferred layers (the head always trains); an int N: the top N train, the rest
+    are frozen (``rnn_{L-1}`` is the top, the embedding the bottom)."""
+    layers = encoder_layers(model)
+    count = (len(layers) if trainable else 0) if isinstance(trainable, bool) else trainable
+    for i, layer in enumerate(layers):
+        layer.trainable = i >= len(layers) - count
 
 
-def freeze_for_warmup(model: Any) -> None:
-    """Freeze the encoder for the head-only warm-up, after building Adam for *every* weight.
+def trainable_count(epoch: int, freeze_epochs: int, unfreeze: str, total: int) -> int:
+    """How many of the ``total`` transferred layers train in ``epoch`` (0-based), counted from the top: none during
+    the ``freeze_epochs`` warm-up, then all (``unfreeze="all"``) or one more each epoch (``"gradual"``)."""
+    if epoch < freeze_epochs:
+        return 0
+    return total if unfreeze == "all" else min(total, epoch - freeze_epochs + 1)
+
+
+def layer_rate_factors(model: Any, decay: float) -> dict[str, float]:
+    """Learning-rate factors of the transferred layers (ULMFiT's discriminative rates): ``1/decay`` for the top
+    recurrent layer, ``1/decay²`` for the next lower, …, the embedding lowest; {} when ``decay`` is 1 (off)."""
+    if decay == 1.0:
+        return {}
+    layers = encoder_layers(model)
+    return {layer.name: float(decay) ** -(len(layers) - i) for i, layer in enumerate(layers)}
+
+
+def freeze_for_warmup(model: Any, count: int = 0) -> None:
+    """Freeze all but the top ``count`` transferred layers for the start of the run, after building Adam for
+    *every* weight.
 
     Why build first: Keras 3 optimizers know the variables they were built with and refuse new ones; built with
-    all of them, the same optimizer updates the head alone now and everything after :class:`Unfreeze`.
+    all of them, the same optimizer updates the head alone now and more after each :class:`Unfreeze`.
     """
     optimizer = model.optimizer
     if not optimizer.built:
         optimizer.build(model.trainable_variables)
-    set_encoder_trainable(model, False)
-    model.train_function = None  # traced again at fit, with the head's variables only
+    set_encoder_trainable(model, count)
+    model.train_function = None  # traced again at fit, with the trainable variables only
 
 
 def _unfreeze_callback_class():
     import keras
 
     class Unfreeze(keras.callbacks.Callback):
-        """Unfreeze the encoder at the start of epoch ``at_epoch`` (0-based) and retrace the training step."""
+        """At the start of every epoch, make the layers :func:`trainable_count` names trainable (the top ones);
+        the training step is traced again only when that changes."""
 
-        def __init__(self, at_epoch: int) -> None:
+        def __init__(self, freeze_epochs: int, unfreeze: str = "all") -> None:
             super().__init__()
-            self.at_epoch = at_epoch
-            self.done = False
+            self.freeze_epochs, self.unfreeze = freeze_epochs, unfreeze
+            self.trainable_by_epoch: dict[int, list[str]] = {}  # what trained in each epoch (tests, reports)
 
         def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
-            if self.done or epoch < self.at_epoch:
-                return
-            set_encoder_trainable(self.model, True)
-            self.model.make_train_function(force=True)
-            self.done = True
+            layers = encoder_layers(self.model)
+            want = trainable_count(epoch, self.freeze_epochs, self.unfreeze, len(layers))
+            if any(layer.trainable != (i >= len(layers) - want) for i, layer in enumerate(layers)):
+                set_encoder_trainable(self.model, want)
+                self.model.make_train_function(force=True)
+            self.trainable_by_epoch[epoch] = [layer.name for layer in layers if layer.trainable]
 
     return Unfreeze
 
 
-def Unfreeze(at_epoch: int) -> Any:
-    """The callback that ends the frozen warm-up at ``at_epoch`` (see :func:`freeze_for_warmup`)."""
-    return _unfreeze_callback_class()(at_epoch)
+def Unfreeze(freeze_epochs: int, unfreeze: str = "all") -> Any:
+    """The callback that unfreezes the transferred layers as :func:`trainable_count` says (see
+    :func:`freeze_for_warmup` for the start)."""
+    return _unfreeze_callback_class()(freeze_epochs, unfreeze)

@@ -56,6 +56,12 @@ CLASSIFIERS = [
     dict(cell="bag", hidden_units=7, hidden_dropout=0.3),
     dict(cell="lstm", hidden_units=4, mask_padding=False),
     dict(cell="gru", pooling="max", mask_padding=False),
+] + [  # concat pooling (ULMFiT's last + max + mean): every cell, stacked, both directions, no mask, a conv front
+    dict(cell="lstm", pooling="concat", layers=2),
+    dict(cell="gru", pooling="concat"),
+    dict(cell="rnn", pooling="concat", bidirectional=True),
+    dict(cell="lstm", pooling="concat", mask_padding=False),
+    dict(cell="gru", pooling="concat", conv_filters=5, conv_kernel=3, pool_size=2, hidden_units=4),
 ]
 
 
@@ -184,6 +190,24 @@ def test_unpadded_rows_equal_padded_ones_with_a_mask(tmp_path):
     row = np.array([[5, 6, 7, 8]])
     padded = np.array([[0, 0, 0, 5, 6, 7, 8]])
     np.testing.assert_allclose(runtime.forward(row), runtime.forward(padded), atol=1e-6)
+
+
+@pytest.mark.parametrize("padding", ["pre", "post"])
+def test_concat_pooling_reads_the_last_real_token_however_the_text_is_padded(padding):
+    import keras
+
+    from hangul_rnn.models import build_classifier
+
+    keras.utils.set_random_seed(6)
+    model = _sharpen(build_classifier(VOCAB, units=4, embedding_dim=3, pooling="concat"))
+    row = np.array([[5, 6, 7, 8]], dtype="int32")
+    padded = np.array([[0, 0, 0, 5, 6, 7, 8] if padding == "pre" else [5, 6, 7, 8, 0, 0, 0]], dtype="int32")
+    np.testing.assert_allclose(np.asarray(model(padded, training=False)), np.asarray(model(row, training=False)),
+                               atol=1e-6)
+    np.testing.assert_allclose(Runtime.from_keras(model).forward(padded), Runtime.from_keras(model).forward(row),
+                               atol=1e-6)
+    pool = model.get_layer("pool")
+    assert pool.mode == "concat" and tuple(pool.output.shape) == (None, 12)  # last, max and mean of 4 units
 
 
 def test_a_classifier_cannot_step():

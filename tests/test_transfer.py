@@ -111,7 +111,7 @@ def test_fine_tuned_bundle_reloads_in_a_fresh_process_and_scores_the_same(models
                                                                           capsys) -> None:
     code = main(["train", "classifier", "--corpus", f"tsv:{SAMPLE_TSV}", "--init-from", str(models / "gen"),
                  "--max-len", "24", "--epochs", "2", "--freeze-epochs", "1", "--validation", "0.2",
-                 "--name", "ft", "--pooling", "mean"])
+                 "--name", "ft", "--pooling", "concat", "--unfreeze", "gradual", "--lr-decay-per-layer", "2.6"])
     assert code == 0, capsys.readouterr().err
     from hangul_rnn import paths
     from hangul_rnn.scoring import probabilities
@@ -120,13 +120,17 @@ def test_fine_tuned_bundle_reloads_in_a_fresh_process_and_scores_the_same(models
     texts = ["정말 재미있어요 최고의 영화", "최악의 영화. 시간 아깝다", "그냥 그래요"]
     here = probabilities(load_bundle(folder), texts)
     script = ("import json, sys; from hangul_rnn.bundle import load_bundle; from hangul_rnn.scoring import "
-              "probabilities; print(json.dumps(probabilities(load_bundle(sys.argv[1]), json.loads(sys.argv[2]))"
-              ".tolist()))")
+              "probabilities; b = load_bundle(sys.argv[1]); print(json.dumps(probabilities(b, json.loads(sys.argv[2]))"
+              ".tolist())); print(json.dumps([type(b.model.optimizer).__name__, b.model.optimizer.layer_factors]))")
     out = subprocess.run([sys.executable, "-c", script, str(folder), json.dumps(texts)], capture_output=True,
                          text=True, check=True, cwd=REPO_ROOT, timeout=120).stdout
-    np.testing.assert_allclose(np.array(json.loads(out.strip().splitlines()[-1])), here, atol=1e-6)
+    probs, optimizer = out.strip().splitlines()[-2:]
+    np.testing.assert_allclose(np.array(json.loads(probs)), here, atol=1e-6)
+    assert json.loads(optimizer) == ["LayerRateAdam", {"embedding": 1 / 2.6 ** 2, "rnn_0": 1 / 2.6}]
     config = load_bundle(folder).config
     assert config["init_from"]["name"] == "gen" and config["hyperparameters"]["freeze_epochs"] == 1
+    assert (config["hyperparameters"]["unfreeze"], config["hyperparameters"]["lr_decay_per_layer"],
+            config["hyperparameters"]["pooling"]) == ("gradual", 2.6, "concat")
 
 
 def test_a_vocabulary_that_cannot_serve_is_refused(tmp_path: Path) -> None:

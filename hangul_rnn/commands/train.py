@@ -31,6 +31,7 @@ from hangul_rnn.config import (
     STRATEGIES,
     TARGETS,
     TASKS,
+    UNFREEZE_MODES,
     TrainConfig,
     default_config,
     default_stem,
@@ -153,14 +154,20 @@ def _add_options(p: argparse.ArgumentParser, task: str, d: TrainConfig) -> None:
                          default=d.mask_padding,
                          help="skip padding in recurrent layers; --no-mask reads it as input (Keras' default)")
         net.add_argument("--pooling", default=None, choices=_choices(POOLINGS)[1:],
-                         help="how the last layer's outputs become one vector: the last real token, or max or "
-                              "mean over time (default: last)")
+                         help="how the last layer's outputs become one vector: the last real token, max or mean "
+                              "over time, or concat: all three side by side (ULMFiT) (default: last)")
         net.add_argument("--init-from", default=None, metavar="GENERATOR",
                          help="start from this generator's tokenizer, embedding and recurrent layers (its level, "
                               "stems, cell, units and layers apply; contradicting them is an error) (default: none, "
                               "random weights)")
         net.add_argument("--freeze-epochs", type=int, default=d.freeze_epochs, metavar="N",
                          help="with --init-from: train the new head alone for N epochs, then everything")
+        net.add_argument("--unfreeze", default=d.unfreeze, choices=UNFREEZE_MODES,
+                         help="with --init-from, after --freeze-epochs: all: every transferred layer at once; "
+                              "gradual: one more per epoch from the top, the embedding last (ULMFiT) (default: all)")
+        net.add_argument("--lr-decay-per-layer", type=float, default=d.lr_decay_per_layer, metavar="F",
+                         help="with --init-from: the head learns at --lr, the top recurrent layer at lr/F, the next "
+                              "lower at lr/F^2, ..., the embedding lowest (ULMFiT: 2.6) (default: 1, off)")
 
     fit = p.add_argument_group("fitting")
     fit.add_argument("--epochs", type=int, default=d.epochs, help="epochs to run (more epochs with --resume)")
