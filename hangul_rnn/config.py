@@ -87,6 +87,7 @@ class TrainConfig:
     max_len: int = 64  # classifier sequence length, in tokens
     padding: str = "pre"  # classifiers: where the padding goes ("post": after the text, Keras' textbook choice)
     truncating: str = "pre"  # classifiers: "pre" keeps the end of a long text, "post" its beginning
+    bucket: bool = False  # classifiers: batches of similar length, padded to their longest text, not to max_len
     drop_unknown: bool = False  # classifiers: words outside the vocabulary are dropped (Keras' Tokenizer), not <unk>
     targets: str = "all"  # generators: the loss on every next token, or only on the token after the window
     # fitting
@@ -207,6 +208,10 @@ class TrainConfig:
         if self.cell in ENCODERS and (self.bidirectional or self.init_from or self.conv_filters):
             raise UsageError(f"--cell {self.cell} is not recurrent: --bidirectional, --init-from and --conv-filters "
                              "apply to recurrent cells")
+        if self.bucket and (self.task != "classifier" or self.cell in ENCODERS or self.conv_filters
+                            or not self.mask_padding):
+            raise UsageError("--bucket applies to recurrent classifiers that mask padding (no --cell bag/flatten/conv, "
+                             "--conv-filters or --no-mask): the others read a fixed --max-len or the padding itself")
         if self.task == "generator" and self.bidirectional:
             raise UsageError("--bidirectional only applies to classifiers (a generator reads left to right)")
         from hangul_rnn.limits import check_train_sizes

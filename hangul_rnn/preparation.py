@@ -210,6 +210,7 @@ def prepare_classifier(cfg: TrainConfig, tokenizer, label_names: list[str] | Non
         sequences, labels, max_len=cfg.max_len, batch_size=cfg.batch_size, seed=cfg.seed,
         validation_fraction=cfg.validation_fraction, padding=cfg.padding,  # type: ignore[arg-type]
         truncating=cfg.truncating,  # type: ignore[arg-type]
+        bucket=cfg.bucket,
     )
     n_val = int(len(sequences) * cfg.validation_fraction) if val_ds is not None else 0
     return PreparedData(

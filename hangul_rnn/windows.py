@@ -382,6 +382,10 @@ def _classification_dataset(
         padded_shapes=([None], []),
         padding_values=(0, 0),
     )
+    # Each bucket ends in one partial batch, so the count is known: saying it lets Keras show a total and an ETA
+    # from the first epoch, and keeps it from warning that the data "ran out".
+    per_bucket = np.bincount(np.searchsorted(bounds, lengths, side="right"), minlength=len(bounds) + 1)
+    ds = ds.apply(tf.data.experimental.assert_cardinality(int(sum(-(-per_bucket // batch_size)))))
     if padding == "pre":
         ds = ds.map(lambda x, lab: (tf.reverse(x, axis=[1]), lab), num_parallel_calls=AUTOTUNE)
     return ds.prefetch(AUTOTUNE)

@@ -201,3 +201,29 @@ def test_kill_stops_a_background_run_like_ctrl_c(text_file: Path, tmp_path: Path
     assert proc.returncode == 130, err
     assert "last checkpoint kept" in err
     assert 1 <= json.loads(metrics.read_text())["epochs_done"] < 500
+
+
+def test_bucketed_classifier_trains_on_batches_of_similar_length(capsys: pytest.CaptureFixture) -> None:
+    from hangul_rnn.bundle import load_model_bundle
+    from hangul_rnn.config import train_config_from_bundle
+
+    tsv = SAMPLES / "nsmc_sample.tsv"
+    code = main(["train", "classifier", "--corpus", f"tsv:{tsv}", "--name", "bucketed", "--level", "syllable",
+                 "--max-len", "40", "--validation", "0.2", "--bucket", *TINY])
+    assert code == 0, capsys.readouterr().err
+    assert train_config_from_bundle(load_model_bundle("bucketed")).bucket is True
+    # a fixed-length encoder cannot take batches of other lengths: refused before any data is read
+    capsys.readouterr()
+    assert main(["train", "classifier", "--corpus", f"tsv:{tsv}", "--cell", "conv", "--bucket", *TINY]) == 2
+    assert "--bucket" in one_line_error(capsys)
+
+
+def test_bucketing_pads_each_batch_to_its_longest_text_only() -> None:
+    from hangul_rnn.config import TrainConfig
+    from hangul_rnn.preparation import prepare_classifier
+
+    tsv = SAMPLES / "nsmc_sample.tsv"
+    cfg = TrainConfig(task="classifier", corpus=f"tsv:{tsv}", max_len=120, bucket=True).validate()
+    data = prepare_classifier(cfg, None, None, lambda *a: None)
+    widths = [int(x.shape[1]) for x, _ in data.train_ds]
+    assert max(widths) <= 120 and min(widths) < max(widths)  # batches differ in width, none beyond max_len

@@ -208,6 +208,7 @@ def test_bucketing_gives_varying_lengths_and_pads_on_the_right_side():
         for row, lab in zip(x, y):
             assert int(np.count_nonzero(row) % 2) == lab or np.count_nonzero(row) == 30
     assert len(lengths) > 2 and n == 200
+    assert int(train.cardinality()) == len(list(_batches(train)))  # the declared count is the real one
 
     post, _ = classification_datasets(seqs, labels, max_len=30, batch_size=8, bucket=True, padding="post")
     for x, _ in _batches(post):

@@ -153,6 +153,9 @@ def _add_options(p: argparse.ArgumentParser, task: str, d: TrainConfig) -> None:
         net.add_argument("--mask", dest="mask_padding", action=argparse.BooleanOptionalAction,
                          default=d.mask_padding,
                          help="skip padding in recurrent layers; --no-mask reads it as input (Keras' default)")
+        net.add_argument("--bucket", action=argparse.BooleanOptionalAction, default=d.bucket,
+                         help="batch texts of similar length, each batch padded to its longest text rather than "
+                              "to --max-len: the same model, far fewer padded steps on short reviews")
         net.add_argument("--pooling", default=None, choices=_choices(POOLINGS)[1:],
                          help="how the last layer's outputs become one vector: the last real token, max or mean "
                               "over time, or concat: all three side by side (ULMFiT) (default: last)")
