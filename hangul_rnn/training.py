@@ -94,7 +94,7 @@ def _generator_network(cfg: TrainConfig, vocab_size: int, *, stateful_batch: int
     return models.build_generator(vocab_size, cell=cfg.cell, layers=cfg.layers, units=cfg.units,
                                   embedding_dim=cfg.embedding_dim, dropout=cfg.dropout,
                                   recurrent_dropout=cfg.recurrent_dropout, stateful_batch=stateful_batch,
-                                  layer_dropout=cfg.layer_dropout)
+                                  layer_dropout=cfg.layer_dropout, tie_embeddings=cfg.tie_embeddings)
 
 
 def stateful_generator(model, cfg: TrainConfig, vocab_size: int, rows: int):
