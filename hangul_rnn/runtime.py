@@ -8,10 +8,11 @@ gigabyte before the first token. This module reads a bundle's ``model.keras`` ar
 It runs every layer :mod:`hangul_rnn.models` builds, exactly as Keras does on CPU (logits equal within 1e-4, tested
 per architecture): ``Embedding`` (with ``mask_zero``), ``LSTM`` (gates i, f, c, o), ``GRU`` (``reset_after`` with
 its two bias rows, or not), ``SimpleRNN``, ``Bidirectional`` (concat/sum/mul/ave), ``Conv1D``, ``MaxPooling1D``,
-the masked max/mean pooling, ``Dense`` (their NumPy forms are in :mod:`hangul_rnn.np_layers`); ``Dropout`` and
-friends are the identity at inference. The network is read from the functional graph as a chain from the output
-back to the input, so layers added between the recurrent ones (a dropout) need no change here; a layer it does not
-know is a one-line :class:`FormatError` naming it.
+the masked max/mean pooling, ``Dense``, the tied embedding of :mod:`hangul_rnn.tied` (its second, reverse call is
+a ``Dense`` with the transposed table); their NumPy forms are in :mod:`hangul_rnn.np_layers`. ``Dropout`` and
+friends are the identity at inference. The network is read from the functional graph as a chain of layer calls
+from the output back to the input, so layers added between the recurrent ones (a dropout) need no change here; a
+layer it does not know is a one-line :class:`FormatError` naming it.
 
 Masking follows Keras: a masked step keeps the states and repeats the previous output (or writes zeros where Keras
 forces ``zero_output_for_mask``, inside ``Bidirectional`` with sequences). With a mask, padding is no work at all:

@@ -351,6 +351,7 @@ def _resolve(config: TrainConfig, name: str, path: Path, *, resume: bool, overwr
     if old.task != config.task:
         raise UsageError(f"model {name!r} is a {old.task}; resume it with 'train {old.task}'")
     saved = dict(old.config.get("hyperparameters") or {})
+    saved.setdefault("tie_embeddings", False)  # bundles from before the option: untied, whatever the flags say
     history = {k: list(v) for k, v in old.history.items()}
     return _Start(
         cfg=replace(config, **{k: saved[k] for k in ARCH_FIELDS if k in saved}).validate(), path=path, resumed=True,
