@@ -45,7 +45,7 @@ ARCH_FIELDS = (
     "seq_len", "max_len", "max_vocab", "min_count", "validation_fraction", "limit", "init_from",
     "embeddings", "freeze_embeddings",
     "padding", "truncating", "drop_unknown", "mask_padding", "hash_buckets", "hidden_units", "hidden_dropout",
-    "layer_dropout", "targets",
+    "layer_dropout", "targets", "tie_embeddings",
     "freeze_epochs", "unfreeze", "lr_decay_per_layer",  # a fine-tuning schedule resumes as it began (by epoch)
 )
 
@@ -79,6 +79,7 @@ class TrainConfig:
     hidden_units: int = 0  # classifiers: a Dense(relu) layer before the head (0: none)
     hidden_dropout: float = 0.0  # dropout after that hidden layer
     layer_dropout: float = 0.0  # a Dropout layer between stacked recurrent layers (the textbook generator's)
+    tie_embeddings: bool = False  # generators: the output layer is the input embedding transposed (hangul_rnn.tied)
     mask_padding: bool = True  # classifiers: the embedding masks id 0 (False: padding is read as input, as Keras'
     #                            default Embedding does; non-recurrent flatten/conv never mask)
     # data shape
@@ -212,6 +213,11 @@ class TrainConfig:
                             or not self.mask_padding):
             raise UsageError("--bucket applies to recurrent classifiers that mask padding (no --cell bag/flatten/conv, "
                              "--conv-filters or --no-mask): the others read a fixed --max-len or the padding itself")
+        if self.tie_embeddings and self.task != "generator":
+            raise UsageError("--tie-embeddings only applies to generators (their output scores the same tokens)")
+        if self.tie_embeddings and self.freeze_embeddings:
+            raise UsageError("--freeze-embeddings with --tie-embeddings would freeze the output layer too; "
+                             "choose one")
         if self.task == "generator" and self.bidirectional:
             raise UsageError("--bidirectional only applies to classifiers (a generator reads left to right)")
         from hangul_rnn.limits import check_train_sizes

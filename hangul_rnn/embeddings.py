@@ -196,12 +196,12 @@ def pretrained_rows(tokens: list[str], vectors: WordVectors, skip: Collection[st
 def set_rows(model: Any, rows: PretrainedRows, *, layer: str = "embedding") -> None:
     """Write ``rows`` into the embedding layer of a Keras ``model``; the other rows keep their random start."""
     embedding = model.get_layer(layer)
-    table = np.array(embedding.get_weights()[0])
+    table, *rest = (np.array(w) for w in embedding.get_weights())  # rest: a tied embedding's output bias
     if table.shape[1] != rows.dim:
         raise UsageError(f"the embedding layer has {table.shape[1]} dimensions, the vectors of {rows.path} "
                          f"{rows.dim}")
     table[rows.ids] = rows.vectors
-    embedding.set_weights([table])
+    embedding.set_weights([table, *rest])
 
 
 def with_file_dimension(config: Any) -> Any:

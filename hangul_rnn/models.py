@@ -41,6 +41,7 @@ __all__ = [
 from hangul_rnn.config import CELLS, ENCODERS, OPTIMIZERS  # noqa: E402  (the one list of cells)
 from hangul_rnn.config import POOLINGS as _CONFIG_POOLINGS  # noqa: E402
 from hangul_rnn.layer_rates import layer_rate_optimizer  # noqa: E402  (also registers its optimizers for loading)
+from hangul_rnn.tied import TiedEmbedding  # noqa: E402  (registered for loading archives that hold one)
 
 POOLINGS = tuple(p for p in _CONFIG_POOLINGS if p is not None)
 _LAYER_CLASSES = {"lstm": keras.layers.LSTM, "gru": keras.layers.GRU, "rnn": keras.layers.SimpleRNN}
@@ -95,6 +96,7 @@ def build_generator(
     recurrent_dropout: float = 0.0,
     stateful_batch: int | None = None,
     layer_dropout: float = 0.0,
+    tie_embeddings: bool = False,
 ) -> keras.Model:
     """A next-token model: int ids ``[batch, time]`` (time may vary) to logits ``[batch, time, vocab_size]``.
 
@@ -109,6 +111,13 @@ def build_generator(
 
     ``layer_dropout`` puts a Dropout layer between stacked recurrent layers (the textbook's Emb -> LSTM -> Dropout
     -> LSTM); unlike ``dropout`` it leaves the first layer's input alone.
+
+    ``tie_embeddings`` scores the next token with the input embedding itself
+    (:class:`~hangul_rnn.tied.TiedEmbedding`, called again with ``reverse=True``: logits ``h @ E.T + b``) instead
+    of a ``logits`` Dense.
+    When ``units`` differs from ``embedding_dim``, a linear ``projection`` Dense(embedding_dim, no bias) maps the
+    last recurrent output to the embedding's size first, the usual way (Press & Wolf 2017); allowed rather than
+    refused because the two sizes are chosen for different reasons (a wide state, a small table).
     """
     vocab_size, cell, layers, units, embedding_dim, dropout, recurrent_dropout = _common_checks(
         vocab_size, cell, layers, units, embedding_dim, dropout, recurrent_dropout
@@ -119,7 +128,9 @@ def build_generator(
         ids = keras.Input(batch_shape=(stateful_batch, None), dtype="int32", name="ids")
     else:
         ids = keras.Input(shape=(None,), dtype="int32", name="ids")
-    x = keras.layers.Embedding(vocab_size, embedding_dim, name="embedding")(ids)
+    embedding = (TiedEmbedding if tie_embeddings else keras.layers.Embedding)(vocab_size, embedding_dim,
+                                                                               name="embedding")
+    x = embedding(ids)
     for i in range(layers):
         outputs = rnn_class(
             units,
@@ -133,7 +144,12 @@ def build_generator(
         x = outputs[0]
         if layer_dropout and i < layers - 1:
             x = keras.layers.Dropout(_rate("layer_dropout", layer_dropout), name=f"dropout_{i}")(x)
-    logits = keras.layers.Dense(vocab_size, name="logits")(x)
+    if tie_embeddings:
+        if units != embedding_dim:
+            x = keras.layers.Dense(embedding_dim, use_bias=False, name="projection")(x)
+        logits = embedding(x, reverse=True)
+    else:
+        logits = keras.layers.Dense(vocab_size, name="logits")(x)
     return keras.Model(ids, logits, name=f"generator_{cell}")
 
 
@@ -151,8 +167,10 @@ def last_step_view(model: keras.Model) -> keras.Model:
     It shares every weight with ``model``, which stays the sequence model that is saved and sampled; training
     through the view skips the vocabulary-sized product at every other step, most of the work on a word vocabulary.
     """
-    logits = model.get_layer("logits")
-    return keras.Model(model.input, logits(logits.input[:, -1]), name=f"{model.name}_last_step")
+    head, node_index, _ = model.output._keras_history
+    node = head._inbound_nodes[node_index]  # the output layer's call that made the model's output
+    hidden = node.input_tensors[0]
+    return keras.Model(model.input, head(hidden[:, -1], **node.arguments.kwargs), name=f"{model.name}_last_step")
 
 
 def compile_generator(model: keras.Model, learning_rate: float | object = 2e-3, *,

@@ -375,14 +375,29 @@ def _recurrent(class_name: str, config: dict, weights: list[np.ndarray], where: 
                       zero_output_for_mask=bool(config.get("zero_output_for_mask", False)))
 
 
-def make_layer(class_name: str, config: dict, weights: list[np.ndarray], where: str) -> Any:
-    """One runtime layer from a Keras layer's class name, config and weights (in ``get_weights`` order)."""
+def _embedding(class_name: str, config: dict, weights: list[np.ndarray], where: str, call_kwargs: dict) -> Any:
+    """An embedding lookup, or the reverse call of a tied embedding (:mod:`hangul_rnn.tied`: weights are the table
+    and the output bias), which scores the next token as a Dense with the transposed table."""
+    if class_name == "Embedding":
+        return Embedding(weights[0], bool(config.get("mask_zero", False)))
+    if len(weights) != 2 or weights[0].ndim != 2 or weights[1].shape != (weights[0].shape[0],):
+        raise FormatError(f"{where}: a tied embedding needs a table and an output bias, found "
+                          f"{[w.shape for w in weights]}")
+    if call_kwargs.get("reverse"):
+        return Dense(np.ascontiguousarray(weights[0].T), weights[1], _activation("linear", where))
+    return Embedding(weights[0], False)
+
+
+def make_layer(class_name: str, config: dict, weights: list[np.ndarray], where: str,
+               call_kwargs: dict | None = None) -> Any:
+    """One runtime layer from a Keras layer's class name, config and weights (in ``get_weights`` order), for the
+    call of it made with ``call_kwargs`` (only a tied embedding's ``reverse`` changes what a call does)."""
     if class_name in _WEIGHTLESS:
         return _WEIGHTLESS[class_name]()
     if class_name == "Activation":
         return Activation(_activation(config.get("activation"), where))
-    if class_name == "Embedding":
-        return Embedding(weights[0], bool(config.get("mask_zero", False)))
+    if class_name in ("Embedding", "TiedEmbedding"):
+        return _embedding(class_name, config, weights, where, call_kwargs or {})
     if class_name == "Dense":
         bias = weights[1] if len(weights) > 1 else None
         return Dense(weights[0], bias, _activation(config.get("activation"), where))

@@ -8,10 +8,11 @@ gigabyte before the first token. This module reads a bundle's ``model.keras`` ar
 It runs every layer :mod:`hangul_rnn.models` builds, exactly as Keras does on CPU (logits equal within 1e-4, tested
 per architecture): ``Embedding`` (with ``mask_zero``), ``LSTM`` (gates i, f, c, o), ``GRU`` (``reset_after`` with
 its two bias rows, or not), ``SimpleRNN``, ``Bidirectional`` (concat/sum/mul/ave), ``Conv1D``, ``MaxPooling1D``,
-the masked max/mean pooling, ``Dense`` (their NumPy forms are in :mod:`hangul_rnn.np_layers`); ``Dropout`` and
-friends are the identity at inference. The network is read from the functional graph as a chain from the output
-back to the input, so layers added between the recurrent ones (a dropout) need no change here; a layer it does not
-know is a one-line :class:`FormatError` naming it.
+the masked max/mean pooling, ``Dense``, the tied embedding of :mod:`hangul_rnn.tied` (its second, reverse call is
+a ``Dense`` with the transposed table); their NumPy forms are in :mod:`hangul_rnn.np_layers`. ``Dropout`` and
+friends are the identity at inference. The network is read from the functional graph as a chain of layer calls
+from the output back to the input, so layers added between the recurrent ones (a dropout) need no change here; a
+layer it does not know is a one-line :class:`FormatError` naming it.
 
 Masking follows Keras: a masked step keeps the states and repeats the previous output (or writes zeros where Keras
 forces ``zero_output_for_mask``, inside ``Bidirectional`` with sequences). With a mask, padding is no work at all:
@@ -50,11 +51,14 @@ def _snake(name: str) -> str:
     return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
-def _chain(model_config: dict, where: str) -> list[dict]:
-    """The layers from input to output, following each layer's first input back from the model's output.
+def _chain(model_config: dict, where: str) -> list[tuple[dict, dict]]:
+    """The layer calls from input to output, as (layer entry, call keyword arguments), following each call's first
+    input back from the model's output.
 
     Side branches of the graph (the ``NotEqual`` op Keras records to carry an embedding's mask) are not on the
-    chain and are skipped; a model that is not a chain (two inputs, a skip connection) is refused.
+    chain and are skipped; a model that is not a chain (two inputs, a skip connection) is refused. A layer may be
+    called more than once along the chain (a tied embedding reads the ids, then scores the next token): each
+    call is followed by its own node.
     """
     layers = {entry["name"]: entry for entry in model_config.get("layers", [])}
     outputs = model_config.get("output_layers") or []
@@ -62,26 +66,28 @@ def _chain(model_config: dict, where: str) -> list[dict]:
         outputs = [outputs]
     if len(outputs) != 1:
         raise FormatError(f"{where}: the runtime needs a model with one output, found {len(outputs)}")
-    chain: list[dict] = []
-    name = outputs[0][0]
+    chain: list[tuple[dict, dict]] = []
+    name, node_index = outputs[0][0], int(outputs[0][1])
     while True:
         entry = layers.get(name)
         if entry is None:
             raise FormatError(f"{where}: the model graph names a layer {name!r} it does not hold")
         if entry["class_name"] == "InputLayer":
             break
-        chain.append(entry)
         nodes = entry.get("inbound_nodes") or []
-        if len(nodes) != 1 or not nodes[0].get("args"):
-            raise FormatError(f"{where}: layer {name!r} is used {len(nodes)} times; the runtime reads a chain")
-        first = nodes[0]["args"][0]
+        if not 0 <= node_index < len(nodes) or not nodes[node_index].get("args"):
+            raise FormatError(f"{where}: layer {name!r} has no call {node_index} with an input; the runtime reads "
+                              "a chain")
+        node = nodes[node_index]
+        chain.append((entry, dict(node.get("kwargs") or {})))
+        first = node["args"][0]
         if isinstance(first, list):  # a layer given several tensors (a merge): not a chain
             raise FormatError(f"{where}: layer {name!r} takes several inputs; the runtime reads a chain")
         history = first["config"]["keras_history"]
         if history[2] != 0:
             raise FormatError(f"{where}: layer {name!r} reads output {history[2]} of {history[0]!r} (a state); "
                               "not supported by the runtime")
-        name = history[0]
+        name, node_index = history[0], int(history[1])
         if len(chain) > 1000:
             raise FormatError(f"{where}: the model graph has a cycle")
     return chain[::-1]
@@ -164,10 +170,11 @@ class Runtime:
             chain = _chain(model_config, source)
             index = {id(entry): i for i, entry in enumerate(model_config["layers"])}
             layers = []
-            for entry in chain:
+            for entry, call_kwargs in chain:
                 where = f"{source}: layer {entry.get('name')!r}"
                 weights = weights_of(index[id(entry)], entry)
-                layers.append(make_layer(entry["class_name"], entry.get("config") or {}, weights, where))
+                layers.append(make_layer(entry["class_name"], entry.get("config") or {}, weights, where,
+                                         call_kwargs))
         except FormatError:
             raise
         except (KeyError, IndexError, TypeError, ValueError, OSError, RuntimeError) as exc:

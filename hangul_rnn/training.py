@@ -99,7 +99,7 @@ def _generator_network(cfg: TrainConfig, vocab_size: int, *, stateful_batch: int
     return models.build_generator(vocab_size, cell=cfg.cell, layers=cfg.layers, units=cfg.units,
                                   embedding_dim=cfg.embedding_dim, dropout=cfg.dropout,
                                   recurrent_dropout=cfg.recurrent_dropout, stateful_batch=stateful_batch,
-                                  layer_dropout=cfg.layer_dropout)
+                                  layer_dropout=cfg.layer_dropout, tie_embeddings=cfg.tie_embeddings)
 
 
 def stateful_generator(model, cfg: TrainConfig, vocab_size: int, rows: int):
@@ -371,6 +371,7 @@ def _resolve(config: TrainConfig, name: str, path: Path, *, resume: bool, overwr
     if old.task != config.task:
         raise UsageError(f"model {name!r} is a {old.task}; resume it with 'train {old.task}'")
     saved = dict(old.config.get("hyperparameters") or {})
+    saved.setdefault("tie_embeddings", False)  # bundles from before the option: untied, whatever the flags say
     history = {k: list(v) for k, v in old.history.items()}
     return _Start(
         cfg=replace(config, **{k: saved[k] for k in ARCH_FIELDS if k in saved}).validate(), path=path, resumed=True,

@@ -189,6 +189,8 @@ def copy_encoder(generator: Any, classifier: Any) -> int:
     copied = 0
     for src, dst in zip(source, target):
         weights = src.get_weights()
+        if src.name == "embedding":  # a tied embedding also holds its output bias, which a classifier has no use for
+            weights = weights[:1]
         try:
             dst.set_weights(weights)
         except ValueError as exc:

@@ -98,6 +98,44 @@ def test_train_then_models_and_evaluate(text_file: Path, capsys: pytest.CaptureF
     assert "epoch 2/2" in capsys.readouterr().out
 
 
+def test_a_tied_generator_trains_resumes_generates_and_evaluates(text_file: Path, capsys: pytest.CaptureFixture,
+                                                                  no_shipped_models) -> None:
+    """--tie-embeddings end to end: recorded in the bundle, the NumPy runtime equal to Keras on the saved model,
+    generation, evaluation and --resume (which keeps the saved tying whatever the flag says)."""
+    import numpy as np
+
+    from hangul_rnn import paths
+    from hangul_rnn.bundle import load_bundle
+
+    code = main(["train", "generator", "--corpus", f"text:{text_file}", "--name", "tied", "--seq-len", "20",
+                 "--validation", "0.1", "--sample-chars", "5", "--tie-embeddings", *TINY])
+    assert code == 0, capsys.readouterr().err
+    capsys.readouterr()
+    bundle = load_bundle(paths.models_dir() / "tied")
+    assert bundle.config["hyperparameters"]["tie_embeddings"] is True
+    names = [layer.name for layer in bundle.model.layers]
+    assert "projection" in names and "logits" not in names  # 8 units, 4 dimensions: projected, then tied
+    ids = np.arange(1, 13, dtype="int32").reshape(2, 6) % bundle.tokenizer.vocab_size
+    np.testing.assert_allclose(bundle.runtime.forward(ids), np.asarray(bundle.model(ids)), atol=1e-4)
+
+    assert main(["generate", "--model", "tied", "--max-tokens", "12", "--seed", "3"]) == 0
+    assert capsys.readouterr().out.strip()
+    assert main(["evaluate", "tied", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["bits_per_char"] > 0
+    assert main(["train", "generator", "--corpus", f"text:{text_file}", "--name", "tied", "--resume",
+                 "--no-tie-embeddings", "--sample-chars", "0", *TINY]) == 0  # the saved architecture wins
+    assert "epoch 2/2" in capsys.readouterr().out
+    assert load_bundle(paths.models_dir() / "tied").config["hyperparameters"]["tie_embeddings"] is True
+
+
+def test_tie_embeddings_in_help_and_refused_where_it_cannot_apply(capsys: pytest.CaptureFixture) -> None:
+    assert main(["train", "generator", "--help"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "--tie-embeddings, --no-tie-embeddings" in out and "(default: off)" in out
+    assert main(["train", "classifier", "--tie-embeddings"]) == 2
+    assert "unrecognized arguments: --tie-embeddings" in capsys.readouterr().err
+
+
 def test_classifier_cli_and_confusion(capsys: pytest.CaptureFixture) -> None:
     tsv = SAMPLES / "nsmc_sample.tsv"
     code = main(["train", "classifier", "--corpus", f"tsv:{tsv}", "--name", "cls", "--level", "syllable",

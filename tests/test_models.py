@@ -35,6 +35,18 @@ def test_generator_shapes_and_layer_names(cell):
     assert count_params(model) == model.count_params() > 0
 
 
+@pytest.mark.parametrize("units", [4, 8])
+def test_a_tied_generator_drops_the_output_kernel(units):
+    """Tying removes the units x vocabulary output kernel (its bias stays, on the embedding); a projection of
+    units x embedding_dim comes back when the sizes differ."""
+    untied = build_generator(VOCAB, units=units, embedding_dim=4)
+    tied = build_generator(VOCAB, units=units, embedding_dim=4, tie_embeddings=True)
+    assert tied(_ids(2, 5)).shape == (2, 5, VOCAB)
+    projection = units * 4 if units != 4 else 0
+    assert count_params(untied) - count_params(tied) == units * VOCAB - projection
+    assert [w.shape for w in tied.get_layer("embedding").get_weights()] == [(VOCAB, 4), (VOCAB,)]
+
+
 @pytest.mark.parametrize("cell", CELLS)
 @pytest.mark.parametrize("pooling", ["last", "max", "mean"])
 def test_classifier_shapes(cell, pooling):

@@ -75,6 +75,8 @@ def test_recipes_are_listed_in_help(capsys: pytest.CaptureFixture) -> None:
     (dict(task="classifier", targets="last"), "--targets last"),
     (dict(task="classifier", cell="bag", bidirectional=True), "not recurrent"),
     (dict(cell="bag"), "cell"),  # a generator needs a recurrent cell
+    (dict(task="classifier", tie_embeddings=True), "--tie-embeddings only applies to generators"),
+    (dict(tie_embeddings=True, embeddings="v.txt", freeze_embeddings=True), "would freeze the output layer"),
 ])
 def test_bad_option_values_are_one_line_errors(changes: dict, words: str) -> None:
     with pytest.raises(UsageError, match=words) as caught:
@@ -154,6 +156,23 @@ def test_the_last_step_view_is_the_generator_at_its_last_step_with_the_same_weig
     np.testing.assert_allclose(np.asarray(view(ids)), np.asarray(full(ids))[:, -1], atol=1e-6)
     assert len(view.weights) == len(full.weights)
     assert all(a is b for a, b in zip(view.weights, full.weights))  # training the view trains the saved model
+
+
+@pytest.mark.parametrize("units", [4, 6])
+def test_the_last_step_view_of_a_tied_generator(units: int) -> None:
+    """The tied output (the embedding called in reverse, after a projection when units != embedding_dim) is the
+    view's head too."""
+    import keras
+
+    from hangul_rnn.models import build_generator, last_step_view
+
+    keras.utils.set_random_seed(1)
+    full = build_generator(30, units=units, embedding_dim=4, tie_embeddings=True)
+    full.set_weights([w * 3 for w in full.get_weights()])
+    view = last_step_view(full)
+    ids = np.random.default_rng(1).integers(1, 30, size=(3, 6)).astype("int32")
+    np.testing.assert_allclose(np.asarray(view(ids)), np.asarray(full(ids))[:, -1], atol=1e-6)
+    assert view.output.shape == (None, 30) and all(a is b for a, b in zip(view.weights, full.weights, strict=True))
 
 
 @pytest.mark.parametrize("cell, extra", [

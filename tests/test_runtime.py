@@ -99,6 +99,33 @@ def test_generator_logits_equal_keras_over_sequences_and_steps(cell, layers, tmp
             np.testing.assert_allclose(logits, want[:, t], atol=ATOL)
 
 
+@pytest.mark.parametrize("cell, layers, units", [("lstm", 1, 4), ("lstm", 2, 7), ("gru", 1, 7), ("rnn", 2, 4)])
+def test_tied_generator_equals_keras_and_reloads(cell, layers, units, tmp_path):
+    """--tie-embeddings: the embedding layer is called twice (ids in, logits out); with units != embedding_dim a
+    projection comes first. The runtime follows both calls; Keras reloads the archive with no custom_objects."""
+    import keras
+
+    from hangul_rnn.models import build_generator
+
+    keras.utils.set_random_seed(5)
+    model = _sharpen(build_generator(VOCAB, cell=cell, layers=layers, units=units, embedding_dim=4,
+                                     tie_embeddings=True), 3.0)
+    assert ("projection" in [layer.name for layer in model.layers]) == (units != 4)
+    assert "logits" not in [layer.name for layer in model.layers]
+    ids = np.random.default_rng(4).integers(1, VOCAB, size=(3, 9)).astype("int32")
+    want = np.asarray(model(ids, training=False))
+    assert np.ptp(want[:, -1], axis=0).max() > 0.01
+    for runtime in _both(model, tmp_path):
+        np.testing.assert_allclose(runtime.forward(ids), want, atol=ATOL)
+        logits, state = runtime.read(ids[:, :4])
+        np.testing.assert_allclose(logits, want[:, 3], atol=ATOL)
+        for t in range(4, 9):
+            logits, state = runtime.step(ids[:, t], state)
+            np.testing.assert_allclose(logits, want[:, t], atol=ATOL)
+    reloaded = keras.models.load_model(tmp_path / "m.keras", safe_mode=True)
+    np.testing.assert_allclose(np.asarray(reloaded(ids, training=False)), want, atol=1e-6)
+
+
 def test_gru_without_reset_after_and_a_dropout_between_layers(tmp_path):
     """Layers the builders may grow (a Dropout between recurrent layers, reset_after=False) need no change here."""
     import keras

@@ -34,6 +34,9 @@ def models(tmp_path_factory: pytest.TempPathFactory) -> Path:
     train(TrainConfig(task="generator", corpus=f"text:{text}", level="syllable", cell="lstm", units=16,
                       embedding_dim=8, seq_len=20, batch_size=16, epochs=1, validation_fraction=0.1, sample_chars=0,
                       patience=0), name="gen", models_root=root)
+    train(TrainConfig(task="generator", corpus=f"text:{text}", level="syllable", cell="gru", units=16,
+                      embedding_dim=8, seq_len=20, batch_size=16, epochs=1, validation_fraction=0.1, sample_chars=0,
+                      patience=0, tie_embeddings=True), name="tied", models_root=root)
     train(TrainConfig(**{**TINY_CLASSIFIER, "level": "syllable", "units": 8, "embedding_dim": 4}), name="cls",
           models_root=root)
     return root
@@ -52,6 +55,22 @@ def test_the_classifier_starts_with_the_generators_encoder(models: Path) -> None
     for src, dst in pairs:
         for a, b in zip(src.get_weights(), dst.get_weights(), strict=True):
             np.testing.assert_array_equal(a, b)
+
+
+def test_a_tied_generator_gives_its_table_and_recurrent_layer(models: Path, tmp_path: Path) -> None:
+    """A tied generator's embedding also holds the output bias and a projection follows its GRU (16 units, 8
+    dimensions): the classifier takes the table and the GRU, nothing of the output side."""
+    gen = load_bundle(models / "tied")
+    assert [w.shape for w in gen.model.get_layer("embedding").get_weights()] == [(gen.tokenizer.vocab_size, 8),
+                                                                                  (gen.tokenizer.vocab_size,)]
+    clf = train(TrainConfig(**{**TINY_CLASSIFIER, "init_from": str(models / "tied"), "freeze_epochs": 1}),
+                name="from-tied", models_root=tmp_path)
+    assert clf.config["hyperparameters"]["cell"] == "gru" and clf.config["init_from"]["name"] == "tied"
+    table = gen.model.get_layer("embedding").get_weights()[0]
+    np.testing.assert_array_equal(clf.model.get_layer("embedding").get_weights()[0], table)
+    for a, b in zip(gen.model.get_layer("rnn_0").get_weights(), clf.model.get_layer("rnn_0").get_weights(),
+                    strict=True):
+        np.testing.assert_array_equal(a, b)
 
 
 def test_frozen_warm_up_then_fine_tuning(models: Path, tmp_path: Path) -> None:

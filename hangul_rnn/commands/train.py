@@ -140,6 +140,11 @@ def _add_options(p: argparse.ArgumentParser, task: str, d: TrainConfig) -> None:
                      help="keep the --embeddings rows fixed while training (kept on --resume)")
     net.add_argument("--layer-dropout", type=float, default=d.layer_dropout,
                      help="a Dropout layer between stacked recurrent layers")
+    if task == "generator":
+        net.add_argument("--tie-embeddings", action=argparse.BooleanOptionalAction, default=d.tie_embeddings,
+                         help="score the next token with the input embedding transposed (plus a bias) instead of "
+                              "a separate output layer; a linear projection maps --units to --embedding-dim when "
+                              f"they differ (default: {'on' if d.tie_embeddings else 'off'})")
     if task == "classifier":
         net.add_argument("--bidirectional", action="store_true", help="read each document in both directions")
         net.add_argument("--conv-filters", type=int, default=d.conv_filters,
