@@ -212,14 +212,21 @@ def prepare_classifier(cfg: TrainConfig, tokenizer, label_names: list[str] | Non
         truncating=cfg.truncating,  # type: ignore[arg-type]
         bucket=cfg.bucket,
     )
-    n_val = int(len(sequences) * cfg.validation_fraction) if val_ds is not None else 0
+    import numpy as np
+
+    read = np.minimum([len(s) for s in sequences], cfg.max_len)  # the tokens the network reads of each text
+    val_tokens = 0
+    if val_ds is not None:
+        from hangul_rnn.windows import validation_split
+
+        val_tokens = int(read[validation_split(len(sequences), cfg.validation_fraction, cfg.seed)[0]].sum())
     return PreparedData(
         tokenizer=tokenizer,
         train_ds=train_ds,
         val_ds=val_ds,
         tokens_per_step=cfg.batch_size * cfg.max_len,
-        train_tokens=sum(map(len, sequences)),
-        val_tokens=n_val,
+        train_tokens=int(read.sum()) - val_tokens,
+        val_tokens=val_tokens,
         val_chars=0,
         label_names=label_names or _label_names(corpus, num_classes),
         num_classes=num_classes,

@@ -265,3 +265,7 @@ def test_bucketing_pads_each_batch_to_its_longest_text_only() -> None:
     data = prepare_classifier(cfg, None, None, lambda *a: None)
     widths = [int(x.shape[1]) for x, _ in data.train_ds]
     assert max(widths) <= 120 and min(widths) < max(widths)  # batches differ in width, none beyond max_len
+    val_rows = sum(int(x.shape[0]) for x, _ in data.val_ds)
+    nonzero = sum(int((x.numpy() != 0).sum()) for ds in (data.train_ds, data.val_ds) for x, _ in ds)
+    # token counts are tokens read (not examples), split between training and validation
+    assert data.val_tokens > val_rows and data.train_tokens + data.val_tokens == nonzero
