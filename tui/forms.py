@@ -32,3 +32,12 @@ def float_field(field: Input, label: str, *, minimum: float, maximum: float, inc
         low = "[" if inclusive_min else "("
         raise FormError(f"{label} must be in {low}{minimum}, {maximum}], got {value}")
     return value
+
+
+def float_value(field: Input, label: str) -> float:
+    """The field's number, its range left to the caller's check (``TrainConfig.validate`` for a training option)."""
+    raw = field.value.strip()
+    try:
+        return float(raw)
+    except ValueError:
+        raise FormError(f"{label} must be a number, not {raw!r}") from None

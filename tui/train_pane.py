@@ -19,7 +19,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
-from textual.widgets import Button, Input, Label, ProgressBar, RichLog, Select, Static
+from textual.widgets import Button, Checkbox, Input, Label, ProgressBar, RichLog, Select, Static
 
 from hangul_rnn.config import CELLS, LEVELS, STEMS, TASK_DEFAULTS, TASKS
 from hangul_rnn.events import (
@@ -35,6 +35,8 @@ from hangul_rnn.events import (
 )
 from hangul_rnn.formatting import duration
 
+from . import classifier_form
+from .classifier_form import ClassifierOptions
 from .forms import FormError, int_field
 from .loss_chart import LossChart
 from .run_log import RunLog
@@ -175,6 +177,7 @@ class TrainPane(Vertical):
                 yield field("from", Input(placeholder="generator to start from", compact=True, id="train-init",
                                           tooltip="classifiers: start from this generator's tokenizer and "
                                                   "recurrent layers (its level, cell, units and layers apply)"))
+                yield ClassifierOptions(id="train-classifier")  # shown for classifiers only
                 with Horizontal(classes="row buttons"):
                     yield Button("Start", id="train-start", variant="primary", compact=True)
                     yield Button("Cancel", id="train-cancel", variant="error", disabled=True, compact=True)
@@ -192,10 +195,12 @@ class TrainPane(Vertical):
         log.border_title = "epochs and samples"
         log.write("[dim]losses and a text sample after each epoch · new here? press ? for keys and help[/]")
         self._restore_form()
+        self._show_task_options()
 
     # -- remembering the form -------------------------------------------------------------------------------
     _REMEMBERED = ("train-task", "train-corpus", "train-file", "train-level", "train-stem", "train-cell",
-                   "train-units", "train-layers", "train-epochs", "train-limit", "train-name", "train-init")
+                   "train-units", "train-layers", "train-epochs", "train-limit", "train-name", "train-init",
+                   *classifier_form.REMEMBERED)
 
     def _form_values(self) -> dict[str, str]:
         values = {}
@@ -218,6 +223,8 @@ class TrainPane(Vertical):
             if isinstance(widget, Select):
                 if any(value == saved[wid] for _, value in widget._options):
                     widget.value = saved[wid]
+            elif isinstance(widget, Checkbox):
+                widget.value = saved[wid] == "True"
             else:
                 widget.value = str(saved[wid])
         self._form_task = str(self.query_one("#train-task", Select).value)
@@ -228,6 +235,7 @@ class TrainPane(Vertical):
         """A new task brings its own defaults (hangul_rnn.config.TASK_DEFAULTS), as `hangul-rnn train TASK` does."""
         defaults = TASK_DEFAULTS.get(str(event.value))
         current = self.query_one("#train-task", Select).value
+        self._show_task_options()
         if defaults is None or event.value != current or str(event.value) == self._form_task:
             return  # not a change: the form opening, a restored form, or an event older than the value shown
         self._form_task = str(event.value)
@@ -236,6 +244,15 @@ class TrainPane(Vertical):
         self.query_one("#train-stem", Select).value = _stem_value(defaults["stem"])
         self.query_one("#train-units", Input).value = str(defaults["units"])
         self.query_one("#train-epochs", Input).value = str(defaults["epochs"])
+
+    def _show_task_options(self) -> None:
+        """The classifier's own rows only for that task, as `hangul-rnn train generator` has no such options."""
+        self.query_one(ClassifierOptions).display = self.query_one("#train-task", Select).value == "classifier"
+
+    @on(Input.Changed, "#train-init")
+    def _init_changed(self, event: Input.Changed) -> None:
+        """The fine-tuning rows act on a generator's layers: enabled while "from" names one."""
+        self.query_one(ClassifierOptions).enable_transfer(bool(event.value.strip()))
 
     def read_config(self):  # -> TrainConfig
         """The form as a TrainConfig, or FormError with the first problem found."""
@@ -264,11 +281,12 @@ class TrainPane(Vertical):
         init_from = self.query_one("#train-init", Input).value.strip()
         if init_from and task != "classifier":
             raise FormError("starting from a generator applies to classifiers")
+        own = self.query_one(ClassifierOptions).values(transfer=bool(init_from)) if task == "classifier" else {}
         try:
             check_name(name)
             if init_from:  # the generator decides level, stems and network; the form's values would contradict it
                 config = default_config("classifier", corpus=str(corpus), epochs=epochs, limit=limit or None,
-                                        init_from=init_from)  # no warm-up, as the CLI: it did not help (nsmc_grid.md)
+                                        init_from=init_from, **own)  # fine-tuning rows: the CLI's defaults untouched
                 return config, name
             config = default_config(
                 str(task),
@@ -280,6 +298,7 @@ class TrainPane(Vertical):
                 layers=layers,
                 epochs=epochs,
                 limit=limit or None,
+                **own,
             )
         except HangulRNNError as exc:
             raise FormError(str(exc)) from None

@@ -1,0 +1,146 @@
+"""The Train form's classifier rows (pooling, length buckets, the fine-tuning schedule of "from"), driven by keys as
+a person does: each gives the TrainConfig the CLI's options give, and a bad value is said under the buttons."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from textual.widgets import Button, Checkbox, Input, Select
+from tui_pilot import text_of
+
+from hangul_rnn.config import default_config
+from hangul_rnn_tui.app import HangulRNNApp
+from hangul_rnn_tui.forms import FormError
+from hangul_rnn_tui.train_pane import TrainPane
+
+SIZE = (100, 34)
+TRANSFER = ("#train-freeze", "#train-unfreeze", "#train-lr-decay")
+
+
+async def type_into(pilot, selector: str, text: str) -> None:
+    """Focus the field, select its text and type over it; "" empties it."""
+    pilot.app.query_one(selector, Input).focus()
+    await pilot.pause()
+    await pilot.press("ctrl+shift+a", *(text or ["backspace"]))
+    await pilot.pause()
+
+
+async def pick(pilot, selector: str, downs: int) -> None:
+    """Focus a picker, open it, move ``downs`` options down from the one shown and take it."""
+    pilot.app.query_one(selector, Select).focus()
+    await pilot.pause()
+    await pilot.press("enter", *["down"] * downs, "enter")
+    await pilot.pause()
+
+
+async def classifier_form(pilot) -> TrainPane:
+    await pick(pilot, "#train-task", 1)  # generator -> classifier
+    assert pilot.app.query_one("#train-task", Select).value == "classifier"
+    return pilot.app.query_one(TrainPane)
+
+
+def cli_config(*options: str):
+    from hangul_rnn.cli import build_parser
+    from hangul_rnn.commands.train import config_from_args
+
+    return config_from_args(build_parser().parse_args(["train", "classifier", *options]))
+
+
+async def test_the_rows_show_for_classifiers_and_fine_tuning_waits_for_a_generator() -> None:
+    app = HangulRNNApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert not app.query_one("#train-classifier").display  # a generator has none of these options
+        await classifier_form(pilot)
+        assert app.query_one("#train-classifier").display
+        assert all(app.query_one(wid).disabled for wid in TRANSFER)
+        assert not app.query_one("#train-pooling").disabled and not app.query_one("#train-bucket").disabled
+        await type_into(pilot, "#train-init", "gen")
+        assert not any(app.query_one(wid).disabled for wid in TRANSFER)
+        await type_into(pilot, "#train-init", "")  # emptied: the rows have nothing to act on again
+        await pilot.pause()
+        assert app.query_one("#train-init", Input).value == ""
+        assert all(app.query_one(wid).disabled for wid in TRANSFER)
+
+
+async def test_pooling_and_buckets_give_the_clis_config() -> None:
+    app = HangulRNNApp()
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await classifier_form(pilot)
+        await pick(pilot, "#train-pooling", 1)  # last token -> max over time
+        app.query_one("#train-bucket", Checkbox).focus()
+        await pilot.press("space")
+        await pilot.pause()
+        config, _ = pane.read_config()
+        assert config == cli_config("--pooling", "max", "--bucket")
+
+
+async def test_ulmfits_recipe_from_the_form() -> None:
+    """from + freeze 1 then gradual + lr decay 2.6 + concat pooling + buckets: the config has every one."""
+    app = HangulRNNApp()
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await classifier_form(pilot)
+        await type_into(pilot, "#train-init", "my-generator")
+        await type_into(pilot, "#train-freeze", "1")
+        await pick(pilot, "#train-unfreeze", 1)  # then all -> then gradual
+        await type_into(pilot, "#train-lr-decay", "2.6")
+        await pick(pilot, "#train-pooling", 3)  # -> concat (ULMFiT)
+        app.query_one("#train-bucket", Checkbox).focus()
+        await pilot.press("space")
+        await pilot.pause()
+        config, _ = pane.read_config()
+        # the CLI would load the generator here; the form leaves that to train(), as it does for "from" alone
+        expected = replace(default_config("classifier"), init_from="my-generator", freeze_epochs=1,
+                           unfreeze="gradual", lr_decay_per_layer=2.6, pooling="concat", bucket=True)
+        assert config == expected
+
+
+async def test_disabled_fine_tuning_rows_are_not_read() -> None:
+    """Values left in the rows while "from" is empty do not reach the config (they are greyed out)."""
+    app = HangulRNNApp()
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await classifier_form(pilot)
+        await type_into(pilot, "#train-init", "g")
+        await type_into(pilot, "#train-freeze", "3")
+        await type_into(pilot, "#train-init", "")
+        config, _ = pane.read_config()
+        assert config == cli_config()  # freeze_epochs 0: the default, not the greyed-out 3
+
+
+@pytest.mark.parametrize(("field", "typed", "message"), [
+    ("#train-lr-decay", "0.5", "--lr-decay-per-layer must be a number in [1, 100]"),
+    ("#train-lr-decay", "fast", "lr decay must be a number, not 'fast'"),
+    ("#train-freeze", "two", "freeze epochs must be a whole number"),
+])
+async def test_a_bad_fine_tuning_value_is_said_under_the_buttons(field: str, typed: str, message: str) -> None:
+    app = HangulRNNApp()
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await classifier_form(pilot)
+        await type_into(pilot, "#train-init", "my-generator")
+        await type_into(pilot, field, typed)
+        with pytest.raises(FormError):
+            pane.read_config()
+        app.query_one("#train-start", Button).press()
+        await pilot.pause()
+        assert message in text_of(app, "#train-error")
+        assert not app.query_one("#train-start", Button).disabled  # nothing started
+
+
+async def test_the_rows_are_remembered() -> None:
+    app = HangulRNNApp()
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await classifier_form(pilot)
+        await type_into(pilot, "#train-init", "my-generator")
+        await pick(pilot, "#train-unfreeze", 1)
+        app.query_one("#train-bucket", Checkbox).focus()
+        await pilot.press("space")
+        await pilot.pause()
+        app.settings.set("train", pane._form_values())  # what a start does, without training
+    app = HangulRNNApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert app.query_one("#train-classifier").display
+        assert app.query_one("#train-bucket", Checkbox).value is True
+        assert app.query_one("#train-unfreeze", Select).value == "gradual"
+        assert not app.query_one("#train-unfreeze").disabled  # "from" came back, and with it the rows
