@@ -110,7 +110,7 @@ async def test_disabled_fine_tuning_rows_are_not_read() -> None:
 
 @pytest.mark.parametrize(("field", "typed", "message"), [
     ("#train-lr-decay", "0.5", "--lr-decay-per-layer must be a number in [1, 100]"),
-    ("#train-lr-decay", "fast", "lr decay must be a number, not 'fast'"),
+    ("#train-lr-decay", "fast", "decay must be a number, not 'fast'"),
     ("#train-freeze", "two", "freeze epochs must be a whole number"),
 ])
 async def test_a_bad_fine_tuning_value_is_said_under_the_buttons(field: str, typed: str, message: str) -> None:

@@ -53,6 +53,27 @@ def test_train_tab(snap_compare) -> None:
     assert snap_compare(HangulRNNApp(), terminal_size=SIZE, run_before=showing())
 
 
+async def classifier_from_a_generator(pilot) -> None:
+    """The classifier task with a generator in "from": its own rows shown, the fine-tuning ones enabled."""
+    app = pilot.app
+    app.query_one("#train-task", Select).value = "classifier"
+    await pilot.pause()
+    app.query_one("#train-init", Input).value = "my-generator"
+    app.query_one("#train-task", Select).focus()
+    steady(pilot)
+    await pilot.pause()
+
+
+def test_train_tab_classifier_fine_tuning(snap_compare) -> None:
+    """The classifier's rows (pooling, buckets, freeze/unfreeze, lr decay) fit in 80x24 with the buttons."""
+    assert snap_compare(HangulRNNApp(), terminal_size=SIZE, run_before=classifier_from_a_generator)
+
+
+def test_small_terminal_classifier_fine_tuning(snap_compare) -> None:
+    """At 60x20 the longer classifier form scrolls; its labels stay on one line."""
+    assert snap_compare(HangulRNNApp(), terminal_size=(60, 20), run_before=classifier_from_a_generator)
+
+
 def test_generate_tab(snap_compare) -> None:
     """Generate: the shipped generator is picked, the options fit on two rows, the prompt has the focus."""
     assert snap_compare(HangulRNNApp(), terminal_size=SIZE, run_before=showing("f2"))

@@ -44,7 +44,7 @@ class ClassifierOptions(Vertical):
         def field(label: str, *widgets) -> Horizontal:
             return Horizontal(Label(label), *widgets, classes="field")
 
-        yield field("pooling", Select([(_POOLING_LABELS[v], _pooling_value(v)) for v in POOLINGS if v != "last"],
+        yield field("pool", Select([(_POOLING_LABELS[v], _pooling_value(v)) for v in POOLINGS if v != "last"],
                                      value=_pooling_value(start.pooling), allow_blank=False, compact=True,
                                      id="train-pooling",
                                      tooltip="how the last layer's outputs become one vector per text"))
@@ -57,10 +57,10 @@ class ClassifierOptions(Vertical):
                            allow_blank=False, compact=True, id="train-unfreeze", disabled=True,
                            tooltip="with from, after the frozen epochs: unfreeze every layer at once, or one "
                                    "more per epoch from the top (ULMFiT)"))
-        yield field("lr decay", Input(f"{start.lr_decay_per_layer:g}", compact=True, id="train-lr-decay",
+        yield field("decay", Input(f"{start.lr_decay_per_layer:g}", compact=True, id="train-lr-decay",
                                       classes="num", disabled=True,
-                                      tooltip="with from: each transferred layer down from the head learns this "
-                                              "many times slower (1: off; ULMFiT: 2.6)"))
+                                      tooltip="with from: learning-rate decay per layer; each transferred layer "
+                                              "down from the head learns this many times slower (1: off; ULMFiT: 2.6)"))
 
     def enable_transfer(self, enabled: bool) -> None:
         """The fine-tuning rows follow the "from" field: they act only on a generator's transferred layers."""
@@ -77,5 +77,5 @@ class ClassifierOptions(Vertical):
             values.update(freeze_epochs=int_field(self.query_one("#train-freeze", Input), "freeze epochs",
                                                   minimum=0),
                           unfreeze=str(self.query_one("#train-unfreeze", Select).value),
-                          lr_decay_per_layer=float_value(self.query_one("#train-lr-decay", Input), "lr decay"))
+                          lr_decay_per_layer=float_value(self.query_one("#train-lr-decay", Input), "decay"))
         return values
