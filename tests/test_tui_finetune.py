@@ -4,17 +4,22 @@ a person does: each gives the TrainConfig the CLI's options give, and a bad valu
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from textual.widgets import Button, Checkbox, Input, Select
-from tui_pilot import text_of
+from tui_pilot import text_of, wait_for
 
-from hangul_rnn.config import default_config
+from hangul_rnn import paths
+from hangul_rnn.bundle import load_bundle
+from hangul_rnn.config import TrainConfig, default_config, train_config_from_bundle
+from hangul_rnn.training import train
 from hangul_rnn_tui.app import HangulRNNApp
 from hangul_rnn_tui.forms import FormError
 from hangul_rnn_tui.train_pane import TrainPane
 
 SIZE = (100, 34)
+SAMPLES = Path(__file__).resolve().parent.parent / "corpora" / "samples"
 TRANSFER = ("#train-freeze", "#train-unfreeze", "#train-lr-decay")
 
 
@@ -144,3 +149,37 @@ async def test_the_rows_are_remembered() -> None:
         assert app.query_one("#train-bucket", Checkbox).value is True
         assert app.query_one("#train-unfreeze", Select).value == "gradual"
         assert not app.query_one("#train-unfreeze").disabled  # "from" came back, and with it the rows
+
+
+async def test_a_run_from_the_form_fine_tunes_a_generator_into_a_classifier(tmp_path: Path) -> None:
+    """The whole way: a tiny generator installed, ULMFiT's rows set in the form, Start; the saved classifier says
+    where it started and keeps the schedule it was trained with."""
+    sample = SAMPLES / "nsmc_sample.tsv"
+    reviews = tmp_path / "reviews.txt"
+    reviews.write_text("\n".join(line.split("\t")[1] for line in sample.read_text(encoding="utf-8").splitlines()[1:])
+                       + "\n", encoding="utf-8")
+    train(TrainConfig(task="generator", corpus=f"text:{reviews}", level="syllable", units=16, embedding_dim=8,
+                      seq_len=20, batch_size=16, epochs=1, validation_fraction=0.1, sample_chars=0, patience=0),
+          name="tiny-gen", models_root=paths.models_dir())
+    app = HangulRNNApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await classifier_form(pilot)
+        app.query_one("#train-corpus", Select).value = "file"
+        await type_into(pilot, "#train-file", str(sample))
+        await type_into(pilot, "#train-epochs", "2")
+        await type_into(pilot, "#train-name", "tui-finetuned")
+        await type_into(pilot, "#train-init", "tiny-gen")
+        await type_into(pilot, "#train-freeze", "1")
+        await pick(pilot, "#train-unfreeze", 1)
+        await type_into(pilot, "#train-lr-decay", "2")
+        await pick(pilot, "#train-pooling", 3)
+        app.query_one("#train-bucket", Checkbox).focus()
+        await pilot.press("space", "ctrl+r")
+        await wait_for(pilot, lambda: not app.query_one("#train-start", Button).disabled
+                       and "saved" in text_of(app, "#train-status"), timeout=240)
+    bundle = load_bundle(str(paths.models_dir() / "tui-finetuned"))
+    config = train_config_from_bundle(bundle)
+    assert bundle.config["init_from"]["name"] == "tiny-gen"
+    assert (config.level, config.units, config.embedding_dim) == ("syllable", 16, 8)  # the generator's
+    assert (config.freeze_epochs, config.unfreeze, config.lr_decay_per_layer, config.pooling, config.bucket) == (
+        1, "gradual", 2.0, "concat", True)
