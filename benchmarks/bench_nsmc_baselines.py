@@ -68,21 +68,29 @@ def long_reviews(min_chars: int = 140) -> list[tuple[str, int]]:
     return examples
 
 
-def score(bundles: list, base_predict, examples: list[tuple[str, int]]) -> dict:
-    """Accuracy of the baseline and of each bundle on ``examples``, each bundle paired with the baseline."""
+def score(bundles: list, base_predict, examples: list[tuple[str, int]], *, ensemble: bool = False) -> dict:
+    """Accuracy of the baseline and of each bundle on ``examples``, each bundle paired with the baseline; with
+    ``ensemble``, also the mean of their probabilities (what ``hangul_rnn.ensemble.Ensemble`` of them scores,
+    computed from the members' figures instead of reading every text again)."""
     from hangul_rnn.scoring import probabilities
 
     texts = [t for t, _ in examples]
     y = np.array([label for _, label in examples])
     base_right = base_predict(texts) == y
     out: dict = {"examples": len(examples), "baseline_accuracy": float(base_right.mean()), "models": []}
+    rows = []
     for bundle in bundles:
         t0 = time.perf_counter()
-        right = probabilities(bundle, texts).argmax(-1) == y
+        probs = probabilities(bundle, texts)
+        rows.append((bundle.name, probs, time.perf_counter() - t0))
+    if ensemble and len(bundles) > 1:
+        rows.append((" + ".join(b.name for b in bundles), np.mean([r[1] for r in rows], axis=0), 0.0))
+    for name, probs, seconds in rows:
+        right = probs.argmax(-1) == y
         paired = mcnemar(right, base_right)  # exact; the figure in nsmc_grid.md is the same to 2 digits
-        out["models"].append({"name": bundle.name, "accuracy": float(right.mean()),
+        out["models"].append({"name": name, "accuracy": float(right.mean()),
                               "only_model_right": paired.only_a, "only_baseline_right": paired.only_b,
-                              "mcnemar_p": paired.p_value, "seconds": time.perf_counter() - t0})
+                              "mcnemar_p": paired.p_value, "seconds": seconds})
     return out
 
 
@@ -94,6 +102,8 @@ def main() -> None:
     parser.add_argument("--grid", default="0.5,1,2,4,8", help="values of C tried on the validation hold-out")
     parser.add_argument("--long", action="store_true",
                         help="also score the nsmc-raw reviews of 140+ characters (a shifted set; see the docstring)")
+    parser.add_argument("--ensemble", action="store_true",
+                        help="also score the average of the models' probabilities (an ensemble of all of them)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 
@@ -123,10 +133,10 @@ def main() -> None:
         "train_examples": len(train), "validation_examples": len(val),
         "baseline": {"name": f"TF-IDF char 1-{args.ngrams}-grams + logistic regression", "C": c,
                      "validation_accuracy": val_acc, "validation_by_C": grid, "seconds": time.perf_counter() - t0},
-        "test": score(bundles, base_predict, test),
+        "test": score(bundles, base_predict, test, ensemble=args.ensemble),
     }
     if args.long:
-        result["long"] = score(bundles, base_predict, long_reviews())
+        result["long"] = score(bundles, base_predict, long_reviews(), ensemble=args.ensemble)
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=2))
         return
