@@ -269,8 +269,11 @@ def test_ctrl_c_while_generate_streams_is_one_line() -> None:
 
     if not hasattr(signal, "SIGINT") or os.name != "posix":
         pytest.skip("needs POSIX signals")
+    # As from a terminal: a suite started in the background (`pytest &`) hands its children an ignored SIGINT, and
+    # Python then installs no KeyboardInterrupt at all; the stream would run to its end.
     proc = subprocess.Popen([sys.executable, "-m", "hangul_rnn.cli", "generate", "--max-tokens", "100000"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=Path(__file__).resolve().parent.parent)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=Path(__file__).resolve().parent.parent,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     assert proc.stdout is not None
     proc.stdout.read(64)  # streaming has begun
     proc.send_signal(signal.SIGINT)

@@ -62,7 +62,8 @@ def _models(args: argparse.Namespace) -> int:
         chosen = [r for r in rows if r[1] == task]
         if not chosen:
             continue
-        table = Table(title=f"{task}s", box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True,
+        # No padding: the box's one-space divider alone separates columns, which leaves room for whole names.
+        table = Table(title=f"{task}s", box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 0),
                       title_justify="left", caption=_CAPTIONS[task], caption_justify="left")
         for col in wanted:
             # Only a name may fold onto a second line: every other cell is short and must stay whole.
