@@ -210,7 +210,6 @@ def _carry_optimizer_state(old_model, model, archive: Path | None = None) -> boo
     return True
 
 
-
 class _PreparationCancelled(Exception):
     """Raised from a progress report to unwind the data preparation when the run is cancelled."""
 
