@@ -236,10 +236,10 @@ class TrainConfig:
 
 
 #: Per-task defaults where the tasks differ, so that ``hangul-rnn train TASK`` with no options, the TUI's Train form
-#: untouched and ``default_config(TASK)`` all train the same model. The classifier's are a quick recipe (minutes on a CPU;
-#: the shipped BiLSTM's longer one is in its model card: bidirectional by default would also bar
-#: --init-from, whose generators read left to right);
-#: the generator's suit any text, a small file too (the shipped generator's longer recipe is in its model card).
+#: untouched and ``default_config(TASK)`` all train the same model. The classifier's are a quick recipe (minutes on
+#: a CPU; the shipped BiLSTM's longer one is in its model card: bidirectional by default would also bar --init-from,
+#: whose generators read left to right); the generator's suit any text, a small file too (the shipped generator's
+#: longer recipe is in its model card).
 TASK_DEFAULTS: dict[str, dict[str, Any]] = {
     "generator": dict(corpus="annals", level="syllable", stem=None, units=256, embedding_dim=64, dropout=0.0,
                       epochs=10, learning_rate=2e-3, batch_size=64, seq_len=100, stateful=False,
