@@ -62,6 +62,8 @@ def test_round_trip_same_process(bundle: Bundle) -> None:
     assert load_bundle(path).name == "tiny"
 
 
+@pytest.mark.slow  # several seconds each: in CI's bounded slow subset, off the default run
+@pytest.mark.ci
 def test_round_trip_fresh_process(bundle: Bundle, tmp_path: Path) -> None:
     path = save_bundle(bundle, tmp_path / "tiny")
     expected = np.asarray(bundle.model(PROBE))
@@ -187,6 +189,8 @@ def test_list_bundles_reads_json_only(bundle: Bundle, no_shipped_models) -> None
     assert summaries["two"].error and "config.json" in summaries["two"].error
 
 
+@pytest.mark.slow  # several seconds each: in CI's bounded slow subset, off the default run
+@pytest.mark.ci
 def test_word_models_are_listed_with_their_stems(bundle: Bundle, no_shipped_models) -> None:
     from dataclasses import replace as dc_replace
 

@@ -193,6 +193,8 @@ def _without_tensorflow(tmp_path, *argv, stdin=None):
                           input=stdin, timeout=120, cwd=tmp_path)
 
 
+@pytest.mark.slow  # several seconds each: in CI's bounded slow subset, off the default run
+@pytest.mark.ci
 def test_generate_and_score_run_with_tensorflow_unimportable(saved, tmp_path):
     proc = _without_tensorflow(tmp_path, "generate", "--model", saved["gen"], "--prompt", "태조가", "--max-tokens", "8",
                                "--seed", "1")

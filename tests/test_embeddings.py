@@ -144,6 +144,8 @@ def _table(name: str) -> tuple[np.ndarray, list[str]]:
     return np.asarray(bundle.runtime.layers[0].table), bundle.tokenizer.vocab.tokens
 
 
+@pytest.mark.slow  # several seconds each: in CI's bounded slow subset, off the default run
+@pytest.mark.ci
 def test_train_with_frozen_vectors_resume_and_export(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     vec = tmp_path / "syllables.vec"
     given = _syllable_vectors(vec)
@@ -183,6 +185,8 @@ def _folder(name: str) -> Path:
     return resolve_bundle_path(name)
 
 
+@pytest.mark.slow  # several seconds each: in CI's bounded slow subset, off the default run
+@pytest.mark.ci
 def test_unfrozen_vectors_train_and_generators_take_them_too(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     vec = tmp_path / "syllables.vec"
     given = _syllable_vectors(vec, dim=5)

@@ -87,6 +87,8 @@ def test_bad_ensembles_are_refused_in_one_line(two: list[str], tmp_path: Path) -
         load_bundle("both")
 
 
+@pytest.mark.slow  # several seconds each: in CI's bounded slow subset, off the default run
+@pytest.mark.ci
 def test_ensemble_cli_score_evaluate_models_and_resume(sample_corpora: Path, capsys: pytest.CaptureFixture) -> None:
     for level in ("syllable", "jamo"):
         assert main(["train", "classifier", "--corpus", "nsmc", "--name", level, "--level", level,

@@ -98,6 +98,8 @@ def test_the_layer_rates_survive_saving_and_loading(tmp_path: Path) -> None:
     assert int(loaded.optimizer.iterations) == 1
 
 
+@pytest.mark.slow  # several seconds each: in CI's bounded slow subset, off the default run
+@pytest.mark.ci
 def test_gradual_unfreezing_with_layer_rates_resumes_epoch_by_epoch(generator: Path, tmp_path: Path) -> None:
     """One epoch per run, resumed: each run trains the next lower layer too, and Adam's state carries over."""
     from hangul_rnn.layer_rates import LayerRateAdam

@@ -124,6 +124,8 @@ def _cli(*args: str, env_home: Path) -> subprocess.CompletedProcess:
                           cwd=Path(__file__).resolve().parent.parent, timeout=300)
 
 
+@pytest.mark.slow  # several seconds each: in CI's bounded slow subset, off the default run
+@pytest.mark.ci
 def test_evaluate_a_generator_on_any_text_file(generator, tmp_path: Path) -> None:
     other = tmp_path / "other.txt"
     other.write_text("왕이 이르기를, ‘경들의 말이 옳다.’ 하였다.\n" * 80, encoding="utf-8")

@@ -53,6 +53,8 @@ def first_bundle():
     return make_bundle()
 
 
+@pytest.mark.slow  # several seconds each: in CI's bounded slow subset, off the default run
+@pytest.mark.ci
 def test_a_save_killed_between_its_renames_is_put_back_on_load(first_bundle) -> None:
     target = paths.models_dir() / "killed"
     save_bundle(first_bundle, target)
@@ -62,6 +64,8 @@ def test_a_save_killed_between_its_renames_is_put_back_on_load(first_bundle) -> 
     assert [p.name for p in target.parent.iterdir() if p.name.startswith(".killed.") and p.is_dir()] == []
 
 
+@pytest.mark.slow  # several seconds each: in CI's bounded slow subset, off the default run
+@pytest.mark.ci
 def test_a_killed_save_is_listed_and_resumable(first_bundle) -> None:
     target = paths.models_dir() / "listed"
     save_bundle(first_bundle, target)

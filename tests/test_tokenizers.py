@@ -485,6 +485,8 @@ def _nsmc_documents(shared_corpora: Path, split: str = "test") -> list[str]:
     return [line.split("\t")[1] for line in lines[1:] if line]
 
 
+@pytest.mark.slow  # several seconds each: in CI's bounded slow subset, off the default run
+@pytest.mark.ci
 def test_jamo_round_trip_on_every_nsmc_test_document(shared_corpora: Path) -> None:
     docs = _nsmc_documents(shared_corpora)
     assert len(docs) == 50_000

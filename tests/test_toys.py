@@ -27,6 +27,8 @@ def test_multiplication_targets_are_the_product_of_the_two_marked_numbers() -> N
         assert target == pytest.approx(marked[0] * marked[1], rel=1e-6)
 
 
+@pytest.mark.slow  # several seconds each: in CI's bounded slow subset, off the default run
+@pytest.mark.ci
 @pytest.mark.parametrize("cell", ["rnn", "gru"])  # lstm: through the command below
 def test_multiplication_runs_tiny_with_events(cell: str) -> None:
     events: list = []
@@ -56,6 +58,8 @@ def test_bad_toy_settings_are_one_line_errors(changes: dict, words: str) -> None
         toy_config("multiplication", **changes)
 
 
+@pytest.mark.slow  # several seconds each: in CI's bounded slow subset, off the default run
+@pytest.mark.ci
 def test_the_toy_command_prints_ours_beside_the_books(capsys: pytest.CaptureFixture) -> None:
     assert main(["toy", "multiplication", "--epochs", "1", "--examples", "40", "--test", "10", "--steps", "8",
                  "--units", "3"]) == 0

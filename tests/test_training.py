@@ -300,6 +300,8 @@ def test_classifier_trains_and_evaluates(tmp_path: Path) -> None:
         evaluate(bundle, split="test")
 
 
+@pytest.mark.slow  # several seconds each: in CI's bounded slow subset, off the default run
+@pytest.mark.ci
 def test_ensemble_averages_the_members_probabilities(trained, tmp_path: Path,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     import numpy as np

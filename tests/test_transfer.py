@@ -73,6 +73,8 @@ def test_a_tied_generator_gives_its_table_and_recurrent_layer(models: Path, tmp_
         np.testing.assert_array_equal(a, b)
 
 
+@pytest.mark.slow  # several seconds each: in CI's bounded slow subset, off the default run
+@pytest.mark.ci
 def test_frozen_warm_up_then_fine_tuning(models: Path, tmp_path: Path) -> None:
     gen = load_bundle(models / "gen")
     start = [w.copy() for layer in encoder_layers(gen.model) for w in layer.get_weights()]
@@ -126,6 +128,8 @@ def test_library_refuses_what_it_cannot_honour(models: Path) -> None:
         TrainConfig(task="generator", init_from="gen").validate()
 
 
+@pytest.mark.slow  # several seconds each: in CI's bounded slow subset, off the default run
+@pytest.mark.ci
 def test_fine_tuned_bundle_reloads_in_a_fresh_process_and_scores_the_same(models: Path, tmp_path: Path,
                                                                           capsys) -> None:
     code = main(["train", "classifier", "--corpus", f"tsv:{SAMPLE_TSV}", "--init-from", str(models / "gen"),

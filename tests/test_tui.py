@@ -57,6 +57,8 @@ def installed(tiny_models: Path) -> Path:
     return target
 
 
+@pytest.mark.slow  # several seconds each: in CI's bounded slow subset, off the default run
+@pytest.mark.ci
 async def test_tabs_switch_with_keys_and_fit_80x24() -> None:
     app = HangulRNNApp()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -103,6 +105,8 @@ async def test_bad_form_input_shows_inline_messages(tmp_path: Path) -> None:
         assert text_of(app, "#gen-error")  # no model / bad temperature: said inline, no crash
 
 
+@pytest.mark.slow  # several seconds each: in CI's bounded slow subset, off the default run
+@pytest.mark.ci
 async def test_train_a_tiny_model_shows_chart_and_lists_the_bundle(text_file: Path) -> None:
     app = HangulRNNApp()
     async with app.run_test(size=SIZE) as pilot:

@@ -149,6 +149,8 @@ async def test_4_a_generator_on_a_tsv_file_reads_its_text_column() -> None:
 # ------------------------------------------------------------------------------------------------ 5. progress
 
 
+@pytest.mark.slow  # several seconds each: in CI's bounded slow subset, off the default run
+@pytest.mark.ci
 async def test_5_overall_progress_validation_stage_and_a_full_bar_at_the_end(text_file: Path) -> None:
     from hangul_rnn.events import ValidationProgress
     from hangul_rnn_tui.train_pane import TrainPane
@@ -179,6 +181,8 @@ async def test_5_overall_progress_validation_stage_and_a_full_bar_at_the_end(tex
         assert "overall" in text_of(app, "#train-overall")
 
 
+@pytest.mark.slow  # several seconds each: in CI's bounded slow subset, off the default run
+@pytest.mark.ci
 def test_5_a_cancel_stops_the_validation_pass_at_its_next_batch(text_file: Path) -> None:
     import threading
 
@@ -272,6 +276,8 @@ async def test_7_copy_and_save(tmp_path: Path) -> None:
 # ----------------------------------------------------------------------------------------------------- 8. layout
 
 
+@pytest.mark.slow  # several seconds each: in CI's bounded slow subset, off the default run
+@pytest.mark.ci
 async def test_8_layout_at_80x24_and_60x20() -> None:
     app = HangulRNNApp()
     async with app.run_test(size=(80, 24)) as pilot:

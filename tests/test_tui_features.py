@@ -49,6 +49,8 @@ async def test_help_opens_with_question_mark_and_closes_with_escape_or_a_tab_key
         assert "Help" in titles
 
 
+@pytest.mark.slow  # several seconds each: in CI's bounded slow subset, off the default run
+@pytest.mark.ci
 async def test_generate_keys_and_prompt_history() -> None:
     from hangul_rnn_tui.dialogs import SaveScreen
     from hangul_rnn_tui.generate_pane import GeneratePane
@@ -152,6 +154,8 @@ async def test_samples_seed_and_stop_at_are_the_libraries() -> None:
 # ------------------------------------------------------------------------------------------------ remembered
 
 
+@pytest.mark.slow  # several seconds each: in CI's bounded slow subset, off the default run
+@pytest.mark.ci
 async def test_theme_and_train_form_are_remembered() -> None:
     app = HangulRNNApp()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -218,6 +222,8 @@ def test_model_files_delete_and_rename_refuse_what_would_break(my_classifier: Pa
     assert not moved.exists() and not any(p.name.startswith(".deleting") for p in paths.models_dir().iterdir())
 
 
+@pytest.mark.slow  # several seconds each: in CI's bounded slow subset, off the default run
+@pytest.mark.ci
 async def test_models_tab_use_rename_delete_and_curves(my_classifier: Path) -> None:
     from hangul_rnn_tui.dialogs import AskScreen, ConfirmScreen
     from hangul_rnn_tui.loss_chart import LossChart

@@ -81,6 +81,8 @@ async def test_pooling_and_buckets_give_the_clis_config() -> None:
         assert config == cli_config("--pooling", "max", "--bucket")
 
 
+@pytest.mark.slow  # several seconds each: in CI's bounded slow subset, off the default run
+@pytest.mark.ci
 async def test_ulmfits_recipe_from_the_form() -> None:
     """from + freeze 1 then gradual + lr decay 2.6 + concat pooling + buckets: the config has every one."""
     app = HangulRNNApp()
@@ -132,6 +134,8 @@ async def test_a_bad_fine_tuning_value_is_said_under_the_buttons(field: str, typ
         assert not app.query_one("#train-start", Button).disabled  # nothing started
 
 
+@pytest.mark.slow  # several seconds each: in CI's bounded slow subset, off the default run
+@pytest.mark.ci
 async def test_the_rows_are_remembered() -> None:
     app = HangulRNNApp()
     async with app.run_test(size=SIZE) as pilot:
@@ -151,6 +155,8 @@ async def test_the_rows_are_remembered() -> None:
         assert not app.query_one("#train-unfreeze").disabled  # "from" came back, and with it the rows
 
 
+@pytest.mark.slow  # several seconds each: in CI's bounded slow subset, off the default run
+@pytest.mark.ci
 async def test_a_run_from_the_form_fine_tunes_a_generator_into_a_classifier(tmp_path: Path) -> None:
     """The whole way: a tiny generator installed, ULMFiT's rows set in the form, Start; the saved classifier says
     where it started and keeps the schedule it was trained with."""

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parent.parent
 
 SCRIPT = r'''
@@ -41,6 +43,8 @@ asyncio.run(main())
 '''
 
 
+@pytest.mark.slow  # several seconds each: in CI's bounded slow subset, off the default run
+@pytest.mark.ci
 def test_generate_and_score_tabs_without_tensorflow(tmp_path: Path) -> None:
     shim = tmp_path / "shim"
     shim.mkdir()
