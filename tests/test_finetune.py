@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from tiny_models import SAMPLE_TSV, TINY_CLASSIFIER, review_text, train_generator
 
 from hangul_rnn.cli import main
 from hangul_rnn.config import TrainConfig
@@ -15,26 +16,17 @@ from hangul_rnn.errors import UsageError
 from hangul_rnn.training import build_model, train
 from hangul_rnn.transfer import Unfreeze, encoder_layers, freeze_for_warmup, layer_rate_factors, trainable_count
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-SAMPLE_TSV = REPO_ROOT / "corpora" / "samples" / "nsmc_sample.tsv"
-TINY = {"task": "classifier", "corpus": f"tsv:{SAMPLE_TSV}", "max_len": 24, "batch_size": 32, "epochs": 1,
-        "validation_fraction": 0.2, "patience": 0, "learning_rate": 1e-2}
 #: A classifier of a two-layer generator's shape (what inherit() would set), for tests that need no generator.
-SHAPE = {**TINY, "level": "syllable", "stem": None, "units": 6, "layers": 2, "embedding_dim": 4, "dropout": 0.0,
-         "init_from": "some-generator"}
+SHAPE = {**TINY_CLASSIFIER, "level": "syllable", "stem": None, "units": 6, "layers": 2, "embedding_dim": 4,
+         "dropout": 0.0, "init_from": "some-generator"}
 
 
 @pytest.fixture(scope="module")
 def generator(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A tiny two-layer syllable LSTM generator trained one epoch on the sample reviews."""
-    root = tmp_path_factory.mktemp("models")
-    reviews = [line.split("\t")[1] for line in SAMPLE_TSV.read_text(encoding="utf-8").splitlines()[1:]]
-    text = tmp_path_factory.mktemp("text") / "reviews.txt"
-    text.write_text("\n".join(reviews) + "\n", encoding="utf-8")
-    train(TrainConfig(task="generator", corpus=f"text:{text}", level="syllable", cell="lstm", units=8, layers=2,
-                      embedding_dim=4, seq_len=20, batch_size=16, epochs=1, validation_fraction=0.1, sample_chars=0,
-                      patience=0), name="gen2", models_root=root)
-    return root / "gen2"
+    text = review_text(tmp_path_factory.mktemp("text"))
+    return train_generator(text, tmp_path_factory.mktemp("models"), "gen2", cell="lstm", units=8, layers=2,
+                           embedding_dim=4)
 
 
 def test_the_unfreezing_schedule_counts_layers_from_the_top() -> None:
@@ -104,12 +96,13 @@ def test_gradual_unfreezing_with_layer_rates_resumes_epoch_by_epoch(generator: P
     """One epoch per run, resumed: each run trains the next lower layer too, and Adam's state carries over."""
     from hangul_rnn.layer_rates import LayerRateAdam
 
-    cfg = TrainConfig(**{**TINY, "init_from": str(generator), "freeze_epochs": 1, "unfreeze": "gradual",
+    cfg = TrainConfig(**{**TINY_CLASSIFIER, "init_from": str(generator), "freeze_epochs": 1, "unfreeze": "gradual",
                          "lr_decay_per_layer": 2.6, "pooling": "concat"})
     moved, previous, steps = [], None, []
     for run in range(4):
         # the schedule is the saved one on resume: a resume without the options continues it
-        bundle = train(cfg if run == 0 else TrainConfig(**TINY), name="ft", models_root=tmp_path, resume=run > 0)
+        bundle = train(cfg if run == 0 else TrainConfig(**TINY_CLASSIFIER), name="ft", models_root=tmp_path,
+                       resume=run > 0)
         weights = {layer.name: layer.get_weights() for layer in encoder_layers(bundle.model)}
         if previous is not None:
             moved.append(sorted(n for n in weights if any(not np.array_equal(a, b)
@@ -140,7 +133,7 @@ def test_bad_fine_tuning_options_are_one_line_usage_errors(generator: Path, extr
 
 def test_the_library_refuses_the_same() -> None:
     with pytest.raises(UsageError, match="--lr-decay-per-layer needs --init-from"):
-        TrainConfig(**{**TINY, "lr_decay_per_layer": 2.0}).validate()
+        TrainConfig(**{**TINY_CLASSIFIER, "lr_decay_per_layer": 2.0}).validate()
     with pytest.raises(UsageError, match="--lr-decay-per-layer must be a number"):
         TrainConfig(**{**SHAPE, "lr_decay_per_layer": True}).validate()
     with pytest.raises(UsageError, match="unknown unfreeze 'sometimes'"):

@@ -41,6 +41,18 @@ def _both(model, tmp_path: Path) -> list[Runtime]:
     return [Runtime.from_archive(path), Runtime.from_keras(model)]
 
 
+def _assert_generator_matches(model, ids: np.ndarray, want: np.ndarray, tmp_path: Path) -> None:
+    """Both runtimes of a generator give Keras' logits over the whole sequence, after reading a prefix, and step by
+    step from there (ids are 9 long: read 4, step 5)."""
+    for runtime in _both(model, tmp_path):
+        np.testing.assert_allclose(runtime.forward(ids), want, atol=ATOL)
+        logits, state = runtime.read(ids[:, :4])
+        np.testing.assert_allclose(logits, want[:, 3], atol=ATOL)
+        for t in range(4, 9):
+            logits, state = runtime.step(ids[:, t], state)
+            np.testing.assert_allclose(logits, want[:, t], atol=ATOL)
+
+
 CLASSIFIERS = [
     dict(cell=cell, pooling=pooling, bidirectional=bi, layers=1 + (i % 2))
     for i, (cell, pooling, bi) in enumerate(itertools.product(("lstm", "gru", "rnn"), ("last", "max", "mean"),
@@ -90,13 +102,7 @@ def test_generator_logits_equal_keras_over_sequences_and_steps(cell, layers, tmp
     model = _sharpen(build_generator(VOCAB, cell=cell, layers=layers, units=7, embedding_dim=4), 3.0)
     ids = np.random.default_rng(1).integers(1, VOCAB, size=(3, 9)).astype("int32")
     want = np.asarray(model(ids, training=False))
-    for runtime in _both(model, tmp_path):
-        np.testing.assert_allclose(runtime.forward(ids), want, atol=ATOL)
-        logits, state = runtime.read(ids[:, :4])
-        np.testing.assert_allclose(logits, want[:, 3], atol=ATOL)
-        for t in range(4, 9):
-            logits, state = runtime.step(ids[:, t], state)
-            np.testing.assert_allclose(logits, want[:, t], atol=ATOL)
+    _assert_generator_matches(model, ids, want, tmp_path)
 
 
 @pytest.mark.parametrize("cell, layers, units", [("lstm", 1, 4), ("lstm", 2, 7), ("gru", 1, 7), ("rnn", 2, 4)])
@@ -115,13 +121,7 @@ def test_tied_generator_equals_keras_and_reloads(cell, layers, units, tmp_path):
     ids = np.random.default_rng(4).integers(1, VOCAB, size=(3, 9)).astype("int32")
     want = np.asarray(model(ids, training=False))
     assert np.ptp(want[:, -1], axis=0).max() > 0.01
-    for runtime in _both(model, tmp_path):
-        np.testing.assert_allclose(runtime.forward(ids), want, atol=ATOL)
-        logits, state = runtime.read(ids[:, :4])
-        np.testing.assert_allclose(logits, want[:, 3], atol=ATOL)
-        for t in range(4, 9):
-            logits, state = runtime.step(ids[:, t], state)
-            np.testing.assert_allclose(logits, want[:, t], atol=ATOL)
+    _assert_generator_matches(model, ids, want, tmp_path)
     reloaded = keras.models.load_model(tmp_path / "m.keras", safe_mode=True)
     np.testing.assert_allclose(np.asarray(reloaded(ids, training=False)), want, atol=1e-6)
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from tiny_models import REPO_ROOT, SAMPLE_TSV, TINY_CLASSIFIER, review_text, train_generator
 
 from hangul_rnn.bundle import load_bundle
 from hangul_rnn.cli import main
@@ -18,25 +19,14 @@ from hangul_rnn.errors import UsageError
 from hangul_rnn.training import build_model, train
 from hangul_rnn.transfer import copy_encoder, encoder_layers, inherit, load_generator
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-SAMPLE_TSV = REPO_ROOT / "corpora" / "samples" / "nsmc_sample.tsv"
-TINY_CLASSIFIER = {"task": "classifier", "corpus": f"tsv:{SAMPLE_TSV}", "max_len": 24, "batch_size": 32, "epochs": 1,
-                   "validation_fraction": 0.2, "patience": 0, "learning_rate": 1e-2}
-
 
 @pytest.fixture(scope="module")
 def models(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A tiny syllable LSTM generator trained one epoch on the sample reviews, and a classifier (not a generator)."""
     root = tmp_path_factory.mktemp("models")
-    reviews = [line.split("\t")[1] for line in SAMPLE_TSV.read_text(encoding="utf-8").splitlines()[1:]]
-    text = tmp_path_factory.mktemp("text") / "reviews.txt"
-    text.write_text("\n".join(reviews) + "\n", encoding="utf-8")
-    train(TrainConfig(task="generator", corpus=f"text:{text}", level="syllable", cell="lstm", units=16,
-                      embedding_dim=8, seq_len=20, batch_size=16, epochs=1, validation_fraction=0.1, sample_chars=0,
-                      patience=0), name="gen", models_root=root)
-    train(TrainConfig(task="generator", corpus=f"text:{text}", level="syllable", cell="gru", units=16,
-                      embedding_dim=8, seq_len=20, batch_size=16, epochs=1, validation_fraction=0.1, sample_chars=0,
-                      patience=0, tie_embeddings=True), name="tied", models_root=root)
+    text = review_text(tmp_path_factory.mktemp("text"))
+    train_generator(text, root, "gen", cell="lstm", units=16, embedding_dim=8)
+    train_generator(text, root, "tied", cell="gru", units=16, embedding_dim=8, tie_embeddings=True)
     train(TrainConfig(**{**TINY_CLASSIFIER, "level": "syllable", "units": 8, "embedding_dim": 4}), name="cls",
           models_root=root)
     return root
