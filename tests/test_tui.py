@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from textual.widgets import Button, Input, RichLog, Select, SelectionList, TabbedContent, TextArea  # noqa: E402
-from tui_pilot import text_of, wait_for  # noqa: E402
+from tui_pilot import fill_train_form, text_of, wait_for  # noqa: E402
 
 from hangul_rnn import paths  # noqa: E402
 from hangul_rnn.config import TrainConfig  # noqa: E402
@@ -110,12 +110,8 @@ async def test_bad_form_input_shows_inline_messages(tmp_path: Path) -> None:
 async def test_train_a_tiny_model_shows_chart_and_lists_the_bundle(text_file: Path) -> None:
     app = HangulRNNApp()
     async with app.run_test(size=SIZE) as pilot:
-        app.query_one("#train-corpus", Select).value = "file"
-        app.query_one("#train-file", Input).value = str(text_file)
-        app.query_one("#train-level", Select).value = "syllable"
-        app.query_one("#train-units", Input).value = "8"
-        app.query_one("#train-epochs", Input).value = "2"
-        app.query_one("#train-name", Input).value = "from-tui"
+        fill_train_form(app, corpus="file", file=str(text_file), level="syllable", units="8", epochs="2",
+                        name="from-tui")
         app.query_one("#train-start", Button).press()
         await wait_for(pilot, lambda: not app.query_one("#train-start", Button).disabled
                        and "saved" in text_of(app, "#train-status"), timeout=120)
@@ -161,11 +157,7 @@ async def test_cancel_while_the_data_are_prepared(text_file: Path, monkeypatch: 
 async def test_cancel_a_run_keeps_nothing_half_written(text_file: Path) -> None:
     app = HangulRNNApp()
     async with app.run_test(size=SIZE) as pilot:
-        app.query_one("#train-corpus", Select).value = "file"
-        app.query_one("#train-file", Input).value = str(text_file)
-        app.query_one("#train-units", Input).value = "8"
-        app.query_one("#train-epochs", Input).value = "50"
-        app.query_one("#train-name", Input).value = "to-cancel"
+        fill_train_form(app, corpus="file", file=str(text_file), units="8", epochs="50", name="to-cancel")
         app.query_one("#train-start", Button).press()
         await wait_for(pilot, lambda: bool(app.query_one(LossChart).train), timeout=120)
         app.query_one("#train-cancel", Button).press()

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from textual.widgets import Button, Footer, Input, ProgressBar, RichLog, Select, Static, TabbedContent, TextArea
-from tui_pilot import text_of, wait_for  # noqa: E402
+from tui_pilot import fill_train_form, text_of, wait_for  # noqa: E402
 
 from hangul_rnn import paths
 from hangul_rnn_tui.app import HangulRNNApp
@@ -167,12 +167,8 @@ async def test_5_overall_progress_validation_stage_and_a_full_bar_at_the_end(tex
                 statuses.append(text_of(app, "#train-status"))
 
         pane.on_train_event = spy  # type: ignore[method-assign]
-        app.query_one("#train-corpus", Select).value = "file"
-        app.query_one("#train-file", Input).value = str(text_file)
-        app.query_one("#train-level", Select).value = "syllable"
-        app.query_one("#train-units", Input).value = "8"
-        app.query_one("#train-epochs", Input).value = "2"
-        app.query_one("#train-name", Input).value = "progress"
+        fill_train_form(app, corpus="file", file=str(text_file), level="syllable", units="8", epochs="2",
+                        name="progress")
         app.query_one("#train-start", Button).press()
         await wait_for(pilot, lambda: not app.query_one("#train-start", Button).disabled
                        and "saved" in text_of(app, "#train-status"), timeout=120)

@@ -39,6 +39,14 @@ async def pick(pilot, selector: str, downs: int) -> None:
     await pilot.pause()
 
 
+async def tick(pilot, selector: str) -> None:
+    """Focus a checkbox and toggle it with the space bar."""
+    pilot.app.query_one(selector, Checkbox).focus()
+    await pilot.pause()
+    await pilot.press("space")
+    await pilot.pause()
+
+
 async def classifier_form(pilot) -> TrainPane:
     await pick(pilot, "#train-task", 1)  # generator -> classifier
     assert pilot.app.query_one("#train-task", Select).value == "classifier"
@@ -74,9 +82,7 @@ async def test_pooling_and_buckets_give_the_clis_config() -> None:
     async with app.run_test(size=SIZE) as pilot:
         pane = await classifier_form(pilot)
         await pick(pilot, "#train-pooling", 1)  # last token -> max over time
-        app.query_one("#train-bucket", Checkbox).focus()
-        await pilot.press("space")
-        await pilot.pause()
+        await tick(pilot, "#train-bucket")
         config, _ = pane.read_config()
         assert config == cli_config("--pooling", "max", "--bucket")
 
@@ -93,9 +99,7 @@ async def test_ulmfits_recipe_from_the_form() -> None:
         await pick(pilot, "#train-unfreeze", 1)  # then all -> then gradual
         await type_into(pilot, "#train-lr-decay", "2.6")
         await pick(pilot, "#train-pooling", 3)  # -> concat (ULMFiT)
-        app.query_one("#train-bucket", Checkbox).focus()
-        await pilot.press("space")
-        await pilot.pause()
+        await tick(pilot, "#train-bucket")
         config, _ = pane.read_config()
         # the CLI would load the generator here; the form leaves that to train(), as it does for "from" alone
         expected = replace(default_config("classifier"), init_from="my-generator", freeze_epochs=1,
@@ -142,9 +146,7 @@ async def test_the_rows_are_remembered() -> None:
         pane = await classifier_form(pilot)
         await type_into(pilot, "#train-init", "my-generator")
         await pick(pilot, "#train-unfreeze", 1)
-        app.query_one("#train-bucket", Checkbox).focus()
-        await pilot.press("space")
-        await pilot.pause()
+        await tick(pilot, "#train-bucket")
         app.settings.set("train", pane._form_values())  # what a start does, without training
     app = HangulRNNApp()
     async with app.run_test(size=SIZE) as pilot:

@@ -18,3 +18,10 @@ async def wait_for(pilot, condition, timeout: float = 60.0, step: float = 0.05) 
 
 def text_of(app, selector: str) -> str:
     return str(app.query_one(selector, Static).render())
+
+
+def fill_train_form(app, **fields: str) -> None:
+    """Set Train-form fields by name (``units="8"`` sets ``#train-units``), pickers and inputs alike: for tests about
+    what a run does, not about typing (those press keys)."""
+    for name, value in fields.items():
+        app.query_one(f"#train-{name}").value = value
