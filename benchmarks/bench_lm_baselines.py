@@ -143,20 +143,26 @@ def model_texts(bundle, *, limit: str | None, heldout_file: str | None, train_ch
 # ----------------------------------------------------------------------------------------------- the model
 
 
-def model_bits(bundle, texts: Texts, own_tail: bool) -> tuple[float, str]:
+def model_bits(bundle, texts: Texts, own_tail: bool, *, adapt: float = 0.0,
+               streams: int | None = None) -> tuple[float, str]:
     """Total bits the model spends on the held-out text, and how they were obtained.
 
     On its own validation tail this is :func:`hangul_rnn.evaluation.evaluate` (``split="validation"``); elsewhere
     :func:`hangul_rnn.evaluation.score_text` on the held-out text. Both read the text as contiguous streams with the
     recurrent state carried across windows and give bits per cleaned character; the total is that times the cleaned
-    held-out characters (the rate measured on all tokens but the few that do not fill a last window).
+    held-out characters (the rate measured on all tokens but the few that do not fill a last window). ``adapt`` > 0
+    is dynamic evaluation (the weights learn the held-out text as they read it, as PPMd's model does).
     """
     from hangul_rnn.evaluation import evaluate, score_text
 
-    result = evaluate(bundle, split="validation") if own_tail else score_text(bundle, texts.held)
+    if own_tail:
+        result = evaluate(bundle, split="validation", adapt=adapt, streams=streams)
+    else:
+        result = score_text(bundle, texts.held, adapt=adapt, streams=streams)
     total = result["bits_per_char"] * len(texts.held)  # the rate of the scored tokens, over every held-out char
     where = "evaluate(split='validation')" if own_tail else "score_text(held-out)"
-    return total, (f"{where}, state carried over {result['streams']} streams: bits_per_char "
+    adapted = f", SGD {adapt:g} per window (dynamic evaluation)" if adapt else ""
+    return total, (f"{where}, state carried over {result['streams']} streams{adapted}: bits_per_char "
                    f"{result['bits_per_char']:.4f} (per cleaned char) x {result['chars']:,} chars")
 
 
@@ -192,6 +198,10 @@ def run(args: argparse.Namespace) -> dict:
         t = time.perf_counter()
         bits, how = model_bits(bundle, texts, own_tail)
         add("model", bits, time.perf_counter() - t, how=how)
+    if args.adapt:
+        t = time.perf_counter()
+        bits, how = model_bits(bundle, texts, own_tail, adapt=args.adapt, streams=args.streams)
+        add("model, adapted", bits, time.perf_counter() - t, how=how)
     train_b = (texts.train + "\n").encode("utf-8")
     held_b = texts.held.encode("utf-8")
     if "ppmd" not in skip:
@@ -251,7 +261,9 @@ def print_table(out: dict) -> None:
     model = next((r for r in out["rows"] if r["name"] == "model"), None)
     if model:
         print()
-        print(f"model: {model['how']}")
+        for r in out["rows"]:
+            if r["name"].startswith("model"):
+                print(f"{r['name']}: {r['how']}")
         for r in out["rows"]:
             if r is not model:
                 print(f"model / {r['name']} = {r['model_over_this']:.3f}")
@@ -274,6 +286,10 @@ def main(argv: list[str] | None = None) -> int:
                    help="keep only the first N cleaned held-out chars (cut at a line end)")
     p.add_argument("--skip", type=lambda s: [x for x in s.split(",") if x], default=[],
                    help=f"leave out some of: {','.join(BASELINES)}")
+    p.add_argument("--adapt", type=float, default=0.0, metavar="LR",
+                   help="also score the model with dynamic evaluation: an SGD step of LR after each window (0: off)")
+    p.add_argument("--streams", type=int, default=None,
+                   help="streams the adapted model reads at once (default: up to 64; fewer give more steps)")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
     args = p.parse_args(argv)
     if any(o < 1 for o in args.orders) or any(o < 2 or o > 64 for o in args.ppmd_orders):

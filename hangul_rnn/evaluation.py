@@ -163,7 +163,8 @@ def _chunked_probabilities(source: Any, texts: list[str], progress: EvalProgress
 
 
 def evaluate(bundle: Bundle, *, split: str = "test", limit: int | None = None,
-             progress: EvalProgress | None = None, corpus: str | None = None, streams: int | None = None) -> dict:
+             progress: EvalProgress | None = None, corpus: str | None = None, streams: int | None = None,
+             adapt: float = 0.0) -> dict:
     """Score a bundle on held-out data.
 
     Classifiers: accuracy, loss and confusion matrix (rows = true label, columns = predicted) on the corpus's
@@ -172,12 +173,15 @@ def evaluate(bundle: Bundle, *, split: str = "test", limit: int | None = None,
     the corpus has it (and it is not ``train``), else on the validation tail of the training text, cut as in
     training. ``corpus`` scores another corpus (see :func:`evaluation_source`); for a generator its whole text.
     The text is read as ``streams`` contiguous streams (default: up to 64) with the recurrent state carried from
-    window to window, as the model reads text when it generates. ``progress(done, total)`` is called as examples
-    (classifiers) or tokens (generators) are scored.
+    window to window, as the model reads text when it generates; ``adapt`` > 0 adapts a copy of the weights to
+    the text as it is read (dynamic evaluation, :func:`score_text`). ``progress(done, total)`` is called as
+    examples (classifiers) or tokens (generators) are scored.
     """
     if limit is not None and limit < 1:
         raise UsageError(f"--limit must be ≥ 1, got {limit}")
     if bundle.task == "classifier":
+        if adapt:
+            raise UsageError("--adapt is dynamic evaluation of a generator; a classifier has no text to adapt to")
         examples = _classifier_examples(bundle, split, limit, corpus)
         probs = _chunked_probabilities(bundle, [t for t, _ in examples], progress)
         result = _classification_metrics(probs, [y for _, y in examples], split, bundle.label_names)
@@ -185,7 +189,7 @@ def evaluate(bundle: Bundle, *, split: str = "test", limit: int | None = None,
     text, source = _generator_eval_text(bundle, split, limit, corpus)
     return {"corpus": corpus or str(bundle.config.get("corpus", "")), **score_text(bundle, text, source=source,
                                                                                    progress=progress,
-                                                                                   streams=streams)}
+                                                                                   streams=streams, adapt=adapt)}
 
 
 def _generator_eval_text(bundle: Bundle, split: str, limit: int | None, corpus_spec: str | None) -> tuple[str, str]:
@@ -201,7 +205,7 @@ def _generator_eval_text(bundle: Bundle, split: str, limit: int | None, corpus_s
 
 
 def score_text(bundle: Bundle, text: str, *, source: str = "text", progress: EvalProgress | None = None,
-               streams: int | None = None) -> dict:
+               streams: int | None = None, adapt: float = 0.0) -> dict:
     """Bits per cleaned and per raw character of ``text`` under a generator, the state carried across windows.
 
     The text is encoded as in training and cut into ``streams`` contiguous streams (default: up to 64, each at
@@ -209,7 +213,17 @@ def score_text(bundle: Bundle, text: str, *, source: str = "text", progress: Eva
     token is predicted from all of its stream before it, not only from its own window. The few tokens that do not
     fill a last window of a stream are left out; ``tokens`` says how many were scored and ``bits_per_char``
     divides by the cleaned characters they stand for (tokens scored / tokens per cleaned character).
+
+    ``adapt`` > 0 is dynamic evaluation (Krause et al. 2018): after each window is scored, one SGD step of that
+    size on its loss, so later windows are predicted by weights that have read the text before them, the way a
+    compressor such as PPMd learns the text it is compressing. Every window is still scored before any step
+    learns from it (the streams advance together, so window ``w`` of every stream is predicted from windows
+    ``< w`` of all streams: a code a decoder could follow). The bundle's own weights are never changed.
     """
+    if adapt < 0 or not math.isfinite(adapt):
+        raise UsageError(f"--adapt must be a learning rate ≥ 0, got {adapt}")
+    if streams is not None and streams < 1:
+        raise UsageError(f"--streams must be ≥ 1, got {streams}")
     cfg = train_config_from_bundle(bundle)
     ids = bundle.tokenizer.encode_array(text, dtype=np.int32)  # the ids of encode(), without a list per token
     if len(ids) < cfg.seq_len + 1:
@@ -217,18 +231,19 @@ def score_text(bundle: Bundle, text: str, *, source: str = "text", progress: Eva
                          f"(seq_len {cfg.seq_len}); nothing to evaluate")
     if streams is None:
         streams = max(1, min(64, (len(ids) - 1) // (20 * cfg.seq_len)))
-    loss_sum, scored = _stream_loss(bundle, ids, streams, cfg.seq_len, progress)
+    loss_sum, scored = _stream_loss(bundle, ids, streams, cfg.seq_len, progress, adapt)
     chars, raw_chars = len(bundle.tokenizer.clean_text(text)), len(text)
     loss = loss_sum / scored
     share = scored / len(ids)  # the scored tokens stand for this share of the text's characters
-    return {"task": "generator", "split": source, "tokens": scored, "streams": streams,
+    return {"task": "generator", "split": source, "tokens": scored, "streams": streams, "adapt": adapt,
             "chars": round(chars * share), "raw_chars": round(raw_chars * share), "loss": loss,
             **generator_metrics(loss, scored, chars * share, raw_chars * share)}
 
 
 def _stream_loss(bundle: Bundle, ids: np.ndarray, streams: int, seq_len: int,
-                 progress: EvalProgress | None) -> tuple[float, int]:
-    """Summed loss (nats) and number of predicted tokens over ``streams`` rows read with carried state."""
+                 progress: EvalProgress | None, adapt: float = 0.0) -> tuple[float, int]:
+    """Summed loss (nats) and number of predicted tokens over ``streams`` rows read with carried state, with an
+    SGD step of size ``adapt`` after each window when it is > 0 (see :func:`score_text`)."""
     import keras
     import tensorflow as tf
 
@@ -240,10 +255,17 @@ def _stream_loss(bundle: Bundle, ids: np.ndarray, streams: int, seq_len: int,
     rows = stream_rows(ids, streams, seq_len)
     total_tokens = rows.shape[0] * (rows.shape[1] - 1)
 
+    step = keras.optimizers.SGD(learning_rate=adapt) if adapt > 0 else None
+
     @tf.function
     def window_loss(x, y):
-        logits = model(x, training=False)
-        losses = keras.losses.sparse_categorical_crossentropy(y, logits, from_logits=True)
+        with tf.GradientTape(watch_accessed_variables=step is not None) as tape:
+            logits = model(x, training=False)
+            losses = keras.losses.sparse_categorical_crossentropy(y, logits, from_logits=True)
+            mean = tf.reduce_mean(losses)
+        if step is not None:  # the window is scored above, before its own step
+            weights = model.trainable_variables
+            step.apply_gradients(zip(tape.gradient(mean, weights), weights))
         return tf.reduce_sum(tf.cast(losses, tf.float64))
 
     total, done = 0.0, 0

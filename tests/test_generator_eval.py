@@ -163,3 +163,39 @@ def test_classifier_on_a_tsv_with_other_labels_is_refused(sample_corpora: Path, 
     same.write_text("좋아요\t1\n별로\t0\n", encoding="utf-8")
     result = evaluate(clf, corpus=f"tsv:{same}")
     assert result["examples"] == 2 and sum(map(sum, result["confusion"])) == 2
+
+
+def test_dynamic_evaluation_learns_the_text_without_reading_ahead(generator) -> None:
+    """--adapt: a window is scored before the step that learns from it (a single window scores as without
+    adaptation), a text that repeats itself gets cheaper as it is read, and the bundle's weights stay as saved."""
+    from hangul_rnn.evaluation import score_text
+
+    before = [w.copy() for w in generator.model.get_weights()]
+    block = "임금이 신하들에게 이르기를, 백성을 편안하게 하라 하였다.\n"
+    one_window = block * 2  # 64 syllables: one window of 16 (plus the next token) and no more per stream
+    fixed = score_text(generator, one_window, streams=1)
+    assert fixed["tokens"] >= 16
+    first = score_text(generator, one_window[: len(one_window) // 3], streams=1, adapt=1.0)
+    alone = score_text(generator, one_window[: len(one_window) // 3], streams=1)
+    assert first["tokens"] == alone["tokens"] == 16 and first["loss"] == pytest.approx(alone["loss"], rel=1e-6)
+    repeated = block * 40
+    static = score_text(generator, repeated, streams=2)
+    adapted = score_text(generator, repeated, streams=2, adapt=1.0)
+    assert adapted["adapt"] == 1.0 and static["adapt"] == 0.0
+    assert adapted["bits_per_char"] < 0.8 * static["bits_per_char"]
+    assert all(np.array_equal(a, b) for a, b in zip(before, generator.model.get_weights()))
+
+
+def test_adapt_and_streams_are_checked(generator, tmp_path: Path) -> None:
+    from hangul_rnn.evaluation import evaluate, score_text
+    from hangul_rnn.training import train
+    from tests.tiny_models import TINY_CLASSIFIER
+
+    with pytest.raises(UsageError, match="--adapt"):
+        score_text(generator, "가나다라" * 100, adapt=-0.1)
+    with pytest.raises(UsageError, match="--streams"):
+        score_text(generator, "가나다라" * 100, streams=0)
+    clf = train(TrainConfig(**TINY_CLASSIFIER, level="syllable", units=4, embedding_dim=4), name="c2",
+                models_root=tmp_path)
+    with pytest.raises(UsageError, match="generator"):
+        evaluate(clf, adapt=0.1)

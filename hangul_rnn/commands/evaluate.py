@@ -31,6 +31,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--against", default=None, metavar="MODEL",
                         help="another classifier scored on the same examples: both accuracies, the examples only "
                              "one got right and McNemar's exact test of the difference")
+    parser.add_argument("--adapt", type=float, default=0.0, metavar="LR",
+                        help="generators: dynamic evaluation, an SGD step of this size on each window after it is "
+                             "scored, so the model learns the held-out text as it reads it, as a compressor does "
+                             "(default 0: fixed weights)")
+    parser.add_argument("--streams", type=int, default=None, metavar="N",
+                        help="generators: read the text as N contiguous streams at once (default: up to 64); "
+                             "fewer streams mean more --adapt steps")
     parser.add_argument("--json", action="store_true", help="print JSON for scripts")
     parser.set_defaults(handler=_evaluate)
 
@@ -46,7 +53,8 @@ def _evaluate(args: argparse.Namespace) -> int:
             result = evaluate_against(bundles[0], against, split=args.split, limit=args.limit, progress=update,
                                       corpus=args.corpus)
         elif len(members) == 1:
-            result = evaluate(members[0], split=args.split, limit=args.limit, progress=update, corpus=args.corpus)
+            result = evaluate(members[0], split=args.split, limit=args.limit, progress=update, corpus=args.corpus,
+                              streams=args.streams, adapt=args.adapt)
         else:
             result = evaluate_ensemble(members, split=args.split, limit=args.limit, progress=update)
     own_test = args.split == "test" and args.limit is None and args.corpus is None
