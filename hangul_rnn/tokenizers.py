@@ -159,6 +159,18 @@ class Tokenizer:
             out[i] = tokens
         return out
 
+    def tokenize_stream(self, texts: Iterable[str], *,
+                        progress: Callable[[int], None] | None = None) -> Iterator[list[str]]:
+        """:meth:`tokenize_batch` over a corpus, a chunk of texts at a time, so that a long run can report
+        ``progress(texts done)`` and Kiwi's on-disk cache keeps one entry per chunk."""
+        done = 0
+        it = require_texts(texts)
+        while chunk := list(islice(it, _FIT_CHUNK)):
+            yield from self.tokenize_batch(chunk)
+            done += len(chunk)
+            if progress is not None:
+                progress(done)
+
     def unknown_tokens(self, text: str) -> list[str]:
         """Tokens of ``text`` the vocabulary lacks, each once, in order of first appearance.
 
@@ -186,14 +198,8 @@ class Tokenizer:
         ``progress`` is called with the number of texts done so far, after each chunk of texts.
         """
         counter: Counter[str] = Counter()
-        done = 0
-        it = require_texts(texts)
-        while chunk := list(islice(it, _FIT_CHUNK)):
-            for tokens in self.tokenize_batch(chunk):
-                counter.update(tokens)
-            done += len(chunk)
-            if progress is not None:
-                progress(done)
+        for tokens in self.tokenize_stream(texts, progress=progress):
+            counter.update(tokens)
         self.vocab = Vocabulary.from_counts(counter, max_size=max_size, min_count=min_count, specials=self.specials)
         return self
 

@@ -25,7 +25,7 @@ _REVIEWS = [  # review_id, movie_id, rating, review
 _TEST_IDS = ("40", "52", "999")  # 999: a test id that is not in the pool
 
 
-def _write_corpora(root: Path, *, with_test: bool = True) -> Path:
+def write_raw_corpora(root: Path, *, with_test: bool = True) -> Path:
     raw = root / "nsmc-raw"
     raw.mkdir(parents=True)
     lines = ["review_id\tmovie_id\trating\treview"] + ["\t".join(r) for r in _REVIEWS]
@@ -40,7 +40,7 @@ def _write_corpora(root: Path, *, with_test: bool = True) -> Path:
 
 @pytest.fixture
 def tiny_raw(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    root = _write_corpora(tmp_path / "corpora")
+    root = write_raw_corpora(tmp_path / "corpora")
     monkeypatch.setenv("HANGUL_RNN_CORPORA", str(root))
     return root
 
@@ -67,7 +67,7 @@ def test_test_ids_never_reach_the_pretraining_stream(tiny_raw: Path) -> None:
 
 
 def test_reading_refuses_without_the_test_ids(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("HANGUL_RNN_CORPORA", str(_write_corpora(tmp_path / "c", with_test=False)))
+    monkeypatch.setenv("HANGUL_RNN_CORPORA", str(write_raw_corpora(tmp_path / "c", with_test=False)))
     with pytest.raises(CorpusError) as info:
         next(iter(get_corpus("nsmc-raw").texts()))
     message = str(info.value)

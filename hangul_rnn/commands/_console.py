@@ -27,7 +27,8 @@ out_console = Console()
 
 @contextmanager
 def count_progress(description: str, total: int | None = None) -> Iterator[Callable[..., None]]:
-    """A bar for counted work; yields ``update(done, total=None)``: items done so far (and the total, once known)."""
+    """A bar for counted work; yields ``update(done, total=None, description=None)``: items done so far (and the
+    total, once known; a new description when the work moves on to another stage)."""
     with Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -40,11 +41,13 @@ def count_progress(description: str, total: int | None = None) -> Iterator[Calla
     ) as progress:
         task = progress.add_task(description, total=total)
 
-        def update(done: int, total: int | None = None) -> None:
-            if total is None:
-                progress.update(task, completed=done)
-            else:
-                progress.update(task, completed=done, total=total)
+        def update(done: int, total: int | None = None, description: str | None = None) -> None:
+            changes: dict = {"completed": done}
+            if total is not None:
+                changes["total"] = total
+            if description is not None:
+                changes["description"] = description
+            progress.update(task, **changes)
 
         yield update
 
