@@ -7,7 +7,7 @@ never a half-written file: data go to a temp file in the same folder, are fsynce
 from __future__ import annotations
 
 import os
-import tempfile
+import secrets
 from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
@@ -25,7 +25,7 @@ def write_with(path: str | Path, write: Callable[[BinaryIO], object]) -> None:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = _new_temp_file(path)
     try:
         with os.fdopen(fd, "wb") as fh:
             write(fh)
@@ -38,6 +38,18 @@ def write_with(path: str | Path, write: Callable[[BinaryIO], object]) -> None:
         except FileNotFoundError:
             pass
         raise
+
+
+def _new_temp_file(path: Path) -> tuple[int, str]:
+    """A new file beside ``path``, opened for writing, with the permissions any new file gets (``0o666`` less the
+    umask: ``tempfile.mkstemp`` would make it private, ``0o600``, and that mode would survive the rename, leaving
+    a user's bundles and vector files unreadable to the rest of their group)."""
+    while True:
+        tmp = str(path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp")
+        try:
+            return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), tmp
+        except FileExistsError:  # pragma: no cover - a 48-bit name already taken
+            continue
 
 
 def write_text(path: str | Path, text: str) -> None:

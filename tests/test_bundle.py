@@ -202,3 +202,20 @@ def test_word_models_are_listed_with_their_stems(bundle: Bundle, no_shipped_mode
         config = {**bundle.config, "tokenizer": {"level": "word", **tok.to_dict()}}
         word = dc_replace(bundle, tokenizer=tok, config=config)
         assert summarize(_saved(word, f"w-{stem}")).level == label
+
+
+def test_atomic_writes_give_new_files_the_usual_permissions(tmp_path: Path) -> None:
+    """A replaced file gets 0o666 less the umask, as any new file, not the private 0o600 of a temp file."""
+    import os
+    import stat
+
+    from hangul_rnn import atomic
+
+    old = os.umask(0o022)
+    try:
+        atomic.write_text(tmp_path / "a.json", "{}")
+        atomic.write_bytes(tmp_path / "a.json", b"[]")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "a.json").stat().st_mode) == 0o644
+    assert (tmp_path / "a.json").read_bytes() == b"[]" and [p.name for p in tmp_path.iterdir()] == ["a.json"]
