@@ -180,8 +180,8 @@ def evaluate(bundle: Bundle, *, split: str = "test", limit: int | None = None,
     if limit is not None and limit < 1:
         raise UsageError(f"--limit must be ≥ 1, got {limit}")
     if bundle.task == "classifier":
-        if adapt:
-            raise UsageError("--adapt is dynamic evaluation of a generator; a classifier has no text to adapt to")
+        if adapt or streams is not None:
+            raise UsageError("--adapt and --streams apply to generators (text read as streams); not to a classifier")
         examples = _classifier_examples(bundle, split, limit, corpus)
         probs = _chunked_probabilities(bundle, [t for t, _ in examples], progress)
         result = _classification_metrics(probs, [y for _, y in examples], split, bundle.label_names)

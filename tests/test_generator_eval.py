@@ -197,5 +197,6 @@ def test_adapt_and_streams_are_checked(generator, tmp_path: Path) -> None:
         score_text(generator, "가나다라" * 100, streams=0)
     clf = train(TrainConfig(**TINY_CLASSIFIER, level="syllable", units=4, embedding_dim=4), name="c2",
                 models_root=tmp_path)
-    with pytest.raises(UsageError, match="generator"):
-        evaluate(clf, adapt=0.1)
+    for bad in ({"adapt": 0.1}, {"streams": 4}):
+        with pytest.raises(UsageError, match="generators"):
+            evaluate(clf, **bad)
