@@ -77,14 +77,18 @@ async def test_the_rows_show_for_classifiers_and_fine_tuning_waits_for_a_generat
         assert all(app.query_one(wid).disabled for wid in TRANSFER)
 
 
-async def test_pooling_and_buckets_give_the_clis_config() -> None:
+async def test_pooling_buckets_and_vectors_give_the_clis_config() -> None:
     app = HangulRNNApp()
     async with app.run_test(size=SIZE) as pilot:
         pane = await classifier_form(pilot)
         await pick(pilot, "#train-pooling", 1)  # last token -> max over time
         await tick(pilot, "#train-bucket")
+        await type_into(pilot, "#train-embeddings", "vectors.vec.gz")
         config, _ = pane.read_config()
-        assert config == cli_config("--pooling", "max", "--bucket")
+        assert config == cli_config("--pooling", "max", "--bucket", "--embeddings", "vectors.vec.gz")
+        await type_into(pilot, "#train-embeddings", "")
+        config, _ = pane.read_config()
+        assert config.embeddings is None
 
 
 @pytest.mark.slow  # several seconds each: in CI's bounded slow subset, off the default run
