@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from typing import Any
 
 from hangul_rnn.commands._console import out_console
 
@@ -42,19 +43,20 @@ def _models(args: argparse.Namespace) -> int:
     # Validation and test accuracy in columns of their own: a model selected on one must not pass for the other.
     columns = ("name", "task", "corpus", "level", "cell", "params", "epochs", "val loss", "bits/char", "val acc",
                "test acc")
-    rows = []
+    rows: list[tuple[Any, ...]] = []
     for s in summaries:
         m = s.metrics
         if s.error:
-            rows.append((s.name, "broken", s.error, *[""] * (len(columns) - 3)))
+            rows.append((s.name, "broken", s.error, *[None] * (len(columns) - 3)))
             continue
-        rows.append((s.name, s.task, s.corpus, s.level, s.network, _fmt(s.params), _fmt(m.get("epochs_done")),
-                     _fmt(m.get("val_loss")), _fmt(m.get("bits_per_char")),
-                     _fmt(m.get("val_accuracy")), _fmt(m.get("test_accuracy"))))
+        # The numbers stay numbers here: piped output prints them to 4 places, the terminal as percentages, each
+        # rounded once (88.05% read back from "0.8805" would print as 88.0%).
+        rows.append((s.name, s.task, s.corpus, s.level, s.network, s.params, m.get("epochs_done"),
+                     m.get("val_loss"), m.get("bits_per_char"), m.get("val_accuracy"), m.get("test_accuracy")))
     if not out_console.is_terminal:
         # Piped: one tab-separated line per model under a header, never cut to fit 80 columns.
         for row in (columns, *rows):
-            print("\t".join(row))
+            print("\t".join(_fmt(cell) for cell in row))
         return 0
     # On a terminal: one table per task with only its own columns and short numbers, so 80 columns hold it.
     out_console.print(f"models in {paths.models_dir()}", style="bold", highlight=False)
@@ -75,7 +77,7 @@ def _models(args: argparse.Namespace) -> int:
         out_console.print(table)
     broken = [r for r in rows if r[1] == "broken"]
     for row in broken:
-        out_console.print(f"[red]broken[/] {escape(row[0])}: {escape(row[2])}", highlight=False)
+        out_console.print(f"[red]broken[/] {escape(str(row[0]))}: {escape(str(row[2]))}", highlight=False)
     return 0
 
 
@@ -91,13 +93,13 @@ _CAPTIONS = {
 }
 
 
-def _short(column: str, text: str) -> str:
+def _short(column: str, value: object) -> str:
     """The terminal form of a cell: accuracies as percentages, losses to 3 places, parameters as 801K / 8.1M."""
-    if not text or column not in ("val acc", "test acc", "val loss", "bits/char", "params"):
-        return text
+    if not isinstance(value, (int, float)) or column not in ("val acc", "test acc", "val loss", "bits/char", "params"):
+        return _fmt(value)
     from hangul_rnn.formatting import percent, short_count
 
-    number = float(text.replace(",", ""))
+    number = float(value)
     if column in ("val acc", "test acc"):
         return percent(number)
     if column in ("val loss", "bits/char"):
