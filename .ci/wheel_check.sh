@@ -82,6 +82,16 @@ echo "== hangul-rnn models"
 "$hr" models
 echo "== hangul-rnn corpus list"
 "$hr" corpus list
+echo "== hangul-rnn pretrain-embeddings without the 'vectors' extra: one line saying how to get it, exit 2"
+printf '왕이 말하였다\n' > "$work/t.txt"
+rc=0
+"$hr" pretrain-embeddings "$work/v.vec" --corpus "text:$work/t.txt" 2> "$work/stderr.txt" || rc=$?
+cat "$work/stderr.txt"
+if [[ $rc -ne 2 || $(wc -l < "$work/stderr.txt") -ne 1 || -e "$work/v.vec" ]] \
+        || ! grep -q "hangul-rnn\[vectors\]" "$work/stderr.txt"; then
+    echo "wheel_check: pretrain-embeddings without gensim should fail with one line and exit 2 (got $rc)" >&2
+    exit 1
+fi
 
 echo "== the TUI, headless"
 "$py" - <<'PY'
