@@ -24,6 +24,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _register_pretrain(subparsers: argparse._SubParsersAction) -> None:
+    from hangul_rnn.config import LEVELS, STEMS
     from hangul_rnn.vector_pretraining import DEFAULTS
 
     parser = subparsers.add_parser("pretrain-embeddings",
@@ -32,9 +33,9 @@ def _register_pretrain(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--corpus", default="nsmc-raw",
                         help="text to learn from: nsmc-raw (default; the NSMC test reviews are left out), nsmc, "
                              "annals, text:PATH or tsv:PATH (its texts; labels unused)")
-    parser.add_argument("--level", default=DEFAULTS["level"], choices=("word", "syllable", "jamo"),
+    parser.add_argument("--level", default=DEFAULTS["level"], choices=LEVELS,
                         help="token unit: the classifier's (default %(default)s)")
-    parser.add_argument("--stem", default=DEFAULTS["stem"], choices=("none", "truncate", "morph", "morph-all"),
+    parser.add_argument("--stem", default=DEFAULTS["stem"], choices=[s or "none" for s in STEMS],
                         help="word stems: the classifier's --stem (default %(default)s)")
     parser.add_argument("--truncate-to", type=int, default=5, help="characters kept by --stem truncate (default 5)")
     parser.add_argument("--dim", type=int, default=DEFAULTS["dim"],
