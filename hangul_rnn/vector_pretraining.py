@@ -63,7 +63,7 @@ def pretrain_vectors(corpus: str, path: str | os.PathLike[str], *, level: str = 
             raise UsageError(f"--{name} must be ≥ {low}, got {value}")
     if limit is not None and limit < 1:
         raise UsageError(f"--limit must be ≥ 1, got {limit}")
-    word2vec = _gensim_word2vec()
+    word2vec, callback_base = _gensim()
     from hangul_rnn.embeddings import write_vectors
     from hangul_rnn.preparation import load_corpus
     from hangul_rnn.tokenizers import make_tokenizer
@@ -89,29 +89,31 @@ def pretrain_vectors(corpus: str, path: str | os.PathLike[str], *, level: str = 
     model.build_vocab(sentences)
     if not len(model.wv):
         raise UsageError(f"no token of {corpus!r} occurs {min_count} times; lower --min-count")
-    model.train(sentences, total_examples=len(sentences), epochs=epochs, callbacks=[_epoch_reporter(epochs, report)])
+    model.train(sentences, total_examples=len(sentences), epochs=epochs,
+                callbacks=[_epoch_reporter(callback_base, epochs, report)])
     words = list(model.wv.index_to_key)
     written = write_vectors(target, words, np.asarray(model.wv.vectors, dtype=np.float32))
     return VectorsReport(path=target, texts=len(texts), tokens=sum(map(len, sentences)), vocabulary=len(words),
                          written=written, dim=dim, seconds=time.perf_counter() - start)
 
 
-def _gensim_word2vec() -> Any:
+def _gensim() -> tuple[Any, Any]:
+    """gensim's Word2Vec and its callback base class, or the one-line error that says which extra installs it."""
     try:
         from gensim.models import Word2Vec
+        from gensim.models.callbacks import CallbackAny2Vec
     except ModuleNotFoundError as exc:
         if exc.name and exc.name.split(".")[0] == "gensim":
             raise UsageError("pretraining vectors needs gensim: pip install 'hangul-rnn[vectors]'") from None
         raise
-    return Word2Vec
+    return Word2Vec, CallbackAny2Vec
 
 
-def _epoch_reporter(epochs: int, report: Report | None) -> Any:
-    """A gensim callback turning the end of each pass into ``report("training (epochs)", k, epochs)``; gensim's
-    callback base class is imported here, with gensim, rather than at module import."""
-    from gensim.models.callbacks import CallbackAny2Vec
+def _epoch_reporter(base: Any, epochs: int, report: Report | None) -> Any:
+    """A gensim callback (``base`` is gensim's ``CallbackAny2Vec``) turning the end of each pass into
+    ``report("training (epochs)", k, epochs)``."""
 
-    class EpochReport(CallbackAny2Vec):
+    class EpochReport(base):
         def __init__(self) -> None:
             self.done = 0
 
