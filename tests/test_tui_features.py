@@ -235,7 +235,7 @@ async def test_models_tab_use_rename_delete_and_curves(my_classifier: Path) -> N
         names = [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
         assert names[0] == "my-clf"  # installed first, then the shipped ones
         loss = app.query_one("#models-loss", LossChart)
-        assert len(loss.train) == 4 and len(loss.val) == 4  # the shipped classifier's 4 epochs
+        assert len(loss.train) == 3 and len(loss.val) == 3  # the shipped classifier's 3 epochs
         assert app.query_one("#models-accuracy", LossChart).display
         await pilot.press("r")
         await wait_for(pilot, lambda: isinstance(app.screen, AskScreen) and bool(app.screen.query("#rename-value")))
