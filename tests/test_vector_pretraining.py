@@ -51,6 +51,18 @@ def test_nsmc_test_reviews_never_reach_the_vectors(tmp_path: Path, monkeypatch: 
     assert "불가사리는" in words and not any(w.startswith("테스트") or w in ("절대", "이것도") for w in words)
 
 
+def test_the_command_says_how_to_use_the_vectors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from hangul_rnn.cli import main
+
+    corpus = tmp_path / "text.txt"
+    corpus.write_text(_TEXT, encoding="utf-8")
+    out = tmp_path / "syl.vec"
+    assert main(["pretrain-embeddings", str(out), "--corpus", f"text:{corpus}", "--level", "syllable", "--dim", "4",
+                 "--min-count", "1", "--epochs", "1"]) == 0
+    said = " ".join(capsys.readouterr().out.split())
+    assert "--level syllable --embeddings" in said and "--stem" not in said and out.is_file()
+
+
 def test_bad_settings_and_missing_gensim_are_one_line_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                              capsys: pytest.CaptureFixture[str]) -> None:
     from hangul_rnn.cli import main

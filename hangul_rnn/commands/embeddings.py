@@ -78,8 +78,9 @@ def _pretrain(args: argparse.Namespace) -> int:
                                 stem=None if args.stem == "none" else args.stem, truncate_to=args.truncate_to,
                                 dim=args.dim, window=args.window, min_count=args.min_count, epochs=args.epochs,
                                 cbow=args.cbow, limit=args.limit, seed=args.seed, report=report)
+    stem = f" --stem {args.stem}" if args.level == "word" else ""  # other levels have no stems
     out_console.print(f"wrote {done.written:,} vectors of {done.dim} dimensions to {done.path} ({done.texts:,} "
                       f"texts, {done.tokens:,} tokens, {done.vocabulary - done.written:,} tokens with spaces left "
-                      f"out; {done.seconds:.0f} s). Use them: hangul-rnn train classifier --level {args.level} "
-                      f"--stem {args.stem} --embeddings {done.path}", highlight=False, markup=False)
+                      f"out; {done.seconds:.0f} s). Use them: hangul-rnn train classifier --level {args.level}"
+                      f"{stem} --embeddings {done.path}", highlight=False, markup=False)
     return 0
