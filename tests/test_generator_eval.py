@@ -172,11 +172,9 @@ def test_dynamic_evaluation_learns_the_text_without_reading_ahead(generator) -> 
 
     before = [w.copy() for w in generator.model.get_weights()]
     block = "임금이 신하들에게 이르기를, 백성을 편안하게 하라 하였다.\n"
-    one_window = block * 2  # 64 syllables: one window of 16 (plus the next token) and no more per stream
-    fixed = score_text(generator, one_window, streams=1)
-    assert fixed["tokens"] >= 16
-    first = score_text(generator, one_window[: len(one_window) // 3], streams=1, adapt=1.0)
-    alone = score_text(generator, one_window[: len(one_window) // 3], streams=1)
+    one_window = block[:20]  # 20 syllables: one window of 16 (plus its next token) and no second one
+    first = score_text(generator, one_window, streams=1, adapt=1.0)
+    alone = score_text(generator, one_window, streams=1)
     assert first["tokens"] == alone["tokens"] == 16 and first["loss"] == pytest.approx(alone["loss"], rel=1e-6)
     repeated = block * 40
     static = score_text(generator, repeated, streams=2)
