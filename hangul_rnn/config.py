@@ -237,7 +237,7 @@ class TrainConfig:
 
 #: Per-task defaults where the tasks differ, so that ``hangul-rnn train TASK`` with no options, the TUI's Train form
 #: untouched and ``default_config(TASK)`` all train the same model. The classifier's are a quick recipe (minutes on
-#: a CPU; the shipped BiLSTM's longer one is in its model card: bidirectional by default would also bar --init-from,
+#: a CPU; the shipped classifier's longer one is in its model card: bidirectional by default would also bar --init-from,
 #: whose generators read left to right); the generator's suit any text, a small file too (the shipped generator's
 #: longer recipe is in its model card).
 TASK_DEFAULTS: dict[str, dict[str, Any]] = {
