@@ -198,3 +198,6 @@ def test_adapt_and_streams_are_checked(generator, tmp_path: Path) -> None:
     for bad in ({"adapt": 0.1}, {"streams": 4}):
         with pytest.raises(UsageError, match="generators"):
             evaluate(clf, **bad)
+    from hangul_rnn.cli import main
+
+    assert main(["evaluate", str(clf.path), "--adapt", "0.1"]) == 2  # refused before its corpus is read

@@ -81,8 +81,9 @@ def _models(args: argparse.Namespace) -> tuple[list, list, object]:
         raise UsageError("--against compares one model with one other; save several as one with 'hangul-rnn "
                          "ensemble' first")
     bundles, members = _load(args.model)
-    if (args.adapt or args.streams is not None) and (args.against is not None or len(members) > 1):
-        raise UsageError("--adapt and --streams apply to one generator; an ensemble or --against is classifiers")
+    one_generator = args.against is None and len(members) == 1 and members[0].task == "generator"
+    if (args.adapt or args.streams is not None) and not one_generator:  # said before any corpus is downloaded
+        raise UsageError("--adapt and --streams apply to one generator (text read as streams); not to classifiers")
     if args.against is None:
         if args.corpus is not None and len(members) > 1:
             raise UsageError("--corpus scores one model at a time; give a single model name")
