@@ -22,8 +22,8 @@ from hangul_rnn._quiet_tf import import_tensorflow
 from hangul_rnn.errors import HangulRNNError, HangulRNNWarning
 
 #: Subcommand modules, in the order ``--help`` lists them.
-COMMAND_MODULES = ("generate", "score", "train", "evaluate", "history", "embeddings", "ensemble", "models", "corpus",
-                   "tui", "toy")
+COMMAND_MODULES = ("generate", "score", "train", "evaluate", "history", "embeddings", "ensemble", "label", "models",
+                   "corpus", "tui", "toy")
 
 #: Commands that load TensorFlow; the CLI imports it for them up front with its C++ start-up chatter silenced.
 #: ``generate`` and ``score`` run on the NumPy runtime and the TUI loads it only when a training run starts.

@@ -43,7 +43,7 @@ ARCH_FIELDS = (
     "task", "corpus", "level", "stem", "truncate_to", "clean", "cell", "layers", "units", "embedding_dim",
     "dropout", "recurrent_dropout", "bidirectional", "conv_filters", "conv_kernel", "pool_size", "pooling",
     "seq_len", "max_len", "max_vocab", "min_count", "validation_fraction", "limit", "init_from",
-    "embeddings", "freeze_embeddings",
+    "embeddings", "freeze_embeddings", "soft_labels",
     "padding", "truncating", "drop_unknown", "mask_padding", "hash_buckets", "hidden_units", "hidden_dropout",
     "layer_dropout", "targets", "tie_embeddings",
     "freeze_epochs", "unfreeze", "lr_decay_per_layer",  # a fine-tuning schedule resumes as it began (by epoch)
@@ -114,6 +114,9 @@ class TrainConfig:
     # becomes embedding_dim; frozen rows stay as the file has them (both kept on resume, as the network is)
     embeddings: str | None = None
     freeze_embeddings: bool = False
+    # knowledge distillation (hangul_rnn.soft_labels): a file of a teacher's class probabilities for unlabelled
+    # texts, added to the training side only (never to validation); the loss then matches probabilities
+    soft_labels: str | None = None
     # per-epoch sample (generators)
     sample_chars: int = 200  # tokens generated for the sample; 0 turns it off
     sample_prompt: str = ""
@@ -197,6 +200,10 @@ class TrainConfig:
             raise UsageError(f"--embeddings must name a word-vector file, got {self.embeddings!r}")
         if self.freeze_embeddings and not self.embeddings:
             raise UsageError("--freeze-embeddings needs --embeddings (it keeps pretrained vectors fixed)")
+        if self.soft_labels is not None and (not isinstance(self.soft_labels, str) or not self.soft_labels.strip()):
+            raise UsageError(f"--soft-labels must name a file written by 'hangul-rnn label', got {self.soft_labels!r}")
+        if self.soft_labels and self.task != "classifier":
+            raise UsageError("--soft-labels applies to classifiers (a teacher's class probabilities)")
         if self.embeddings and self.init_from:
             raise UsageError("--embeddings and --init-from both give the embedding its start; choose one")
         if self.hash_buckets and (self.task != "classifier" or self.init_from or self.drop_unknown):

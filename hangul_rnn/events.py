@@ -83,6 +83,16 @@ class EmbeddingsLoaded:
 
 
 @dataclass(frozen=True)
+class SoftLabelsLoaded:
+    """``train --soft-labels``: ``examples`` rows of a teacher's probabilities joined the training side; ``dropped``
+    were left out because their text is one of the labelled examples."""
+
+    path: Path
+    examples: int
+    dropped: int
+
+
+@dataclass(frozen=True)
 class TrainFinished:
     bundle_path: Path | None  # None when cancelled before the first epoch ended (nothing saved)
     epochs_done: int
@@ -91,4 +101,4 @@ class TrainFinished:
 
 
 Event = (DataProgress | TrainStarted | BatchEnded | ValidationProgress | EpochEnded | SampleWritten | CheckpointSaved
-         | TrainFinished | EmbeddingsLoaded)
+         | TrainFinished | EmbeddingsLoaded | SoftLabelsLoaded)

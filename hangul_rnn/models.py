@@ -195,15 +195,18 @@ def _optimizer(name: str, learning_rate: float | object, clipnorm: float | None,
 
 def _compile(model: keras.Model, learning_rate: float | object, clipnorm: float | None, *,
              from_logits: bool, optimizer: str | keras.optimizers.Optimizer = "adam",
-             layer_factors: dict[str, float] | None = None) -> keras.Model:
-    """The one training recipe both kinds of model share; they differ only in what the last layer outputs."""
+             layer_factors: dict[str, float] | None = None, soft_targets: bool = False) -> keras.Model:
+    """The one training recipe both kinds of model share; they differ only in what the last layer outputs.
+    ``soft_targets``: the targets are probability rows (a teacher's soft labels), not class ids."""
     if isinstance(optimizer, str):
         optimizer = _optimizer(optimizer, learning_rate, clipnorm, layer_factors)
-    model.compile(
-        optimizer=optimizer,
-        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=from_logits),
-        metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
-    )
+    if soft_targets:
+        loss: keras.losses.Loss = keras.losses.CategoricalCrossentropy(from_logits=from_logits)
+        accuracy: keras.metrics.Metric = keras.metrics.CategoricalAccuracy(name="accuracy")
+    else:
+        loss = keras.losses.SparseCategoricalCrossentropy(from_logits=from_logits)
+        accuracy = keras.metrics.SparseCategoricalAccuracy(name="accuracy")
+    model.compile(optimizer=optimizer, loss=loss, metrics=[accuracy])
     return model
 
 
@@ -386,13 +389,15 @@ def _non_recurrent(cell: str, vocab_size: int, units: int, embedding_dim: int, c
 
 
 def compile_classifier(model: keras.Model, learning_rate: float | object = 1e-3, *, clipnorm: float = 5.0,
-                       optimizer: str = "adam", layer_factors: dict[str, float] | None = None) -> keras.Model:
+                       optimizer: str = "adam", layer_factors: dict[str, float] | None = None,
+                       soft_targets: bool = False) -> keras.Model:
     """Adam (or RMSprop) + sparse categorical crossentropy on probabilities, clipped gradients, accuracy.
 
     ``layer_factors`` (layer name -> factor) scales the learning rate of those layers' weights
-    (:mod:`hangul_rnn.layer_rates`, the discriminative rates of fine-tuning)."""
+    (:mod:`hangul_rnn.layer_rates`, the discriminative rates of fine-tuning). ``soft_targets``: crossentropy
+    against probability rows instead (``train --soft-labels``; a one-hot row is a hard label)."""
     return _compile(model, learning_rate, clipnorm, from_logits=False, optimizer=optimizer,
-                    layer_factors=layer_factors)
+                    layer_factors=layer_factors, soft_targets=soft_targets)
 
 
 def count_params(model: keras.Model) -> int:

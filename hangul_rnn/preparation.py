@@ -35,6 +35,8 @@ class PreparedData:
     val_raw_chars: int = 0  # characters of the same text before cleaning
     label_names: list[str] | None = None
     num_classes: int = 0
+    soft_examples: int = 0  # --soft-labels rows added to the training side
+    soft_dropped: int = 0  # --soft-labels rows left out: their text is a labelled example's
 
 
 def load_corpus(spec: str):
@@ -190,7 +192,9 @@ def prepare_classifier(cfg: TrainConfig, tokenizer, label_names: list[str] | Non
     num_classes = max(2, max(labels) + 1, len(label_names or []))
     from hangul_rnn.limits import check_padded
 
-    check_padded(len(texts), cfg.max_len)  # before fitting and encoding: the padded batch array is the big one
+    soft = _soft_labels(cfg, texts, label_names or _label_names(corpus, num_classes), num_classes, report)
+    soft_texts = soft.texts if soft is not None else []
+    check_padded(len(texts) + len(soft_texts), cfg.max_len)  # before fitting and encoding: the padded array
     if tokenizer is None:
         tokenizer = _make_tokenizer(cfg, corpus)
         if cfg.hash_buckets:  # the hashing trick: nothing to fit
@@ -198,23 +202,25 @@ def prepare_classifier(cfg: TrainConfig, tokenizer, label_names: list[str] | Non
 
             tokenizer.vocab = HashedVocabulary(cfg.hash_buckets, tokenizer.specials)
         else:
-            tokenizer.fit(texts, max_size=cfg.max_vocab, min_count=cfg.min_count,
-                          progress=lambda done: report("fitting the tokenizer", done, len(texts)))
+            every = texts + soft_texts  # the vocabulary of every text the network learns from
+            tokenizer.fit(every, max_size=cfg.max_vocab, min_count=cfg.min_count,
+                          progress=lambda done: report("fitting the tokenizer", done, len(every)))
     report("encoding", 0, None)
-    sequences = tokenizer.encode_batch(texts)
+    encoded = tokenizer.encode_batch(texts + soft_texts)
     if cfg.drop_unknown:
         from hangul_rnn.scoring import cut_ids  # the one cut scoring applies too
 
-        sequences = [cut_ids(s, cfg.max_len, cfg.truncating, True) for s in sequences]
+        encoded = [cut_ids(s, cfg.max_len, cfg.truncating, True) for s in encoded]
+    sequences, soft_sequences = encoded[: len(texts)], encoded[len(texts):]
     train_ds, val_ds = classification_datasets(
         sequences, labels, max_len=cfg.max_len, batch_size=cfg.batch_size, seed=cfg.seed,
         validation_fraction=cfg.validation_fraction, padding=cfg.padding,  # type: ignore[arg-type]
         truncating=cfg.truncating,  # type: ignore[arg-type]
-        bucket=cfg.bucket,
+        bucket=cfg.bucket, soft=(soft_sequences, soft.probs) if soft is not None else None,
     )
     import numpy as np
 
-    read = np.minimum([len(s) for s in sequences], cfg.max_len)  # the tokens the network reads of each text
+    read = np.minimum([len(s) for s in encoded], cfg.max_len)  # the tokens the network reads of each text
     val_tokens = 0
     if val_ds is not None:
         from hangul_rnn.windows import validation_split
@@ -230,7 +236,34 @@ def prepare_classifier(cfg: TrainConfig, tokenizer, label_names: list[str] | Non
         val_chars=0,
         label_names=label_names or _label_names(corpus, num_classes),
         num_classes=num_classes,
+        soft_examples=len(soft_texts),
+        soft_dropped=soft.dropped if soft is not None else 0,
     )
+
+
+@dataclass
+class _Soft:
+    texts: list[str]
+    probs: Any
+    dropped: int  # rows whose text equals a labelled example's
+
+
+def _soft_labels(cfg: TrainConfig, texts: list[str], label_names: list[str], num_classes: int,
+                 report: Callable[[str, int, int | None], None]) -> _Soft | None:
+    """``--soft-labels``: the teacher's rows, less any whose text is a labelled example's (one in the validation
+    hold-out would otherwise teach the network the teacher's answer on the very reviews it is selected on)."""
+    if not cfg.soft_labels:
+        return None
+    from hangul_rnn.soft_labels import read_soft_labels
+
+    report("reading the soft labels", 0, None)
+    read = read_soft_labels(cfg.soft_labels, label_names)
+    if len(read.label_names) != num_classes:
+        raise UsageError(f"--soft-labels: {cfg.soft_labels} has {len(read.label_names)} labels, the corpus "
+                         f"{num_classes}")
+    labelled = set(texts)
+    keep = [i for i, t in enumerate(read.texts) if t not in labelled]
+    return _Soft([read.texts[i] for i in keep], read.probs[keep], len(read.texts) - len(keep))
 
 
 def steps_of(ds) -> int | None:

@@ -37,6 +37,7 @@ from hangul_rnn.events import (
     DataProgress,
     EmbeddingsLoaded,
     Event,
+    SoftLabelsLoaded,
     TrainFinished,
     TrainStarted,
 )
@@ -75,7 +76,8 @@ def build_model(cfg: TrainConfig, vocab_size: int, num_classes: int = 2, *, tota
             from hangul_rnn.transfer import layer_rate_factors
 
             factors = layer_rate_factors(model, cfg.lr_decay_per_layer)
-        models.compile_classifier(model, lr, clipnorm=cfg.clipnorm, optimizer=cfg.optimizer, layer_factors=factors)
+        models.compile_classifier(model, lr, clipnorm=cfg.clipnorm, optimizer=cfg.optimizer, layer_factors=factors,
+                                  soft_targets=bool(cfg.soft_labels))
     return model
 
 
@@ -333,6 +335,9 @@ def _bundle_maker(start: _Start, data: PreparedData, model, run, name: str, para
             config["init_from"] = start.init_record
         if start.embeddings_record:
             config["embeddings"] = start.embeddings_record
+        if cfg.soft_labels:
+            config["soft_labels"] = {"file": cfg.soft_labels, "examples": data.soft_examples,
+                                     "dropped": data.soft_dropped}
         return Bundle(path=None, config=config, tokenizer=data.tokenizer,
                       model=saved_model, metrics=metrics, history=run.history)
 
@@ -431,6 +436,8 @@ def _prepare(start: _Start, name: str, emit: Callable[[Event], None], on_event: 
             data = prepare_classifier(cfg, start.tokenizer, start.label_names, report)
         if cfg.embeddings and not start.resumed:
             _read_embeddings(start, data.tokenizer, report, emit)
+        if cfg.soft_labels:
+            emit(SoftLabelsLoaded(Path(cfg.soft_labels), data.soft_examples, data.soft_dropped))
     except _PreparationCancelled:
         kept = start.path if start.resumed and start.path.is_dir() else None
         emit(TrainFinished(kept, start.initial_epoch, False, True))

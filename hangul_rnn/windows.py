@@ -350,7 +350,7 @@ def _classification_dataset(
     seed: int,
     bucket: bool,
 ) -> tf.data.Dataset:
-    y = labels.astype(np.int32)
+    y = labels.astype(np.float32 if labels.ndim == 2 else np.int32)  # 2-D: class probabilities (soft targets)
     if not bucket:
         x = pad_sequences(seqs, max_len, padding=padding, truncating=truncating)
         ds = tf.data.Dataset.from_tensor_slices((x, y)).cache()
@@ -379,8 +379,8 @@ def _classification_dataset(
         element_length_func=lambda x, _y: tf.shape(x)[0],
         bucket_boundaries=bounds,
         bucket_batch_sizes=[batch_size] * (len(bounds) + 1),
-        padded_shapes=([None], []),
-        padding_values=(0, 0),
+        padded_shapes=([None], list(y.shape[1:])),
+        padding_values=(0, np.zeros((), y.dtype)),
     )
     # Each bucket ends in one partial batch, so the count is known: saying it lets Keras show a total and an ETA
     # from the first epoch, and keeps it from warning that the data "ran out".
@@ -414,8 +414,13 @@ def classification_datasets(
     seed: int = 0,
     validation_fraction: float = 0.0,
     bucket: bool = False,
+    soft: tuple[Sequence[Sequence[int]], np.ndarray] | None = None,
 ) -> tuple[tf.data.Dataset, tf.data.Dataset | None]:
     """Batches of ``(ids int32 [batch, length], label int32 [batch])`` for a classifier.
+
+    ``soft`` (sequences and their class probabilities ``[M, C]``, a teacher's soft labels) adds examples to the
+    training side only, after the validation split, so the hold-out is the same with or without them; every target
+    is then a probability row ``float32 [batch, C]`` (a label becomes its one-hot row).
 
     Without ``bucket`` every batch is padded to ``max_len``.  With ``bucket=True`` the truncated, unpadded
     sequences are grouped by length (``Dataset.bucket_by_sequence_length``, boundaries at the deciles of the
@@ -451,9 +456,19 @@ def classification_datasets(
         return _classification_dataset(part, labels, max_len=max_len, batch_size=batch_size, padding=padding,
                                        truncating=truncating, bucket=bucket, shuffle=shuffled, seed=seed)
 
+    extra_seqs: list[np.ndarray] = []
+    extra_y = np.zeros((0, 0), np.float32)
+    if soft is not None:
+        extra_seqs = _as_sequences(soft[0])
+        extra_y = np.asarray(soft[1], np.float32)
+        if extra_y.ndim != 2 or len(extra_y) != len(extra_seqs) or extra_y.shape[1] <= int(y.max()):
+            raise UsageError(f"{len(extra_seqs)} soft-labelled sequences need [{len(extra_seqs)}, classes] "
+                             f"probabilities covering label {int(y.max())}, got shape {extra_y.shape}")
+        y = np.eye(extra_y.shape[1], dtype=np.float32)[y]
     if not n_val:
-        return dataset(seqs, y, shuffle), None
+        return dataset(seqs + extra_seqs, np.concatenate([y, extra_y]) if soft else y, shuffle), None
     val_idx, train_idx = validation_split(n, validation_fraction, seed)
-    train = dataset([seqs[i] for i in train_idx], y[train_idx], shuffle)
+    train_seqs = [seqs[i] for i in train_idx] + extra_seqs
+    train = dataset(train_seqs, np.concatenate([y[train_idx], extra_y]) if soft else y[train_idx], shuffle)
     validation = dataset([seqs[i] for i in val_idx], y[val_idx], False)
     return train, validation

@@ -44,6 +44,7 @@ from hangul_rnn.events import (
     EpochEnded,
     Event,
     SampleWritten,
+    SoftLabelsLoaded,
     TrainFinished,
     TrainStarted,
     ValidationProgress,
@@ -120,6 +121,10 @@ def _add_options(p: argparse.ArgumentParser, task: str, d: TrainConfig) -> None:
                                "(--max-vocab and --min-count then do nothing; 0: off)")
         data.add_argument("--drop-unknown", action=argparse.BooleanOptionalAction, default=d.drop_unknown,
                           help="drop words outside the vocabulary (as Keras' Tokenizer does) instead of <unk>")
+        data.add_argument("--soft-labels", default=d.soft_labels, metavar="FILE",
+                          help="also learn from a teacher's probabilities for unlabelled texts, a file 'hangul-rnn "
+                               "label' wrote (knowledge distillation): training side only, never validation; texts "
+                               "equal to a labelled one are dropped (default: none)")
 
     net = p.add_argument_group("network")
     net.add_argument("--cell", default=d.cell, choices=CELLS if task == "generator" else CLASSIFIER_CELLS,
@@ -390,6 +395,10 @@ class _Renderer:
             self.last_bundle = event.path
         elif isinstance(event, EmbeddingsLoaded):
             err_console.print(_embeddings_line(event), highlight=False, markup=False)
+        elif isinstance(event, SoftLabelsLoaded):
+            err_console.print(f"soft labels: {event.examples:,} texts from {event.path} join the training side "
+                              f"({event.dropped:,} left out: the same text as a labelled example)",
+                              highlight=False, markup=False)
         elif isinstance(event, TrainFinished):
             self.cancelled = event.cancelled
             self.stopped_early = event.stopped_early
