@@ -78,6 +78,14 @@ quiet generate
 echo "== hangul-rnn score"
 "$hr" score "정말 재미있어요" 2> "$work/stderr.txt"
 quiet score
+echo "== hangul-rnn label (soft labels from the shipped classifier, NumPy runtime)"
+printf '이 영화는 올해 본 것 중에 손꼽을 만하다\n두 시간 내내 시계만 보았다\n' > "$work/r.txt"
+"$hr" label "$work/soft.tsv" --corpus "text:$work/r.txt" 2> "$work/stderr.txt"
+quiet label
+if [[ $(wc -l < "$work/soft.tsv") -ne 3 ]] || ! head -1 "$work/soft.tsv" | grep -q "p:positive"; then
+    echo "wheel_check: label should write a header and one row per text" >&2
+    exit 1
+fi
 echo "== hangul-rnn models"
 "$hr" models
 echo "== hangul-rnn corpus list"

@@ -206,6 +206,11 @@ def test_generate_and_score_run_with_tensorflow_unimportable(saved, tmp_path):
     assert proc.returncode == 0 and proc.stdout.strip(), proc.stderr[-2000:]
     proc = _without_tensorflow(tmp_path, "score", "정말 재미있어요")  # the shipped default classifier (Kiwi stems)
     assert proc.returncode == 0 and proc.stdout.split("\t")[0] in ("positive", "negative"), proc.stderr[-2000:]
+    reviews = "이 영화는 올해 본 것 중에 손꼽을 만하다\n두 시간 내내 시계만 보았다\n"  # in no NSMC split
+    (tmp_path / "r.txt").write_text(reviews, encoding="utf-8")
+    proc = _without_tensorflow(tmp_path, "label", "soft.tsv", "--corpus", "text:r.txt")  # soft labels, NumPy only
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert len((tmp_path / "soft.tsv").read_text(encoding="utf-8").splitlines()) == 3
 
 
 @pytest.mark.parametrize("command", ["generate", "score"])
