@@ -77,7 +77,7 @@ async def test_the_rows_show_for_classifiers_and_fine_tuning_waits_for_a_generat
         assert all(app.query_one(wid).disabled for wid in TRANSFER)
 
 
-async def test_pooling_buckets_and_vectors_give_the_clis_config() -> None:
+async def test_pooling_buckets_vectors_and_teacher_give_the_clis_config() -> None:
     app = HangulRNNApp()
     async with app.run_test(size=SIZE) as pilot:
         pane = await classifier_form(pilot)
@@ -89,6 +89,9 @@ async def test_pooling_buckets_and_vectors_give_the_clis_config() -> None:
         await type_into(pilot, "#train-embeddings", "")
         config, _ = pane.read_config()
         assert config.embeddings is None
+        await type_into(pilot, "#train-soft-labels", "teacher.tsv.gz")
+        config, _ = pane.read_config()
+        assert config == cli_config("--pooling", "max", "--bucket", "--soft-labels", "teacher.tsv.gz")
 
 
 @pytest.mark.slow  # several seconds each: in CI's bounded slow subset, off the default run

@@ -1,5 +1,5 @@
-"""The Train form's classifier-only rows: pooling, length buckets, pretrained word vectors and the fine-tuning
-schedule of ``from``.
+"""The Train form's classifier-only rows: pooling, length buckets, pretrained word vectors, a teacher's soft labels
+and the fine-tuning schedule of ``from``.
 
 Why a section of its own: these options mean nothing to a generator, so the Train pane shows them only for the
 classifier task, and the fine-tuning rows (freeze, unfreeze, learning-rate decay per layer) only act on layers
@@ -29,7 +29,7 @@ _UNFREEZE_LABELS = {"all": "then all", "gradual": "then gradual"}
 #: The rows that only act with a generator in "from".
 TRANSFER_IDS = ("train-freeze", "train-unfreeze", "train-lr-decay")
 #: Every field of the section, for the pane's remembered form.
-REMEMBERED = ("train-pooling", "train-bucket", "train-embeddings", *TRANSFER_IDS)
+REMEMBERED = ("train-pooling", "train-bucket", "train-embeddings", "train-soft-labels", *TRANSFER_IDS)
 
 
 def _pooling_value(pooling: str | None) -> str:
@@ -56,6 +56,10 @@ class ClassifierOptions(Vertical):
                                      id="train-embeddings",
                                      tooltip="start the embedding from word2vec/fastText text vectors of the same "
                                              "tokens (hangul-rnn pretrain-embeddings writes them)"))
+        yield field("teacher", Input(start.soft_labels or "", placeholder="soft-label file (optional)",
+                                     compact=True, id="train-soft-labels",
+                                     tooltip="also learn a teacher's probabilities for unlabelled texts, training "
+                                             "side only (hangul-rnn label writes them)"))
         yield field("freeze", Input(str(start.freeze_epochs), compact=True, id="train-freeze", classes="num",
                                     disabled=True, tooltip="with from: epochs that train the new head alone"),
                     Select([(_UNFREEZE_LABELS[v], v) for v in UNFREEZE_MODES], value=start.unfreeze,
@@ -77,9 +81,10 @@ class ClassifierOptions(Vertical):
         ones only with ``transfer`` (a generator in "from"), else they keep the config's defaults."""
         pooling = self.query_one("#train-pooling", Select).value
         vectors = self.query_one("#train-embeddings", Input).value.strip()
+        soft = self.query_one("#train-soft-labels", Input).value.strip()
         values: dict[str, Any] = {"pooling": None if pooling == "none" else str(pooling),
                                   "bucket": self.query_one("#train-bucket", Checkbox).value,
-                                  "embeddings": vectors or None}
+                                  "embeddings": vectors or None, "soft_labels": soft or None}
         if transfer:
             values.update(freeze_epochs=int_field(self.query_one("#train-freeze", Input), "freeze epochs",
                                                   minimum=0),

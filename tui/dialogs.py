@@ -123,7 +123,8 @@ Pick a task, a corpus (or your own file: `.txt` one document a line, `.tsv` text
 **Cancel** (Escape) stops at the next batch, even during validation; the last complete epoch stays saved.
 A name that is a shipped model's asks first: the new model would hide the shipped one.
 A classifier has its own rows: *pool* (how a text becomes one vector), *bucket* (batches of similar length),
-*vectors* (a word-vector file to start the embedding from, as `hangul-rnn pretrain-embeddings` writes), and
+*vectors* (a word-vector file to start the embedding from, as `hangul-rnn pretrain-embeddings` writes),
+*teacher* (a soft-label file, as `hangul-rnn label` writes: another model's probabilities to learn from), and
 with a generator in *from* its fine-tuning: *freeze* epochs for the new head alone, then all layers or one more per
 epoch (gradual), and a learning rate *decay* per layer down from the head (ULMFiT: freeze 1, gradual, decay 2.6).
 
