@@ -68,10 +68,33 @@ def long_reviews(min_chars: int = 140) -> list[tuple[str, int]]:
     return examples
 
 
-def score(bundles: list, base_predict, examples: list[tuple[str, int]], *, ensemble: bool = False) -> dict:
+def tfidf_logreg_soft(train: list[tuple[str, int]], soft_texts: list[str], soft_probs: np.ndarray, c: float,
+                      ngrams: int):
+    """The baseline given what a distilled network is given: the labelled reviews plus a teacher's soft labels,
+    each soft text entered once per class with its probability as the weight (the same cross-entropy the network's
+    soft targets have); C is the plain baseline's, picked on validation."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    texts = [t for t, _ in train] + soft_texts
+    vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(1, ngrams), min_df=2, sublinear_tf=True)
+    x = vectorizer.fit_transform(texts)
+    n = len(train)
+    from scipy.sparse import vstack
+
+    x_all = vstack([x[:n], x[n:], x[n:]])
+    y_all = np.concatenate([[y for _, y in train], np.zeros(len(soft_texts), int), np.ones(len(soft_texts), int)])
+    weights = np.concatenate([np.ones(n), soft_probs[:, 0], soft_probs[:, 1]])
+    model = LogisticRegression(C=c, max_iter=2000, solver="liblinear").fit(x_all, y_all, sample_weight=weights)
+    return model, vectorizer
+
+
+def score(bundles: list, base_predict, examples: list[tuple[str, int]], *, ensemble: bool = False,
+          others: tuple = ()) -> dict:
     """Accuracy of the baseline and of each bundle on ``examples``, each bundle paired with the baseline; with
     ``ensemble``, also the mean of their probabilities (what ``hangul_rnn.ensemble.Ensemble`` of them scores,
-    computed from the members' figures instead of reading every text again)."""
+    computed from the members' figures instead of reading every text again). ``others``: (name, predict) pairs
+    of further non-project models, paired with the baseline too."""
     from hangul_rnn.scoring import probabilities
 
     texts = [t for t, _ in examples]
@@ -79,12 +102,15 @@ def score(bundles: list, base_predict, examples: list[tuple[str, int]], *, ensem
     base_right = base_predict(texts) == y
     out: dict = {"examples": len(examples), "baseline_accuracy": float(base_right.mean()), "models": []}
     rows = []
+    for name, predict in others:
+        t0 = time.perf_counter()
+        rows.append((name, np.eye(2)[predict(texts)], time.perf_counter() - t0))
     for bundle in bundles:
         t0 = time.perf_counter()
         probs = probabilities(bundle, texts)
         rows.append((bundle.name, probs, time.perf_counter() - t0))
     if ensemble and len(bundles) > 1:
-        rows.append((" + ".join(b.name for b in bundles), np.mean([r[1] for r in rows], axis=0), 0.0))
+        rows.append((" + ".join(b.name for b in bundles), np.mean([r[1] for r in rows[len(others):]], axis=0), 0.0))
     for name, probs, seconds in rows:
         right = probs.argmax(-1) == y
         paired = mcnemar(right, base_right)  # exact; the figure in nsmc_grid.md is the same to 2 digits
@@ -104,6 +130,9 @@ def main() -> None:
                         help="also score the nsmc-raw reviews of 140+ characters (a shifted set; see the docstring)")
     parser.add_argument("--ensemble", action="store_true",
                         help="also score the average of the models' probabilities (an ensemble of all of them)")
+    parser.add_argument("--soft-labels", default=None, metavar="FILE",
+                        help="also fit the baseline on the labelled reviews plus this soft-label file (what "
+                             "'train --soft-labels' gives a network), with the C chosen for the plain baseline")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 
@@ -129,20 +158,45 @@ def main() -> None:
     def base_predict(texts: list[str]) -> np.ndarray:
         return model.predict(vectorizer.transform(texts))
 
+    seconds = time.perf_counter() - t0
+    others: tuple = ()
+    soft_note: dict = {}
+    if args.soft_labels:
+        from hangul_rnn.soft_labels import read_soft_labels
+
+        t0 = time.perf_counter()
+        soft = read_soft_labels(args.soft_labels, bundles[0].label_names)
+        known = {t for t, _ in examples}
+        keep = [i for i, t in enumerate(soft.texts) if t not in known]  # as training drops them
+        soft_model, soft_vectorizer = tfidf_logreg_soft(train, [soft.texts[i] for i in keep], soft.probs[keep], c,
+                                                        args.ngrams)
+
+        def soft_predict(texts: list[str]) -> np.ndarray:
+            return soft_model.predict(soft_vectorizer.transform(texts))
+
+        soft_val = float((soft_predict([t for t, _ in val]) == np.array([y for _, y in val])).mean())
+        soft_note = {"soft_labels": args.soft_labels, "soft_examples": len(keep), "validation_accuracy": soft_val,
+                     "seconds": time.perf_counter() - t0}
+        others = (("TF-IDF + LR with the soft labels", soft_predict),)
     result = {
         "train_examples": len(train), "validation_examples": len(val),
         "baseline": {"name": f"TF-IDF char 1-{args.ngrams}-grams + logistic regression", "C": c,
-                     "validation_accuracy": val_acc, "validation_by_C": grid, "seconds": time.perf_counter() - t0},
-        "test": score(bundles, base_predict, test, ensemble=args.ensemble),
+                     "validation_accuracy": val_acc, "validation_by_C": grid, "seconds": seconds},
+        "test": score(bundles, base_predict, test, ensemble=args.ensemble, others=others),
     }
+    if soft_note:
+        result["soft_baseline"] = soft_note
     if args.long:
-        result["long"] = score(bundles, base_predict, long_reviews(), ensemble=args.ensemble)
+        result["long"] = score(bundles, base_predict, long_reviews(), ensemble=args.ensemble, others=others)
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=2))
         return
     b = result["baseline"]
     print(f"NSMC: {len(train):,} training / {len(val):,} validation reviews; {b['name']}: C={b['C']} "
           f"(validation {b['validation_accuracy']:.2%}) [{b['seconds']:.0f} s]")
+    if soft_note:
+        print(f"the same with {soft_note['soft_examples']:,} soft-labelled texts of {soft_note['soft_labels']}: "
+              f"validation {soft_note['validation_accuracy']:.2%} [{soft_note['seconds']:.0f} s]")
     for key, title in (("test", "official test split"), ("long", "nsmc-raw reviews of 140+ characters")):
         if key not in result:
             continue

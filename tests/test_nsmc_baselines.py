@@ -20,6 +20,19 @@ def test_tfidf_baseline_learns_and_picks_c_on_validation() -> None:
     assert list(model.predict(vectorizer.transform(["재미있다", "별로다"]))) == [1, 0]
 
 
+def test_soft_label_baseline_learns_from_the_teachers_probabilities() -> None:
+    import numpy as np
+    from bench_nsmc_baselines import tfidf_logreg_soft
+
+    train = [("재미있어요", 1), ("별로예요", 0)] * 2
+    soft = ["감동적이다", "지루하다"] * 5  # words the labelled reviews never hold: only the teacher teaches them
+    probs = np.array([[0.1, 0.9], [0.95, 0.05]] * 5)
+    model, vectorizer = tfidf_logreg_soft(train, soft, probs, 10.0, 3)
+    assert list(model.predict(vectorizer.transform(["감동적이다", "지루하다"]))) == [1, 0]
+    flipped, vectorizer = tfidf_logreg_soft(train, soft, probs[:, ::-1], 10.0, 3)
+    assert list(flipped.predict(vectorizer.transform(["감동적이다", "지루하다"]))) == [0, 1]
+
+
 def test_long_reviews_are_labelled_by_nsmc_rules_and_leave_out_test_ids(tmp_path: Path, monkeypatch) -> None:
     import gzip
 
