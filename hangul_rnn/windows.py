@@ -466,9 +466,10 @@ def classification_datasets(
                              f"probabilities covering label {int(y.max())}, got shape {extra_y.shape}")
         y = np.eye(extra_y.shape[1], dtype=np.float32)[y]
     if not n_val:
-        return dataset(seqs + extra_seqs, np.concatenate([y, extra_y]) if soft else y, shuffle), None
+        return dataset(seqs + extra_seqs, np.concatenate([y, extra_y]) if soft is not None else y, shuffle), None
     val_idx, train_idx = validation_split(n, validation_fraction, seed)
     train_seqs = [seqs[i] for i in train_idx] + extra_seqs
-    train = dataset(train_seqs, np.concatenate([y[train_idx], extra_y]) if soft else y[train_idx], shuffle)
+    train = dataset(train_seqs, np.concatenate([y[train_idx], extra_y]) if soft is not None else y[train_idx],
+                    shuffle)
     validation = dataset([seqs[i] for i in val_idx], y[val_idx], False)
     return train, validation
