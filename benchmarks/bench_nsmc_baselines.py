@@ -27,12 +27,18 @@ import numpy as np
 from hangul_rnn.confusion import mcnemar
 
 
+def _vectorizer(ngrams: int):
+    """The baseline's features, one definition for both fits: TF-IDF over character 1..ngrams-grams in words."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    return TfidfVectorizer(analyzer="char_wb", ngram_range=(1, ngrams), min_df=2, sublinear_tf=True)
+
+
 def tfidf_logreg(train: list[tuple[str, int]], val: list[tuple[str, int]], grid: list[float], ngrams: int):
     """The baseline fit on ``train``, C picked on ``val``; returns (model, vectorizer, C, validation accuracy, grid)."""
-    from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
 
-    vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(1, ngrams), min_df=2, sublinear_tf=True)
+    vectorizer = _vectorizer(ngrams)
     x_train = vectorizer.fit_transform([t for t, _ in train])
     y_train = np.array([y for _, y in train])
     x_val = vectorizer.transform([t for t, _ in val])
@@ -73,11 +79,10 @@ def tfidf_logreg_soft(train: list[tuple[str, int]], soft_texts: list[str], soft_
     """The baseline given what a distilled network is given: the labelled reviews plus a teacher's soft labels,
     each soft text entered once per class with its probability as the weight (the same cross-entropy the network's
     soft targets have); C is the plain baseline's, picked on validation."""
-    from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
 
     texts = [t for t, _ in train] + soft_texts
-    vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(1, ngrams), min_df=2, sublinear_tf=True)
+    vectorizer = _vectorizer(ngrams)
     x = vectorizer.fit_transform(texts)
     n = len(train)
     from scipy.sparse import vstack

@@ -160,6 +160,17 @@ def check_same_source(named_configs: Sequence[tuple[str, dict]]) -> None:
                                  f"({first.get(key)} vs {config.get(key)}); they cannot be averaged")
 
 
+def load_classifiers(names: Sequence[str]) -> Any:
+    """The classifier a name gives, or the average of several (``score --model A --model B``, ``label``): each
+    must be a classifier (a one-line error names the one that is not)."""
+    from hangul_rnn.bundle import require_task
+
+    if not names:
+        raise UsageError("no classifier given: name at least one model")
+    bundles = [require_task(load_bundle(name), "classifier") for name in names]
+    return bundles[0] if len(bundles) == 1 else Ensemble(bundles)
+
+
 def load_ensemble(folder: Path, config: dict) -> Ensemble:
     """The members of a saved ensemble, loaded; a broken or nested member is a one-line error naming it."""
     refs = config.get("members")

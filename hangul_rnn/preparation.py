@@ -192,7 +192,8 @@ def prepare_classifier(cfg: TrainConfig, tokenizer, label_names: list[str] | Non
     num_classes = max(2, max(labels) + 1, len(label_names or []))
     from hangul_rnn.limits import check_padded
 
-    soft = _soft_labels(cfg, texts, label_names or _label_names(corpus, num_classes), num_classes, report)
+    label_names = label_names or _label_names(corpus, num_classes)
+    soft = _soft_labels(cfg, texts, label_names, num_classes, report)
     soft_texts = soft.texts if soft is not None else []
     check_padded(len(texts) + len(soft_texts), cfg.max_len)  # before fitting and encoding: the padded array
     if tokenizer is None:
@@ -234,7 +235,7 @@ def prepare_classifier(cfg: TrainConfig, tokenizer, label_names: list[str] | Non
         train_tokens=int(read.sum()) - val_tokens,
         val_tokens=val_tokens,
         val_chars=0,
-        label_names=label_names or _label_names(corpus, num_classes),
+        label_names=label_names,
         num_classes=num_classes,
         soft_examples=len(soft_texts),
         soft_dropped=soft.dropped if soft is not None else 0,

@@ -20,15 +20,19 @@ import gzip
 import io
 import os
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from hangul_rnn.errors import UsageError
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from hangul_rnn.bundle import Bundle
+    from hangul_rnn.ensemble import Ensemble
 
 #: ``report(stage, done, total)``: progress of a stage ("reading …", "scoring (texts)").
 Report = Callable[[str, int, int], None]
@@ -61,12 +65,12 @@ class SoftLabels:
     label_names: list[str]
 
 
-def label_corpus(models: str | Iterable[str] | Any, corpus: str, path: str | os.PathLike[str], *,
+def label_corpus(models: str | Sequence[str] | Bundle | Ensemble, corpus: str, path: str | os.PathLike[str], *,
                  limit: int | None = None, max_chars: int | None = None, report: Report | None = None) -> LabelReport:
     """Score the ``train`` texts of ``corpus`` with ``models`` (one classifier name, several averaged, or a loaded
     bundle/ensemble) and write the soft-label file ``path``."""
-    from hangul_rnn.bundle import load_bundle, require_task
-    from hangul_rnn.ensemble import Ensemble
+    from hangul_rnn.bundle import require_task
+    from hangul_rnn.ensemble import load_classifiers
     from hangul_rnn.preparation import load_corpus
     from hangul_rnn.scoring import probabilities
 
@@ -77,7 +81,12 @@ def label_corpus(models: str | Iterable[str] | Any, corpus: str, path: str | os.
     target = Path(path)
     if not target.parent.is_dir():
         raise UsageError(f"cannot write {target}: folder {target.parent} does not exist")
-    teacher = _teacher(models, load_bundle, require_task, Ensemble)
+    if isinstance(models, str):
+        teacher = load_classifiers([models])
+    elif isinstance(models, Sequence):
+        teacher = load_classifiers(models)
+    else:
+        teacher = require_task(models, "classifier")
     started = time.perf_counter()
     step = report or (lambda stage, done, total: None)
     known = _known_texts(teacher, step)
@@ -104,19 +113,6 @@ def label_corpus(models: str | Iterable[str] | Any, corpus: str, path: str | os.
     return LabelReport(path=target, texts=len(texts), skipped_known=skipped_known, skipped_long=skipped_long,
                        label_counts={n: int(c) for n, c in zip(names, counts)},
                        seconds=time.perf_counter() - started)
-
-
-def _teacher(models: Any, load_bundle: Any, require_task: Any, ensemble_cls: Any) -> Any:
-    if isinstance(models, str):
-        models = [models]
-    if isinstance(models, (list, tuple)):
-        if not models:
-            raise UsageError("label needs at least one classifier (--model)")
-        loaded = [load_bundle(m) for m in models]
-        teacher = loaded[0] if len(loaded) == 1 else ensemble_cls(loaded)
-    else:
-        teacher = models
-    return require_task(teacher, "classifier")
 
 
 def _label_names(teacher: Any) -> list[str]:

@@ -8,10 +8,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from hangul_rnn.bundle import Bundle
 
 DEFAULT_MODEL = "nsmc-classifier"
 
@@ -76,14 +72,10 @@ def _stdin_text() -> str:
 def _score(args: argparse.Namespace) -> int:
     texts = _read_texts(args)
 
-    from hangul_rnn.bundle import load_bundle, require_task
     from hangul_rnn.commands._console import out_console
+    from hangul_rnn.ensemble import load_classifiers
 
-    names = args.model or [DEFAULT_MODEL]
-    bundles = [require_task(load_bundle(name), "classifier") for name in names]
-    from hangul_rnn.ensemble import Ensemble
-
-    bundle: Bundle | Ensemble = bundles[0] if len(bundles) == 1 else Ensemble(bundles)
+    bundle = load_classifiers(args.model or [DEFAULT_MODEL])
     styled = out_console.is_terminal
     if args.explain:
         from hangul_rnn.scoring import explain
