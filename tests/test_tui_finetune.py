@@ -126,10 +126,14 @@ async def test_disabled_fine_tuning_rows_are_not_read() -> None:
         assert config == cli_config()  # freeze_epochs 0: the default, not the greyed-out 3
 
 
+IN_CI_ONLY = [pytest.mark.slow, pytest.mark.ci]
+
+
 @pytest.mark.parametrize(("field", "typed", "message"), [
     ("#train-lr-decay", "0.5", "--lr-decay-per-layer must be a number in [1, 100]"),
-    ("#train-lr-decay", "fast", "decay must be a number, not 'fast'"),
-    ("#train-freeze", "two", "freeze epochs must be a whole number"),
+    # each case is a whole app session (~4 s on 2 cores): one runs by default, the others in CI's slow subset
+    pytest.param("#train-lr-decay", "fast", "decay must be a number, not 'fast'", marks=IN_CI_ONLY),
+    pytest.param("#train-freeze", "two", "freeze epochs must be a whole number", marks=IN_CI_ONLY),
 ])
 async def test_a_bad_fine_tuning_value_is_said_under_the_buttons(field: str, typed: str, message: str) -> None:
     app = HangulRNNApp()
