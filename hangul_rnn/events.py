@@ -81,6 +81,18 @@ class EmbeddingsLoaded:
     examples: tuple[str, ...]
     frozen: bool
 
+    def line(self) -> str:
+        """The line the CLI and the TUI log: the rows started from the file, and the tokens it lacked (those keep a
+        random start), naming the most frequent of them so a tokenization mismatch shows at once."""
+        total = self.found + self.missing
+        frozen = ", frozen" if self.frozen else ""
+        text = (f"word vectors: {self.found:,} of {total:,} tokens start from {self.path.name} ({self.dim} "
+                f"dimensions{frozen})")
+        if self.missing:
+            most = ", ".join(self.examples)
+            text += f"; {self.missing:,} not in the file keep a random start (most frequent: {most})"
+        return text
+
 
 @dataclass(frozen=True)
 class SoftLabelsLoaded:
@@ -90,6 +102,11 @@ class SoftLabelsLoaded:
     path: Path
     examples: int
     dropped: int
+
+    def line(self) -> str:
+        """The line the CLI and the TUI log."""
+        return (f"soft labels: {self.examples:,} texts from {self.path} join the training side "
+                f"({self.dropped:,} left out: the same text as a labelled example)")
 
 
 @dataclass(frozen=True)

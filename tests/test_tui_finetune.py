@@ -202,3 +202,23 @@ async def test_a_run_from_the_form_fine_tunes_a_generator_into_a_classifier(tmp_
     assert (config.level, config.units, config.embedding_dim) == ("syllable", 16, 8)  # the generator's
     assert (config.freeze_epochs, config.unfreeze, config.lr_decay_per_layer, config.pooling, config.bucket) == (
         1, "gradual", 2.0, "concat", True)
+
+
+async def test_the_run_log_says_what_the_vectors_and_the_teacher_brought() -> None:
+    """The Train tab logs the same lines the CLI prints when --embeddings and --soft-labels load, brackets and all."""
+    from textual.widgets import RichLog
+
+    from hangul_rnn.events import EmbeddingsLoaded, SoftLabelsLoaded
+
+    vectors = EmbeddingsLoaded(Path("/data/vec [v2].vec.gz"), 128, 900, 100, ("ㅋㅋ", "ㅠㅠ"), frozen=False)
+    soft = SoftLabelsLoaded(Path("/data/teacher.tsv.gz"), 493_495, 25)
+    app = HangulRNNApp()
+    async with app.run_test(size=SIZE) as pilot:
+        pane = app.query_one(TrainPane)
+        pane.on_train_event(vectors)
+        pane.on_train_event(soft)
+        await pilot.pause()
+        log = "\n".join(line.text for line in app.query_one("#train-log", RichLog).lines)
+    said = " ".join(log.split())  # the log wraps at its width
+    assert " ".join(vectors.line().split()) in said and " ".join(soft.line().split()) in said
+    assert "900 of 1,000 tokens start from vec [v2].vec.gz" in said and "493,495 texts" in said

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -26,9 +27,11 @@ from hangul_rnn.events import (
     BatchEnded,
     CheckpointSaved,
     DataProgress,
+    EmbeddingsLoaded,
     EpochEnded,
     Event,
     SampleWritten,
+    SoftLabelsLoaded,
     TrainFinished,
     TrainStarted,
     ValidationProgress,
@@ -435,6 +438,8 @@ class TrainPane(Vertical):
             status.update(f"epoch {event.epoch + 1}/{self._final_epoch} done · saving …")
         elif isinstance(event, SampleWritten):
             log.write(f"[i]sample:[/] {event.text}" if not event.error else f"[yellow]sample failed:[/] {event.error}")
+        elif isinstance(event, (EmbeddingsLoaded, SoftLabelsLoaded)):
+            log.write(Text(event.line()))  # the CLI's line; plain text, so a path's brackets are not markup
         elif isinstance(event, CheckpointSaved):
             log.write(f"[dim]saved {event.path}[/]")
         elif isinstance(event, TrainFinished):

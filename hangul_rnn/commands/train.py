@@ -393,12 +393,8 @@ class _Renderer:
                 out_console.print(event.text.replace("\n", " ⏎ "), markup=False, highlight=False)
         elif isinstance(event, CheckpointSaved):
             self.last_bundle = event.path
-        elif isinstance(event, EmbeddingsLoaded):
-            err_console.print(_embeddings_line(event), highlight=False, markup=False)
-        elif isinstance(event, SoftLabelsLoaded):
-            err_console.print(f"soft labels: {event.examples:,} texts from {event.path} join the training side "
-                              f"({event.dropped:,} left out: the same text as a labelled example)",
-                              highlight=False, markup=False)
+        elif isinstance(event, (EmbeddingsLoaded, SoftLabelsLoaded)):
+            err_console.print(event.line(), highlight=False, markup=False)
         elif isinstance(event, TrainFinished):
             self.cancelled = event.cancelled
             self.stopped_early = event.stopped_early
@@ -457,17 +453,3 @@ def _summary(bundle) -> str:
         if key in m:
             parts.append(f"{label} {m[key]:.4f}")
     return ", ".join(parts)
-
-
-def _embeddings_line(event: EmbeddingsLoaded) -> str:
-    """What --embeddings did: rows started from the file, and how many tokens it lacked (those keep a random
-    start), naming the most frequent of them so a tokenization mismatch shows at once."""
-    total = event.found + event.missing
-    frozen = ", frozen" if event.frozen else ""
-    line = (f"word vectors: {event.found:,} of {total:,} tokens start from {event.path.name} ({event.dim} "
-            f"dimensions{frozen})")
-    if event.missing:
-        line += f"; {event.missing:,} not in the file keep a random start (most frequent: {', '.join(event.examples)})"
-    return line
-
-
