@@ -167,10 +167,16 @@ def last_step_view(model: keras.Model) -> keras.Model:
     It shares every weight with ``model``, which stays the sequence model that is saved and sampled; training
     through the view skips the vocabulary-sized product at every other step, most of the work on a word vocabulary.
     """
-    head, node_index, _ = model.output._keras_history
-    node = head._inbound_nodes[node_index]  # the output layer's call that made the model's output
-    hidden = node.input_tensors[0]
-    return keras.Model(model.input, head(hidden[:, -1], **node.arguments.kwargs), name=f"{model.name}_last_step")
+    names = {layer.name for layer in model.layers}
+    if "projection" in names:  # tied, units != embedding_dim: the projection feeds the table
+        hidden = model.get_layer("projection").output
+    else:  # the last recurrent layer's sequence (its states are the other outputs)
+        last_rnn = max((layer for layer in model.layers if layer.name.startswith("rnn_")),
+                       key=lambda layer: int(layer.name.split("_")[1]))
+        hidden = last_rnn.output[0]
+    last = hidden[:, -1]
+    logits = model.get_layer("logits")(last) if "logits" in names else model.get_layer("embedding")(last, reverse=True)
+    return keras.Model(model.input, logits, name=f"{model.name}_last_step")
 
 
 def compile_generator(model: keras.Model, learning_rate: float | object = 2e-3, *,
