@@ -12,7 +12,9 @@ top-k or top-p while text streams and the next token uses the new values.
 
 Text comes out as pieces, ready to print as they arrive (the piece decoders say how per level: jamo text only once
 its syllables are complete, words with the spaces between them). With beam search a piece is shown once every
-beam agrees on it, so it can never be taken back; the best beam's rest comes at the end.
+beam agrees on it, so it can never be taken back; the best beam's rest comes at the end. A beam whose text has
+ended by the stop rules keeps its score and competes on the text it has (what it would say after its end does not
+count); once a sample's best beam has ended no other can overtake it, and the sample is done.
 Pieces are the generated text only; callers print the prompt themselves.
 
 Typical use::
@@ -250,21 +252,23 @@ class _Run:
         self.done = [False] * n
         self.emitted = [0] * n  # tokens of each sample's history already turned into text
 
-    def _emit(self, s: int, tid: int) -> str:
-        """Text for token ``tid`` of sample ``s``, applying the stop rules; flushes the sample when it stops."""
+    def _rule(self, tid: int, content: bool) -> tuple[bool, bool]:
+        """The stop rules for one token: (does the text end with it, is there text on the current line after it)."""
         d = self.d
         if tid == d.eos_id:
+            return True, content
+        if d._newline[tid]:
+            return self.stop_at is not None and content, False
+        content = content or bool(d._has_text[tid])
+        return self.stop_at == "sentence" and bool(d._sentence_end[tid]), content
+
+    def _emit(self, s: int, tid: int) -> str:
+        """Text for token ``tid`` of sample ``s``, applying the stop rules; flushes the sample when it stops."""
+        if tid == self.d.eos_id:
             self.done[s] = True
             return self.pieces[s].flush()
         piece = self.pieces[s].push(tid)
-        if d._newline[tid]:
-            if self.stop_at is not None and self.content[s]:
-                self.done[s] = True
-            self.content[s] = False
-        else:
-            self.content[s] = self.content[s] or bool(d._has_text[tid])
-            if self.stop_at == "sentence" and d._sentence_end[tid]:
-                self.done[s] = True
+        self.done[s], self.content[s] = self._rule(tid, self.content[s])
         if self.done[s]:
             piece += self.pieces[s].flush()
         return piece
@@ -283,45 +287,89 @@ class _Run:
         n, k = d.num_samples, sampler.rows_per_sample
         has_prompt = bool(self.prompt.strip())
         d.stats = stats = GenerationStats(prompt_tokens=len(self.ids))
-        histories: list[list[int]] = [[] for _ in range(n * k)]
+        beams = _Beams(self, n * k) if k > 1 else None
 
         t0 = time.perf_counter()
         sampler.start(n)
         logits, state = d.runtime.read(np.tile(np.asarray(self.ids, dtype=np.int64), (n * k, 1)))
         for step in range(self.max_tokens):
             banned = d._after_prompt_banned if (step == 0 and has_prompt) else d.banned
-            next_ids, parents = sampler.get_next_token(logits, banned)
+            next_ids, parents = sampler.get_next_token(beams.freeze(logits) if beams else logits, banned)
             now = time.perf_counter()
             if stats.time_to_first_token is None:
                 stats.time_to_first_token = now - t0
             stats.elapsed = now - t0
             stats.steps += 1
             stats.tokens += self.done.count(False)
-            reordered = k > 1 and not np.array_equal(parents, np.arange(len(parents)))
-            if reordered:
-                state = d.runtime.select(state, parents)
-            histories = [histories[p] + [int(t)] for p, t in zip(parents, next_ids)] if k > 1 else histories
-            out = [""] * n
-            for s in range(n):
-                if self.done[s]:
-                    continue
-                if k == 1:
-                    out[s] = self._emit(s, int(next_ids[s]))
-                    self.emitted[s] += 1
-                else:  # what every beam of the sample agrees on can never change: show it now
-                    out[s] = self._emit_all(s, _common_prefix(histories[s * k : (s + 1) * k]))
+            if beams is not None:
+                if not np.array_equal(parents, np.arange(len(parents))):
+                    state = d.runtime.select(state, parents)
+                beams.advance(parents, next_ids)
+                out = self._beam_text(beams, sampler.best_rows(n))
+            else:
+                out = self._sample_text(next_ids)
             if all(self.done) or step == self.max_tokens - 1:
                 best = sampler.best_rows(n)
                 for s in range(n):
                     if not self.done[s]:
-                        if k > 1:
-                            out[s] += self._emit_all(s, histories[int(best[s])])
+                        if beams is not None:
+                            out[s] += self._emit_all(s, beams.histories[int(best[s])])
                         if not self.done[s]:  # cut by max_tokens: a syllable only just begun is dropped
                             out[s] += self.pieces[s].flush(cut=True)
                 yield out
                 return
             yield out  # finished samples keep stepping with the rest of the batch; their tokens are ignored
             logits, state = d.runtime.step(next_ids, state)
+
+    def _sample_text(self, next_ids: np.ndarray) -> list[str]:
+        """One row per sample: each new token's text."""
+        out = [""] * len(self.done)
+        for s in range(len(self.done)):
+            if not self.done[s]:
+                out[s] = self._emit(s, int(next_ids[s]))
+                self.emitted[s] += 1
+        return out
+
+    def _beam_text(self, beams: _Beams, best: np.ndarray) -> list[str]:
+        """What every beam of a sample agrees on can never change: show it now. A sample whose best beam has
+        ended is done: no beam still going can score above it (scores only fall), so its text is the best beam's."""
+        k = len(beams.histories) // len(self.done)
+        out = [""] * len(self.done)
+        for s in range(len(self.done)):
+            if self.done[s]:
+                continue
+            if beams.ended[best[s]]:
+                out[s] = self._emit_all(s, beams.histories[int(best[s])])
+            else:
+                out[s] = self._emit_all(s, _common_prefix(beams.histories[s * k : (s + 1) * k]))
+        return out
+
+
+class _Beams:
+    """Per beam row: its tokens, whether its text has ended by the stop rules, and whether its line has text."""
+
+    def __init__(self, run: _Run, rows: int) -> None:
+        self.run = run
+        self.histories: list[list[int]] = [[] for _ in range(rows)]
+        self.ended = np.zeros(rows, dtype=bool)
+        self.content = np.full(rows, bool(run.content[0]))
+
+    def freeze(self, logits: np.ndarray) -> np.ndarray:
+        """``logits`` with each ended row's distribution all on its own last token: a beam whose text has ended
+        keeps its score (log 1 = 0) and its place among the beams, and competes with the rest on the text it has."""
+        if not self.ended.any():
+            return logits
+        frozen = np.array(logits, copy=True)
+        rows = np.flatnonzero(self.ended)
+        frozen[rows] = -np.inf
+        frozen[rows, [self.histories[r][-1] for r in rows]] = 0.0
+        return frozen
+
+    def advance(self, parents: np.ndarray, next_ids: np.ndarray) -> None:
+        self.histories = [self.histories[p] + [int(t)] for p, t in zip(parents, next_ids)]
+        self.ended, self.content = self.ended[parents], self.content[parents]
+        for r in np.flatnonzero(~self.ended):
+            self.ended[r], self.content[r] = self.run._rule(int(next_ids[r]), bool(self.content[r]))
 
 
 def _common_prefix(rows: list[list[int]]) -> list[int]:

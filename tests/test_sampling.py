@@ -363,3 +363,46 @@ def test_beam_batch_rows_are_independent_samples(syllable_bundle):
     stream = generate_batch(syllable_bundle, "태조", num_samples=2, num_beams=3, max_tokens=12)
     list(stream)
     assert stream.texts == [one, one]
+
+
+class _MarkovRuntime:
+    """A network whose next-token distribution depends only on the last token: known probabilities for beams."""
+
+    def __init__(self, tokenizer, table: dict[str, dict[str, float]]) -> None:
+        v = tokenizer.vocab_size
+        self.logits = np.full((v, v), -30.0, dtype=np.float32)
+        for prev, nexts in table.items():
+            for tok, p in nexts.items():
+                self.logits[tokenizer.vocab.id(prev), tokenizer.vocab.id(tok)] = np.log(p)
+
+    def initial_state(self, rows: int) -> np.ndarray:
+        return np.zeros(rows, dtype=np.int64)
+
+    def read(self, ids: np.ndarray):
+        return self.logits[ids[:, -1]], ids[:, -1]
+
+    def step(self, next_ids: np.ndarray, state: np.ndarray):
+        return self.logits[next_ids], np.asarray(next_ids)
+
+    def select(self, state: np.ndarray, parents: np.ndarray) -> np.ndarray:
+        return state[parents]
+
+
+def test_a_beam_that_has_ended_keeps_its_score_and_ends_the_search():
+    """'가다⏎' (0.4 x 0.9) is the likeliest line; the beam through '나' goes on more likely *after* its words, which
+    must not count: an ended beam's score is frozen, and once the best beam has ended the search stops."""
+    from hangul_rnn.tokenizers import SyllableTokenizer
+
+    tok = SyllableTokenizer()
+    tok.fit(["가나다\n라마\n"])
+    table = {"가": {"나": 0.6, "다": 0.4}, "나": {"\n": 0.3, "라": 0.35, "마": 0.35}, "다": {"\n": 0.9, "라": 0.1},
+             "라": {"마": 0.95, "\n": 0.05}, "마": {"라": 0.95, "\n": 0.05},
+             "\n": {"라": 0.5, "마": 0.5}}
+    runtime = _MarkovRuntime(tok, table)
+    stream = generate((runtime, tok), "가", num_beams=2, max_tokens=20, stop_at="line")
+    assert "".join(stream).rstrip("\n") == "다"
+    assert stream.stats.steps == 2  # not 20: no beam still going could beat it
+    assert float(stream.decoder.sampler.scores.max()) == pytest.approx(np.log(0.4 * 0.9), abs=1e-4)
+    # without a stop rule the line end is just another token and the search runs to max_tokens
+    free = generate((runtime, tok), "가", num_beams=2, max_tokens=6)
+    assert len("".join(free)) == 6 and free.stats.steps == 6
