@@ -308,6 +308,46 @@ def evaluate_ensemble(bundles: list[Bundle], *, split: str = "test", limit: int 
     return {**result, "members": members}
 
 
+def evaluate_model(model: Any, *, split: str = "test", limit: int | None = None,
+                   progress: EvalProgress | None = None, corpus: str | None = None, streams: int | None = None,
+                   adapt: float = 0.0) -> dict:
+    """Score what :func:`hangul_rnn.bundle.load_bundle` gave: one bundle (:func:`evaluate`), or a saved ensemble
+    as its members (:func:`evaluate_ensemble`). The CLI's ``evaluate NAME`` and the TUI's Evaluate both call this."""
+    members = list(getattr(model, "members", None) or [model])
+    if len(members) == 1:
+        return evaluate(members[0], split=split, limit=limit, progress=progress, corpus=corpus, streams=streams,
+                        adapt=adapt)
+    if corpus is not None:
+        raise UsageError("--corpus scores one model at a time; give a single model name")
+    if adapt or streams is not None:
+        raise UsageError("--adapt and --streams apply to one generator (text read as streams); not to classifiers")
+    return evaluate_ensemble(members, split=split, limit=limit, progress=progress)
+
+
+def reporting_split(model: Any) -> str:
+    """The split a model's figure is reported on when none is asked for: its corpus's ``test`` split where it has
+    one, else (a classifier of the user's own file) the validation hold-out it was trained beside; a generator
+    reads its held-out tail either way."""
+    first = list(getattr(model, "members", None) or [model])[0]
+    if first.task == "generator":
+        return "test"
+    spec = str(first.config.get("corpus", train_config_from_bundle(first).corpus))
+    return "test" if "test" in tuple(getattr(load_corpus(spec), "splits", ())) else VALIDATION
+
+
+def record_test_result(model: Any, result: dict, *, split: str, limit: int | None = None,
+                       corpus: str | None = None) -> bool:
+    """Keep a classifier's (or saved ensemble's) accuracy on its whole own test split in its metrics, where
+    ``models`` and the TUI list it; any other evaluation (a slice, another corpus, validation) is not its test
+    figure and is not kept. Returns whether it was recorded (shipped models never are)."""
+    from hangul_rnn.bundle import record_metrics
+
+    if result.get("task") != "classifier" or split != "test" or limit is not None or corpus is not None:
+        return False
+    return record_metrics(model, {"test_accuracy": result["accuracy"], "test_loss": result["loss"],
+                                  "test_examples": result["examples"]})
+
+
 def _check_same_examples(bundles: list[Bundle], split: str) -> None:
     """Classifiers scored on one set of examples must know them alike: one corpus, one set of labels and, on
     ``"validation"``, the same hold-out (or one would be scored on what another was trained on)."""

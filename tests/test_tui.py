@@ -264,6 +264,71 @@ async def test_models_and_corpora_tabs(installed: Path, sample_corpora: Path) ->
         assert "◀ 95%" in text_of(app, "#corpus-histogram")
 
 
+async def _models_row(app, pilot, name: str) -> None:
+    """Focus the Models table and move its cursor to ``name``'s row, as a person does with the arrow keys."""
+    from textual.widgets import DataTable
+
+    await pilot.press("f4")
+    table = app.query_one("#models-table", DataTable)
+    table.focus()
+    names = [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
+    for _ in range(names.index(name)):
+        await pilot.press("down")
+    await pilot.pause()
+
+
+async def test_evaluate_from_the_models_tab(installed: Path) -> None:
+    """'e' scores the highlighted model as `hangul-rnn evaluate` does: a classifier of a file without a test split
+    on its validation hold-out (not kept as a test figure), a generator on its held-out tail in both bits."""
+    import json
+
+    from hangul_rnn.bundle import load_bundle
+    from hangul_rnn.evaluation import evaluate
+
+    app = HangulRNNApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await _models_row(app, pilot, "tiny-clf")
+        await pilot.press("e")
+        await wait_for(pilot, lambda: "accuracy" in text_of(app, "#models-eval"), timeout=60)
+        said = text_of(app, "#models-eval")
+        expected = evaluate(load_bundle("tiny-clf"), split="validation")
+        assert "tiny-clf on nsmc_sample.tsv validation" in said
+        assert f"{expected['accuracy']:.2%} of {expected['examples']:,} examples" in said
+        assert "test_accuracy" not in json.loads((installed / "tiny-clf" / "metrics.json").read_text())
+        assert str(app.query_one("#models-evaluate", Button).label) == "Evaluate (e)"
+        await _models_row(app, pilot, "tiny-gen")
+        await pilot.press("e")
+        await wait_for(pilot, lambda: "bits/cleaned char" in text_of(app, "#models-eval"), timeout=60)
+        expected = evaluate(load_bundle("tiny-gen"))
+        assert f"{expected['bits_per_char']:.3f} bits/cleaned char" in text_of(app, "#models-eval")
+        assert "bits/raw char" in text_of(app, "#models-eval")
+
+
+@pytest.mark.slow  # a whole app session: in CI's bounded slow subset
+@pytest.mark.ci
+async def test_an_evaluation_stops_when_asked_again(installed: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    from hangul_rnn import evaluation
+
+    def endless(model, *, split, progress, **_):
+        for done in range(10**9):
+            progress(done, 10**9)  # raises once the user has asked to stop
+            time.sleep(0.01)
+
+    monkeypatch.setattr(evaluation, "evaluate_model", endless)
+    app = HangulRNNApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await _models_row(app, pilot, "tiny-clf")
+        await pilot.press("e")
+        await wait_for(pilot, lambda: str(app.query_one("#models-evaluate", Button).label) == "Stop (e)")
+        assert app.query_one("#models-eval-progress").display
+        await pilot.press("e")
+        await wait_for(pilot, lambda: "stopped evaluating tiny-clf" in text_of(app, "#models-eval"))
+        assert str(app.query_one("#models-evaluate", Button).label) == "Evaluate (e)"
+        assert not app.query_one("#models-eval-progress").display
+
+
 async def test_train_form_untouched_builds_the_cli_default_config() -> None:
     """One source of defaults: the Train form as it opens, per task, is `hangul-rnn train TASK` with no options."""
     from hangul_rnn.cli import build_parser

@@ -142,8 +142,11 @@ Tick several classifiers (space) to average them.
 ## Models (F4)
 
 Every installed and shipped model; the highlighted one in full, with its loss and accuracy by epoch. **g** uses
-it in Generate or Score, **r** renames it, **d** deletes it (after asking). Shipped models cannot be deleted or
-renamed; a model a saved ensemble lists cannot either, until the ensemble is deleted.
+it in Generate or Score, **e** evaluates it as `hangul-rnn evaluate` does (a classifier on its corpus's test split,
+kept with the model, or on its validation hold-out when the corpus has none; a generator on its held-out tail in
+bits per cleaned and per raw character; **e** again stops), **r** renames it, **d** deletes it (after asking).
+Shipped models cannot be deleted or renamed; a model a saved ensemble lists cannot either, until the ensemble is
+deleted.
 
 ## Corpora (F5)
 

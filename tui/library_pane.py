@@ -1,9 +1,10 @@
-"""The Models and Corpora tabs: installed bundles with their metrics, training curves and actions (use, rename,
-delete: :mod:`hangul_rnn.model_files`); corpus size, label balance and a length histogram (:mod:`hangul_rnn.stats`),
-for the built-in corpora and the user's own files alike."""
+"""The Models and Corpora tabs: installed bundles with their metrics, training curves and actions (use, evaluate:
+:func:`hangul_rnn.evaluation.evaluate_model`, rename, delete: :mod:`hangul_rnn.model_files`); corpus size, label
+balance and a length histogram (:mod:`hangul_rnn.stats`), for the built-in corpora and the user's own files alike."""
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from rich.text import Text
@@ -74,7 +75,8 @@ class ModelsPane(Vertical):
     """Every installed and shipped bundle, one row each; the highlighted one in full underneath, with its training
     curves and the actions on it."""
 
-    BINDINGS = [Binding("g", "use", "Use"), Binding("r", "rename", "Rename"), Binding("d", "delete", "Delete")]
+    BINDINGS = [Binding("g", "use", "Use"), Binding("e", "evaluate", "Evaluate"), Binding("r", "rename", "Rename"),
+                Binding("d", "delete", "Delete")]
 
     class Changed(Message):
         """An installed model was renamed or deleted: pickers and caches re-read the bundles."""
@@ -89,6 +91,7 @@ class ModelsPane(Vertical):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._summaries: dict[str, object] = {}
+        self._stop: threading.Event | None = None  # set: the evaluation under way stops at its next step
 
     def compose(self) -> ComposeResult:
         yield DataTable(id="models-table", cursor_type="row", zebra_stripes=True)
@@ -96,8 +99,12 @@ class ModelsPane(Vertical):
         yield Static("", id="models-detail")
         with Horizontal(classes="row", id="models-actions"):
             yield Button("Use (g)", id="models-use", variant="primary", compact=True)
+            yield Button(_EVALUATE, id="models-evaluate", compact=True,
+                         tooltip="score it on its corpus's test split (a generator: its held-out tail)")
             yield Button("Rename (r)", id="models-rename", compact=True)
             yield Button("Delete (d)", id="models-delete", variant="error", compact=True)
+        yield ProgressBar(total=None, id="models-eval-progress")
+        yield Static("", id="models-eval")
         with Horizontal(id="models-curves"):
             yield LossChart(id="models-loss", title="loss by epoch", empty="no training history in this model")
             yield LossChart(id="models-accuracy", title="accuracy", empty="")
@@ -105,12 +112,14 @@ class ModelsPane(Vertical):
     def on_mount(self) -> None:
         table = self.query_one("#models-table", DataTable)
         table.add_columns("name", "task", "corpus", "level", "cell", "params", "quality")
+        self.query_one("#models-eval-progress").display = False
         self.refresh_models()
 
     def refresh_models(self) -> None:
         from hangul_rnn.catalog import list_bundles
 
         table = self.query_one("#models-table", DataTable)
+        current = self._current()
         table.clear()
         summaries = list_bundles()
         self._summaries = {str(s.path): s for s in summaries}
@@ -122,7 +131,11 @@ class ModelsPane(Vertical):
         empty.update("no models yet: train one in the Train tab or with `hangul-rnn train`")
         empty.display = not summaries
         self.query_one("#models-actions").display = bool(summaries)
-        self._show(summaries[0] if summaries else None)
+        paths = [str(s.path) for s in summaries]
+        row = paths.index(str(current.path)) if current is not None and str(current.path) in paths else 0
+        if summaries:
+            table.move_cursor(row=row)  # a rename, delete or evaluation keeps the row the user was on
+        self._show(summaries[row] if summaries else None)
 
     def _show(self, summary) -> None:
         self.query_one("#models-detail", Static).update(describe(summary) if summary is not None else "")
@@ -150,8 +163,8 @@ class ModelsPane(Vertical):
 
     # -- actions ------------------------------------------------------------------------------------------------
     def on_button_pressed(self, event: Button.Pressed) -> None:
-        actions = {"models-use": self.action_use, "models-rename": self.action_rename,
-                   "models-delete": self.action_delete}
+        actions = {"models-use": self.action_use, "models-evaluate": self.action_evaluate,
+                   "models-rename": self.action_rename, "models-delete": self.action_delete}
         if event.button.id in actions:
             actions[event.button.id]()
 
@@ -163,6 +176,69 @@ class ModelsPane(Vertical):
             self.app.notify(f"{summary.name} cannot be read ({summary.error})", severity="error")
             return
         self.post_message(self.Use(str(summary.path), summary.task))
+
+    def action_evaluate(self) -> None:
+        """Score the highlighted model on held-out data, as ``hangul-rnn evaluate NAME`` does; pressed again while
+        it runs, stop it."""
+        if self._stop is not None:
+            self._stop.set()
+            self.query_one("#models-eval", Static).update("stopping …")
+            return
+        summary = self._current()
+        if summary is None:
+            return
+        if summary.task not in ("generator", "classifier"):
+            self.app.notify(f"{summary.name} cannot be read ({summary.error})", severity="error")
+            return
+        self._stop = threading.Event()
+        self.query_one("#models-evaluate", Button).label = "Stop (e)"
+        bar = self.query_one("#models-eval-progress", ProgressBar)
+        bar.update(total=None, progress=0)
+        bar.display = True
+        self.query_one("#models-eval", Static).update(Text(f"evaluating {summary.name} …"))
+        self._evaluate(str(summary.path), summary.name, self._stop)
+
+    @work(thread=True, exclusive=True, group="evaluate")
+    def _evaluate(self, path: str, name: str, stop: threading.Event) -> None:
+        from hangul_rnn.bundle import load_bundle
+        from hangul_rnn.errors import HangulRNNError
+        from hangul_rnn.evaluation import evaluate_model, record_test_result, reporting_split
+
+        bar = self.query_one("#models-eval-progress", ProgressBar)
+
+        def progress(done: int, total: int) -> None:
+            if stop.is_set():
+                raise _Stopped
+            self.app.call_from_thread(bar.update, total=total, progress=done)
+
+        try:
+            model = load_bundle(path)
+            split = reporting_split(model)
+            result = evaluate_model(model, split=split, progress=progress)
+            recorded = record_test_result(model, result, split=split)
+        except _Stopped:
+            self.app.call_from_thread(self._evaluated, Text(f"stopped evaluating {name}"), False)
+            return
+        except HangulRNNError as exc:
+            self.app.call_from_thread(self._evaluated, Text.assemble(("error: ", "red"), str(exc)), False)
+            return
+        except Exception as exc:  # noqa: BLE001 - reported inline, never a crash of the app
+            self.app.call_from_thread(self._evaluated, Text.assemble(("error: ", "red"), f"{type(exc).__name__}: "
+                                                                     f"{exc}"), False)
+            return
+        self.app.call_from_thread(self._evaluated, Text(evaluation_line(name, result)), recorded)
+
+    def _evaluated(self, line: Text, recorded: bool) -> None:
+        self._stop = None
+        self.query_one("#models-evaluate", Button).label = _EVALUATE
+        self.query_one("#models-eval-progress").display = False
+        self.query_one("#models-eval", Static).update(line)
+        if recorded:  # the table's quality column and the other tabs' pickers show the new test figure
+            self.post_message(self.Changed())
+
+    def on_unmount(self) -> None:
+        if self._stop is not None:  # the app is closing: end the evaluation thread at its next step
+            self._stop.set()
 
     def _installed_current(self, doing: str):
         summary = self._current()
@@ -217,6 +293,33 @@ class ModelsPane(Vertical):
         if new:
             self.app.notify(f"renamed to {new}")
             self.post_message(self.Changed())
+
+
+_EVALUATE = "Evaluate (e)"
+
+
+class _Stopped(Exception):
+    """Raised from the progress callback to end an evaluation the user stopped."""
+
+
+def evaluation_line(name: str, result: dict) -> str:
+    """One line for an evaluation: accuracy with its interval and count for a classifier, bits per cleaned and
+    per raw character for a generator (the two named, as everywhere a figure is shown)."""
+    on = f"{short_corpus(str(result.get('corpus', '')))} {result.get('split', '')}".strip()
+    if "accuracy" in result:
+        line = f"{name} on {on}: accuracy {result['accuracy']:.2%} of {result['examples']:,} examples"
+        interval = result.get("accuracy_ci95")
+        if interval:
+            line += f" (95% interval {interval[0]:.2%}–{interval[1]:.2%})"
+        if result.get("members"):
+            alone = ", ".join(f"{member['accuracy']:.2%}" for member in result["members"])
+            line += f"; members alone {alone}"
+        return line
+    parts = [f"{name} on {on}: {result['bits_per_char']:.3f} bits/cleaned char"]
+    if "bits_per_raw_char" in result:
+        parts.append(f"{result['bits_per_raw_char']:.3f} bits/raw char")
+    parts.append(f"{result.get('tokens', 0):,} tokens")
+    return " · ".join(parts)
 
 
 def _is_shipped(path: Path) -> bool:

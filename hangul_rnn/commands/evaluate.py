@@ -43,8 +43,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _evaluate(args: argparse.Namespace) -> int:
-    from hangul_rnn.bundle import record_metrics
-    from hangul_rnn.evaluation import evaluate, evaluate_against, evaluate_ensemble
+    from hangul_rnn.ensemble import Ensemble
+    from hangul_rnn.evaluation import evaluate_against, evaluate_model, record_test_result
 
     bundles, members, against = _models(args)
     title = " + ".join(b.name for b in bundles)
@@ -52,17 +52,13 @@ def _evaluate(args: argparse.Namespace) -> int:
         if against is not None:
             result = evaluate_against(bundles[0], against, split=args.split, limit=args.limit, progress=update,
                                       corpus=args.corpus)
-        elif len(members) == 1:
-            result = evaluate(members[0], split=args.split, limit=args.limit, progress=update, corpus=args.corpus,
-                              streams=args.streams, adapt=args.adapt)
         else:
-            result = evaluate_ensemble(members, split=args.split, limit=args.limit, progress=update)
-    own_test = args.split == "test" and args.limit is None and args.corpus is None
-    if len(bundles) == 1 and result.get("task") == "classifier" and own_test:
-        recorded = record_metrics(bundles[0], {"test_accuracy": result["accuracy"], "test_loss": result["loss"],
-                                               "test_examples": result["examples"]})
-        if recorded:
-            err_console.print(f"[dim]test accuracy recorded in {bundles[0].name}'s metrics[/dim]")
+            model = bundles[0] if len(bundles) == 1 else Ensemble(members)
+            result = evaluate_model(model, split=args.split, limit=args.limit, progress=update, corpus=args.corpus,
+                                    streams=args.streams, adapt=args.adapt)
+    if len(bundles) == 1 and record_test_result(bundles[0], result, split=args.split, limit=args.limit,
+                                                corpus=args.corpus):
+        err_console.print(f"[dim]test accuracy recorded in {bundles[0].name}'s metrics[/dim]")
     if args.json:
         print(json.dumps({"model": title, **result}, ensure_ascii=False, indent=2))
         return 0
