@@ -100,7 +100,8 @@ class ModelsPane(Vertical):
         with Horizontal(classes="row", id="models-actions"):
             yield Button("Use (g)", id="models-use", variant="primary", compact=True)
             yield Button(_EVALUATE, id="models-evaluate", compact=True,
-                         tooltip="score it on its corpus's test split (a generator: its held-out tail)")
+                         tooltip="score it on its corpus's test split (else its validation hold-out; a generator: "
+                                 "its held-out tail); e again stops")
             yield Button("Rename (r)", id="models-rename", compact=True)
             yield Button("Delete (d)", id="models-delete", variant="error", compact=True)
         yield ProgressBar(total=None, id="models-eval-progress")
