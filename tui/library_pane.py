@@ -169,14 +169,18 @@ class ModelsPane(Vertical):
         if event.button.id in actions:
             actions[event.button.id]()
 
-    def action_use(self) -> None:
+    def _readable_current(self):
+        """The highlighted model if it can be loaded; one that cannot is said in a notice and gives None."""
         summary = self._current()
-        if summary is None:
-            return
-        if summary.task not in ("generator", "classifier"):
+        if summary is not None and summary.task not in ("generator", "classifier"):
             self.app.notify(f"{summary.name} cannot be read ({summary.error})", severity="error")
-            return
-        self.post_message(self.Use(str(summary.path), summary.task))
+            return None
+        return summary
+
+    def action_use(self) -> None:
+        summary = self._readable_current()
+        if summary is not None:
+            self.post_message(self.Use(str(summary.path), summary.task))
 
     def action_evaluate(self) -> None:
         """Score the highlighted model on held-out data, as ``hangul-rnn evaluate NAME`` does; pressed again while
@@ -185,11 +189,8 @@ class ModelsPane(Vertical):
             self._stop.set()
             self.query_one("#models-eval", Static).update("stopping …")
             return
-        summary = self._current()
+        summary = self._readable_current()
         if summary is None:
-            return
-        if summary.task not in ("generator", "classifier"):
-            self.app.notify(f"{summary.name} cannot be read ({summary.error})", severity="error")
             return
         self._stop = threading.Event()
         self.query_one("#models-evaluate", Button).label = "Stop (e)"
