@@ -161,25 +161,47 @@ def _write(path: Path, texts: list[str], probs: np.ndarray, names: list[str]) ->
     atomic.write_with(path, write)
 
 
+def _open_soft_labels(source: Path) -> Any:
+    """The file as text (decompressed for ``.gz``); a missing file is a one-line UsageError."""
+    if not source.is_file():
+        raise UsageError(f"--soft-labels: no such file {source}")
+    opener: Any = gzip.open if source.name.endswith(".gz") else open
+    return opener(source, "rt", encoding="utf-8")
+
+
+def _label_columns(source: Path, header_line: str) -> tuple[list[str], list[int]]:
+    """The label names of a soft-label header and the columns of their probabilities."""
+    header = header_line.rstrip("\n").split("\t")
+    names = [h[len(PROB_PREFIX):] for h in header if h.startswith(PROB_PREFIX)]
+    if header[:1] != ["text"] or len(names) < 2:
+        raise UsageError(f"--soft-labels: {source} is not a soft-label file (its header must be 'text', "
+                         "'label' and a 'p:NAME' column per label, as 'hangul-rnn label' writes)")
+    return names, [header.index(PROB_PREFIX + n) for n in names]
+
+
+def check_soft_labels(path: str | os.PathLike[str]) -> str:
+    """The absolute path of a soft-label file once its header is read: a training run checks the file before it
+    loads (or downloads) its corpus, and records a path that a later ``--resume`` from another folder still finds."""
+    source = Path(path).expanduser().resolve()
+    try:
+        with _open_soft_labels(source) as f:
+            _label_columns(source, f.readline())
+    except (OSError, EOFError, UnicodeDecodeError) as exc:
+        raise UsageError(f"--soft-labels: cannot read {source} ({exc})") from None
+    return str(source)
+
+
 def read_soft_labels(path: str | os.PathLike[str], label_names: list[str] | None = None) -> SoftLabels:
     """Read a file :func:`label_corpus` wrote; ``label_names`` (the classifier's corpus labels, in order) must match
     its probability columns. Each bad line is a one-line UsageError naming it."""
     source = Path(path).expanduser()
-    if not source.is_file():
-        raise UsageError(f"--soft-labels: no such file {source}")
-    opener: Any = gzip.open if source.name.endswith(".gz") else open
     texts: list[str] = []
     rows: list[list[float]] = []
     try:
-        with opener(source, "rt", encoding="utf-8") as f:
-            header = f.readline().rstrip("\n").split("\t")
-            names = [h[len(PROB_PREFIX):] for h in header if h.startswith(PROB_PREFIX)]
-            if header[:1] != ["text"] or len(names) < 2:
-                raise UsageError(f"--soft-labels: {source} is not a soft-label file (its header must be 'text', "
-                                 "'label' and a 'p:NAME' column per label, as 'hangul-rnn label' writes)")
+        with _open_soft_labels(source) as f:
+            names, where = _label_columns(source, f.readline())
             if label_names is not None and names != [str(n) for n in label_names]:
                 raise UsageError(f"--soft-labels: {source} has labels {names}, the corpus {list(label_names)}")
-            where = [header.index(PROB_PREFIX + n) for n in names]
             for lineno, line in enumerate(f, start=2):
                 cells = line.rstrip("\n").split("\t")
                 try:

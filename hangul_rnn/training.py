@@ -280,6 +280,10 @@ def _train(config: TrainConfig, name: str, root: Path, strategy, emit: Callable[
         from hangul_rnn.embeddings import with_file_dimension
 
         start.cfg = with_file_dimension(start.cfg)
+    if start.cfg.soft_labels:  # likewise checked before the corpus is read (or downloaded)
+        from hangul_rnn.soft_labels import check_soft_labels
+
+        start.cfg = replace(start.cfg, soft_labels=check_soft_labels(start.cfg.soft_labels))
     if not is_chief(strategy):
         start.path = _worker_path(name)
     import keras

@@ -155,3 +155,35 @@ def test_cli_label_and_bad_options(sample_corpora: Path, tmp_path: Path, capsys:
 
     with pytest.raises(UsageError, match="applies to classifiers"):
         TrainConfig(task="generator", soft_labels=str(out)).validate()
+
+
+@pytest.mark.parametrize("body", [None, "just a review\n"])
+def test_a_bad_soft_label_file_is_refused_before_the_corpus_is_read(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], body: str | None) -> None:
+    # No local corpus: reading it would start a download (which the suite's network guard turns into a failure),
+    # so exit 2 with the file's message shows the file was checked first.
+    monkeypatch.setenv("HANGUL_RNN_CORPORA", str(tmp_path / "empty"))
+    soft = tmp_path / "soft.tsv"
+    if body is not None:
+        soft.write_text(body, encoding="utf-8")
+    assert main(["train", "classifier", "--corpus", "nsmc", "--soft-labels", str(soft), "--name", "s"]) == 2
+    err = capsys.readouterr().err
+    assert ("no such file" if body is None else "is not a soft-label file") in err
+    assert len(err.strip().splitlines()) == 1, err
+    assert not (tmp_path / "empty").exists() and not (paths.models_dir() / "s").exists()
+
+
+def test_the_bundle_records_the_soft_label_file_by_its_absolute_path(
+        sample_corpora: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from hangul_rnn.config import TrainConfig
+    from hangul_rnn.training import train
+
+    (tmp_path / "soft.tsv").write_text("text\tlabel\tp:negative\tp:positive\n새로운 리뷰\t1\t0.2\t0.8\n",
+                                       encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    cfg = TrainConfig(task="classifier", corpus="nsmc", level="syllable", units=4, embedding_dim=4, epochs=1,
+                      batch_size=16, max_len=20, patience=0, soft_labels="soft.tsv")
+    bundle = train(cfg, name="relative")
+    assert bundle.config["hyperparameters"]["soft_labels"] == str(tmp_path / "soft.tsv")
+    monkeypatch.chdir(paths.models_dir())  # a resume from another folder still finds the file
+    assert main(["train", "classifier", "--name", "relative", "--resume", "--epochs", "1"]) == 0
