@@ -113,8 +113,13 @@ def save_ensemble(name: str, members: Sequence[str], *, overwrite: bool = False,
     if target.exists() and not overwrite:
         raise UsageError(f"a model named {name!r} already exists; pick another name or use --overwrite")
     refs, configs = [], []
+    seen: dict[Path, str] = {}
     for member in members:
         folder = resolve_bundle_path(member)
+        if folder.resolve() in seen:  # the average would silently count one model twice
+            raise UsageError(f"model {member!r} is listed twice (as {seen[folder.resolve()]!r} too); an ensemble "
+                             "averages different models")
+        seen[folder.resolve()] = str(member)
         config = read_config(folder)
         if config.get("kind") == ENSEMBLE_KIND:
             raise UsageError(f"model {member!r} is itself an ensemble; list its members instead")

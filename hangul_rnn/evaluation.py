@@ -162,6 +162,17 @@ def _chunked_probabilities(source: Any, texts: list[str], progress: EvalProgress
     return np.concatenate(parts, axis=0)
 
 
+def check_options(*, limit: int | None = None, adapt: float = 0.0, streams: int | None = None) -> None:
+    """The numeric options of an evaluation, checked on their own so a caller can say a bad one before it reads
+    (or downloads) a corpus; one-line UsageErrors."""
+    if limit is not None and limit < 1:
+        raise UsageError(f"--limit must be ≥ 1, got {limit}")
+    if adapt < 0 or not math.isfinite(adapt):
+        raise UsageError(f"--adapt must be a learning rate ≥ 0, got {adapt}")
+    if streams is not None and streams < 1:
+        raise UsageError(f"--streams must be ≥ 1, got {streams}")
+
+
 def evaluate(bundle: Bundle, *, split: str = "test", limit: int | None = None,
              progress: EvalProgress | None = None, corpus: str | None = None, streams: int | None = None,
              adapt: float = 0.0) -> dict:
@@ -177,8 +188,7 @@ def evaluate(bundle: Bundle, *, split: str = "test", limit: int | None = None,
     the text as it is read (dynamic evaluation, :func:`score_text`). ``progress(done, total)`` is called as
     examples (classifiers) or tokens (generators) are scored.
     """
-    if limit is not None and limit < 1:
-        raise UsageError(f"--limit must be ≥ 1, got {limit}")
+    check_options(limit=limit)
     if bundle.task == "classifier":
         if adapt or streams is not None:
             raise UsageError("--adapt and --streams apply to generators (text read as streams); not to a classifier")
@@ -220,10 +230,7 @@ def score_text(bundle: Bundle, text: str, *, source: str = "text", progress: Eva
     learns from it (the streams advance together, so window ``w`` of every stream is predicted from windows
     ``< w`` of all streams: a code a decoder could follow). The bundle's own weights are never changed.
     """
-    if adapt < 0 or not math.isfinite(adapt):
-        raise UsageError(f"--adapt must be a learning rate ≥ 0, got {adapt}")
-    if streams is not None and streams < 1:
-        raise UsageError(f"--streams must be ≥ 1, got {streams}")
+    check_options(adapt=adapt, streams=streams)
     cfg = train_config_from_bundle(bundle)
     ids = bundle.tokenizer.encode_array(text, dtype=np.int32)  # the ids of encode(), without a list per token
     if len(ids) < cfg.seq_len + 1:

@@ -214,6 +214,24 @@ def test_evaluate_refuses_a_generator_in_an_ensemble_before_fetching_anything(mo
     assert main(["evaluate", "nsmc-classifier", "annals-syllable"]) == 2
 
 
+@pytest.mark.parametrize("options, message", [
+    (["annals-syllable", "--adapt", "-1"], "--adapt must be"),
+    (["annals-syllable", "--streams", "0"], "--streams must be"),
+    (["nsmc-classifier", "--limit", "0"], "--limit must be"),
+])
+def test_evaluate_refuses_bad_numbers_before_fetching_anything(
+        monkeypatch, capsys: pytest.CaptureFixture[str], options: list[str], message: str) -> None:
+    from hangul_rnn import corpora
+
+    def no_fetch(*args, **kwargs):
+        raise AssertionError("nothing should be fetched for options that are refused")
+
+    monkeypatch.setattr(corpora.Corpus, "paths", no_fetch)
+    assert main(["evaluate", *options]) == 2
+    err = capsys.readouterr().err
+    assert message in err and len(err.strip().splitlines()) == 1, err
+
+
 @pytest.mark.slow  # a subprocess or a real training run: in CI's bounded slow subset
 @pytest.mark.ci
 def test_kill_stops_a_background_run_like_ctrl_c(text_file: Path, tmp_path: Path) -> None:

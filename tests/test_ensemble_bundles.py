@@ -71,6 +71,8 @@ def test_bad_ensembles_are_refused_in_one_line(two: list[str], tmp_path: Path) -
     _classifier("other-corpus", "syllable", 4, corpus="tsv:/elsewhere.tsv")
     with pytest.raises(UsageError, match="different corpora"):
         save_ensemble("x", ["syl", "other-corpus"])
+    with pytest.raises(UsageError, match="listed twice"):
+        save_ensemble("x", ["syl", str(paths.models_dir() / "syl")])  # the same folder by name and by path
     save_ensemble("both", two)
     with pytest.raises(UsageError, match="already exists"):
         save_ensemble("both", two)

@@ -72,10 +72,12 @@ def _models(args: argparse.Namespace) -> tuple[list, list, object]:
     will read is fetched here, after every check that needs no download."""
     from hangul_rnn.ensemble import Ensemble
     from hangul_rnn.errors import UsageError
+    from hangul_rnn.evaluation import check_options
 
     if args.against is not None and len(args.model) > 1:
         raise UsageError("--against compares one model with one other; save several as one with 'hangul-rnn "
                          "ensemble' first")
+    check_options(limit=args.limit, adapt=args.adapt, streams=args.streams)  # like the checks below: before a download
     bundles, members = _load(args.model)
     one_generator = args.against is None and len(members) == 1 and members[0].task == "generator"
     if (args.adapt or args.streams is not None) and not one_generator:  # said before any corpus is downloaded
