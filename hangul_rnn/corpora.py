@@ -40,7 +40,7 @@ from hangul_rnn.corpus_files import (
 )
 from hangul_rnn.corpus_manifests import CorpusFile, CorpusManifest, Exclusion, KnownCopy, list_corpora, manifests
 from hangul_rnn.download import Progress, download
-from hangul_rnn.errors import ChecksumError, CorpusError, HangulRNNWarning, UsageError
+from hangul_rnn.errors import ChecksumError, CorpusError, CorpusPathError, HangulRNNWarning, UsageError
 
 if sys.version_info >= (3, 11):
     pass
@@ -223,7 +223,7 @@ class Corpus:
     def _resolve(self, file: CorpusFile, *, download: bool, progress: Progress | None) -> Path:
         if file.local_path is not None:
             if not file.local_path.is_file():
-                raise CorpusError(not_a_file(file.local_path))
+                raise CorpusPathError(not_a_file(file.local_path))
             return file.local_path
 
         local_dir = paths.local_corpora_dir()

@@ -24,6 +24,13 @@ class CorpusError(HangulRNNError):
     """A corpus that cannot be found, read or parsed (wrong file, bad UTF-8, missing column)."""
 
 
+class CorpusPathError(CorpusError, UsageError):
+    """A corpus file named on the command line (``text:PATH``, ``tsv:PATH``) that is not there or not a file: the
+    user's argument is wrong, so exit code 2, as for any bad option; still a CorpusError to code that reads corpora."""
+
+    exit_code = 2
+
+
 class ChecksumError(CorpusError):
     """A downloaded or local file whose size or sha256 does not match its manifest."""
 

@@ -150,8 +150,9 @@ def test_empty_and_missing_files(tmp_path: Path) -> None:
     header_only = _write(tmp_path / "h.tsv", "document\tlabel\n")
     with pytest.raises(CorpusError, match="no data rows"):
         list(get_corpus(f"tsv:{header_only}").examples())
-    with pytest.raises(CorpusError, match="nope.txt does not exist"):
+    with pytest.raises(CorpusError, match="nope.txt does not exist") as info:
         get_corpus(f"text:{tmp_path / 'nope.txt'}").path()
+    assert info.value.exit_code == 2  # the path the user gave is wrong: a usage error, as for a bad option
 
 
 def test_broken_gzip_is_a_corpus_error(tmp_path: Path) -> None:

@@ -305,17 +305,22 @@ def test_a_server_that_hangs_up_is_retried_not_called_non_http(hangs_up: str, tm
         download(hangs_up, tmp_path / "f.txt", sha256=None, size=None, retries=1, backoff=0)
 
 
-def test_a_full_disk_while_saving_is_one_line_naming_the_file(monkeypatch: pytest.MonkeyPatch,
+def test_a_full_disk_while_saving_is_one_line_naming_the_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    import shutil
+
     import hangul_rnn.ensemble
     from hangul_rnn import paths
+    from hangul_rnn.catalog import resolve_bundle_path
     from hangul_rnn.cli import main
+
+    other = shutil.copytree(resolve_bundle_path("nsmc-classifier"), tmp_path / "copy")  # a second member
 
     def full(path: Path, data: object) -> None:
         raise OSError(28, "No space left on device", str(path))
 
     monkeypatch.setattr(hangul_rnn.ensemble, "write_json", full)
-    assert main(["ensemble", "both", "nsmc-classifier", "nsmc-classifier"]) == 1
+    assert main(["ensemble", "both", "nsmc-classifier", str(other)]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "config.json: No space left on device" in err, err
     models = paths.models_dir()
