@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from hangul_rnn.catalog import shipped_dir
+from hangul_rnn.catalog import resolve_bundle_path, shipped_dir
 from hangul_rnn.charts import Series, epoch_axis, history_panels, history_svg, nice_ticks, text_chart
 from hangul_rnn.cli import main
 from hangul_rnn.errors import UsageError
@@ -106,7 +106,8 @@ def test_bad_history_requests_are_one_line_errors(tmp_path: Path, capsys: pytest
     blocker.write_text("", encoding="utf-8")
     assert main(["history", "nsmc-classifier", "--save", str(blocker / "c.svg")]) == 1
     assert "cannot write" in one_line_error(capsys)
-    assert main(["ensemble", "pair", "nsmc-classifier", "nsmc-classifier"]) == 0
+    copy = shutil.copytree(resolve_bundle_path("nsmc-classifier"), tmp_path / "copy")
+    assert main(["ensemble", "pair", "nsmc-classifier", str(copy)]) == 0
     capsys.readouterr()
     assert main(["history", "pair"]) == 2
     assert "ensemble" in one_line_error(capsys)
