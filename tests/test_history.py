@@ -106,7 +106,7 @@ def test_bad_history_requests_are_one_line_errors(tmp_path: Path, capsys: pytest
     blocker.write_text("", encoding="utf-8")
     assert main(["history", "nsmc-classifier", "--save", str(blocker / "c.svg")]) == 1
     assert "cannot write" in one_line_error(capsys)
-    copy = shutil.copytree(resolve_bundle_path("nsmc-classifier"), tmp_path / "copy")
+    copy = shutil.copytree(resolve_bundle_path("nsmc-classifier"), tmp_path / "second")
     assert main(["ensemble", "pair", "nsmc-classifier", str(copy)]) == 0
     capsys.readouterr()
     assert main(["history", "pair"]) == 2
