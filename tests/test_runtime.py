@@ -189,6 +189,8 @@ def test_read_continues_from_carried_states():
 def test_shipped_bundles_equal_keras(name):
     import keras
 
+    import hangul_rnn.models  # noqa: F401  (registers the custom layers a classifier's archive names)
+
     path = SHIPPED / name / "model.keras"
     model = keras.models.load_model(path, safe_mode=True)
     runtime = Runtime.from_archive(path)
