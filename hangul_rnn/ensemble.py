@@ -116,19 +116,20 @@ def save_ensemble(name: str, members: Sequence[str], *, overwrite: bool = False,
     seen: dict[Path, str] = {}
     for member in members:
         folder = resolve_bundle_path(member)
-        if folder.resolve() in seen:  # the average would silently count one model twice
-            raise UsageError(f"model {member!r} is listed twice (as {seen[folder.resolve()]!r} too); an ensemble "
+        resolved = folder.resolve()
+        if resolved in seen:  # the average would silently count one model twice
+            raise UsageError(f"model {member!r} is listed twice (as {seen[resolved]!r} too); an ensemble "
                              "averages different models")
-        seen[folder.resolve()] = str(member)
+        seen[resolved] = str(member)
         config = read_config(folder)
         if config.get("kind") == ENSEMBLE_KIND:
             raise UsageError(f"model {member!r} is itself an ensemble; list its members instead")
         if config.get("task") != "classifier":
             raise UsageError(f"model {member!r} is a {config.get('task')}; an ensemble averages classifiers")
-        if folder.resolve() == target.resolve():
+        if resolved == target.resolve():
             raise UsageError(f"an ensemble cannot list the model it replaces ({member!r})")
         refs.append(str(member) if folder.parent in (paths.models_dir(), shipped_dir()) and folder.name == member
-                    else str(folder.resolve()))
+                    else str(resolved))
         configs.append(config)
     check_same_source(list(zip(members, configs)))
     params = [c.get("params") for c in configs]
